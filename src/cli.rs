@@ -1,0 +1,291 @@
+//! The command line: parse arguments, load the config, run a command, choose an exit code.
+//!
+//! Everything here is glue; the work is done by the library. Errors that stop a command are
+//! `anyhow` errors with context naming the file or flag; `main` prints them and exits 2.
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use provcheck::check::check;
+use provcheck::config::{self, Overrides};
+use provcheck::extract::{ArticleFormat, extract};
+use provcheck::fetch::Fetcher;
+use provcheck::input::{self, ReadOptions};
+use provcheck::report::{self, CheckFormat, TerminalStyle};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use url::Url;
+
+const EXIT_CODES: &str = "Exit codes:
+  0  every citation is fine (a redirect is fine, but reported)
+  1  at least one citation is not (dead, blocked, invalid...)
+  2  provcheck could not run (bad arguments, unreadable input or config)";
+
+/// Fetches every source a news article cites and says which are still there.
+#[derive(Debug, Parser)]
+#[command(name = "provcheck", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Configuration file [default: provcheck.toml in the working directory, if present]
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// More log output on stderr (-v info, -vv debug)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Only errors on stderr, and no progress bar
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Fetch every cited URL and report what each answered (the pre-publication gate)
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
+    /// Print the citations of articles without fetching anything
+    Extract(ExtractArgs),
+}
+
+#[derive(Debug, Args)]
+struct InputArgs {
+    /// Article files, directories (walked for .txt .md .markdown .html .htm), or - for stdin
+    #[arg(required = true, value_name = "ARTICLE")]
+    articles: Vec<PathBuf>,
+    /// Read every article as this format [default: from the extension; stdin is sniffed]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    input_format: Option<ArticleFormat>,
+    /// Resolve relative links against this URL (an HTML <base href> wins)
+    #[arg(long, value_name = "URL")]
+    base_url: Option<Url>,
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    format: CheckFormat,
+    /// Write the report to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    fetch: FetchArgs,
+}
+
+#[derive(Debug, Args)]
+struct ExtractArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    format: ExtractFormat,
+    /// Write to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ExtractFormat {
+    Text,
+    Json,
+}
+
+/// Fetch settings; each overrides the config key of the same name.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Fetching (each overrides the config key of the same name)")]
+struct FetchArgs {
+    /// Requests in flight at once [default: 64]
+    #[arg(long, value_name = "N")]
+    concurrency: Option<usize>,
+    /// Requests in flight at once to one host [default: 4]
+    #[arg(long, value_name = "N")]
+    host_concurrency: Option<usize>,
+    /// Minimum time between request starts to one host [default: 100ms]
+    #[arg(long, value_name = "DURATION")]
+    host_interval: Option<String>,
+    /// Deadline for one request, body included [default: 20s]
+    #[arg(long, value_name = "DURATION")]
+    timeout: Option<String>,
+    /// Time allowed to connect [default: 10s]
+    #[arg(long, value_name = "DURATION")]
+    connect_timeout: Option<String>,
+    /// Retries of transient failures (reset, timeout, 5xx, 429) [default: 2]
+    #[arg(long, value_name = "N")]
+    retries: Option<u32>,
+    /// Longest Retry-After waited for [default: 10s]
+    #[arg(long, value_name = "DURATION")]
+    retry_after_cap: Option<String>,
+    /// Redirects followed before giving up [default: 10]
+    #[arg(long, value_name = "N")]
+    max_redirects: Option<u32>,
+    /// Largest body read, e.g. 20MiB [default: 20MiB]
+    #[arg(long, value_name = "SIZE")]
+    max_body: Option<String>,
+    /// Let the address guard through to this CIDR range (repeatable), e.g. 127.0.0.0/8
+    #[arg(long, value_name = "CIDR")]
+    allow_net: Vec<String>,
+}
+
+impl FetchArgs {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            concurrency: self.concurrency,
+            host_concurrency: self.host_concurrency,
+            host_interval: self.host_interval.clone(),
+            connect_timeout: self.connect_timeout.clone(),
+            timeout: self.timeout.clone(),
+            retries: self.retries,
+            retry_after_cap: self.retry_after_cap.clone(),
+            max_redirects: self.max_redirects,
+            max_body: self.max_body.clone(),
+            allow_net: self.allow_net.clone(),
+        }
+    }
+}
+
+/// Runs the command line and returns the exit code.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    init_logging(cli.verbose, cli.quiet);
+    match cli.command {
+        Command::Check(args) => run_check(&args, cli.config.as_deref(), cli.quiet),
+        Command::Extract(args) => run_extract(&args),
+    }
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => tracing::Level::ERROR,
+        (false, 0) => tracing::Level::WARN,
+        (false, 1) => tracing::Level::INFO,
+        (false, _) => tracing::Level::DEBUG,
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .init();
+}
+
+fn read_inputs(args: &InputArgs) -> Result<Vec<input::Article>> {
+    let articles = input::read_articles(
+        &args.articles,
+        ReadOptions {
+            format: args.input_format,
+        },
+    )?;
+    for article in &articles {
+        if article.text.trim().is_empty() {
+            tracing::warn!("{} is empty", article.source.display());
+        }
+    }
+    Ok(articles)
+}
+
+fn run_check(args: &CheckArgs, config_path: Option<&Path>, quiet: bool) -> Result<ExitCode> {
+    let (file, file_path) = config::load(config_path)?;
+    let options = config::fetch_options(&file, file_path.as_deref(), &args.fetch.overrides())?;
+    let articles = read_inputs(&args.input)?;
+    let fetcher = Arc::new(Fetcher::new(options)?);
+
+    let progress = progress_bar(quiet);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let report = runtime.block_on(check(
+        &articles,
+        args.input.base_url.as_ref(),
+        fetcher,
+        |done, total| {
+            progress.set_length(total as u64);
+            progress.set_position(done as u64);
+        },
+    ));
+    progress.finish_and_clear();
+
+    for article in &report.articles {
+        if article.citations.is_empty() {
+            tracing::warn!("{} cites no URLs", article.source.display());
+        }
+        for d in &article.diagnostics {
+            tracing::info!(
+                "{}:{}:{}: {}",
+                article.source.display(),
+                d.line,
+                d.column,
+                d.message
+            );
+        }
+    }
+
+    let style = if args.output.is_none() && std::io::stdout().is_terminal() {
+        TerminalStyle::Colour
+    } else {
+        TerminalStyle::Plain
+    };
+    write_output(args.output.as_deref(), |out| {
+        report::render_check(&report, args.format, style, out)
+    })?;
+    Ok(if report.all_fine() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn run_extract(args: &ExtractArgs) -> Result<ExitCode> {
+    let articles = read_inputs(&args.input)?;
+    let base = args.input.base_url.as_ref();
+    let extracted: Vec<_> = articles
+        .iter()
+        .map(|a| (a, extract(&a.id, a.format, &a.text, base)))
+        .collect();
+    write_output(args.output.as_deref(), |out| match args.format {
+        ExtractFormat::Text => report::render_extract_text(&extracted, out),
+        ExtractFormat::Json => report::render_extract_json(&extracted, out),
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} fetching {pos}/{len} URLs {wide_bar} {elapsed}",
+        )
+        .expect("static template"),
+    );
+    bar
+}
+
+/// Writes to `path` (through a temporary file renamed into place, so a failed write never leaves
+/// half a report) or to stdout. A closed stdout (`provcheck ... | head`) is not an error.
+fn write_output(
+    path: Option<&Path>,
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    if let Some(path) = path {
+        let mut buffer = Vec::new();
+        render(&mut buffer).expect("writing to memory cannot fail");
+        let tmp = path.with_extension("provcheck-tmp");
+        return std::fs::write(&tmp, &buffer)
+            .and_then(|()| std::fs::rename(&tmp, path))
+            .inspect_err(|_| {
+                let _ = std::fs::remove_file(&tmp);
+            })
+            .with_context(|| format!("cannot write {}", path.display()));
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match render(&mut out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to stdout"),
+    }
+}

@@ -1,0 +1,380 @@
+//! Configuration in two phases: raw values from `provcheck.toml` and from the command line are
+//! merged (the command line wins) and validated into [`Settings`] of real types.
+//!
+//! Every key, with its default, is listed in [`KEYS`] and in the README. An unknown key in the
+//! file is an error naming the key and the file.
+
+use crate::fetch::FetchOptions;
+use crate::fetch::guard::AddressGuard;
+use crate::fetch::resolve::SystemLookup;
+use crate::fetch::retry::RetryPolicy;
+use ipnet::IpNet;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The name of the configuration file looked for in the working directory.
+pub const DEFAULT_FILE: &str = "provcheck.toml";
+
+/// Every configuration key, its default and what it does (the README's table is this one).
+pub const KEYS: &[(&str, &str, &str)] = &[
+    (
+        "concurrency",
+        "64",
+        "requests in flight at once, over all hosts",
+    ),
+    (
+        "host_concurrency",
+        "4",
+        "requests in flight at once to one host",
+    ),
+    (
+        "host_interval",
+        "\"100ms\"",
+        "minimum time between request starts to one host",
+    ),
+    ("connect_timeout", "\"10s\"", "time allowed to connect"),
+    (
+        "timeout",
+        "\"20s\"",
+        "deadline for one request, body included",
+    ),
+    (
+        "retries",
+        "2",
+        "retries of a transient failure (reset, timeout, 5xx, 429)",
+    ),
+    (
+        "retry_after_cap",
+        "\"10s\"",
+        "longest Retry-After waited for; longer ones are not retried",
+    ),
+    (
+        "max_redirects",
+        "10",
+        "redirects followed before too-many-redirects",
+    ),
+    (
+        "max_body",
+        "\"20MiB\"",
+        "bodies larger than this are too-large",
+    ),
+    (
+        "allow_net",
+        "[]",
+        "CIDR ranges the address guard lets through, e.g. [\"127.0.0.0/8\"]",
+    ),
+    ("contact", "\"\"", "contact address sent in the User-Agent"),
+];
+
+/// `provcheck.toml`, as written.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub concurrency: Option<usize>,
+    pub host_concurrency: Option<usize>,
+    pub host_interval: Option<String>,
+    pub connect_timeout: Option<String>,
+    pub timeout: Option<String>,
+    pub retries: Option<u32>,
+    pub retry_after_cap: Option<String>,
+    pub max_redirects: Option<u32>,
+    pub max_body: Option<Size>,
+    pub allow_net: Option<Vec<String>>,
+    pub contact: Option<String>,
+}
+
+/// A byte size: a number of bytes, or text such as `"20MiB"`, `"512 KB"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Size {
+    Bytes(u64),
+    Text(String),
+}
+
+/// The command line's values for the same keys; `None` means "not given".
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub concurrency: Option<usize>,
+    pub host_concurrency: Option<usize>,
+    pub host_interval: Option<String>,
+    pub connect_timeout: Option<String>,
+    pub timeout: Option<String>,
+    pub retries: Option<u32>,
+    pub retry_after_cap: Option<String>,
+    pub max_redirects: Option<u32>,
+    pub max_body: Option<String>,
+    /// Added to the file's ranges.
+    pub allow_net: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{origin}: invalid {key} {value:?}: {message}")]
+    Invalid {
+        origin: String,
+        key: &'static str,
+        value: String,
+        message: String,
+    },
+}
+
+/// Loads the config file: `explicit` if given (it must exist), else `provcheck.toml` in the
+/// working directory if there is one. Returns the file's path alongside, for messages.
+pub fn load(explicit: Option<&Path>) -> Result<(FileConfig, Option<PathBuf>), ConfigError> {
+    let path = if let Some(path) = explicit {
+        path.to_path_buf()
+    } else {
+        let default = PathBuf::from(DEFAULT_FILE);
+        if !default.exists() {
+            return Ok((FileConfig::default(), None));
+        }
+        default
+    };
+    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.clone(),
+        message: e.to_string().trim_end().to_owned(),
+    })?;
+    Ok((config, Some(path)))
+}
+
+/// Validated settings for fetching.
+pub fn fetch_options(
+    file: &FileConfig,
+    file_path: Option<&Path>,
+    cli: &Overrides,
+) -> Result<FetchOptions, ConfigError> {
+    let file_origin = file_path.map_or_else(|| "config".to_owned(), |p| p.display().to_string());
+    // Each value is validated with the origin it came from, so the message points at the flag
+    // or at the file.
+    let pick =
+        |cli_value: Option<String>, file_value: &Option<String>| -> (Option<String>, String) {
+            match cli_value {
+                Some(v) => (Some(v), "command line".to_owned()),
+                None => (file_value.clone(), file_origin.clone()),
+            }
+        };
+    let duration = |key: &'static str,
+                    cli_value: &Option<String>,
+                    file_value: &Option<String>,
+                    default: Duration| {
+        match pick(cli_value.clone(), file_value) {
+            (Some(text), origin) => parse_duration(&text).map_err(|message| ConfigError::Invalid {
+                origin,
+                key,
+                value: text,
+                message,
+            }),
+            (None, _) => Ok(default),
+        }
+    };
+    let positive = |key: &'static str, value: Option<usize>, default: usize| match value {
+        Some(0) => Err(ConfigError::Invalid {
+            origin: file_origin.clone(),
+            key,
+            value: "0".to_owned(),
+            message: "must be at least 1".to_owned(),
+        }),
+        Some(n) => Ok(n),
+        None => Ok(default),
+    };
+
+    let concurrency = positive("concurrency", cli.concurrency.or(file.concurrency), 64)?;
+    let host_concurrency = positive(
+        "host_concurrency",
+        cli.host_concurrency.or(file.host_concurrency),
+        4,
+    )?;
+    let host_interval = duration(
+        "host_interval",
+        &cli.host_interval,
+        &file.host_interval,
+        Duration::from_millis(100),
+    )?;
+    let connect_timeout = duration(
+        "connect_timeout",
+        &cli.connect_timeout,
+        &file.connect_timeout,
+        Duration::from_secs(10),
+    )?;
+    let timeout = duration(
+        "timeout",
+        &cli.timeout,
+        &file.timeout,
+        Duration::from_secs(20),
+    )?;
+    let retry_after_cap = duration(
+        "retry_after_cap",
+        &cli.retry_after_cap,
+        &file.retry_after_cap,
+        Duration::from_secs(10),
+    )?;
+
+    let file_max_body = file.max_body.as_ref().map(|s| match s {
+        Size::Bytes(n) => n.to_string(),
+        Size::Text(t) => t.clone(),
+    });
+    let max_body = match pick(cli.max_body.clone(), &file_max_body) {
+        (Some(text), origin) => parse_size(&text).map_err(|message| ConfigError::Invalid {
+            origin,
+            key: "max_body",
+            value: text,
+            message,
+        })?,
+        (None, _) => 20 * 1024 * 1024,
+    };
+
+    let allow = allow_nets(file, &file_origin, cli)?;
+
+    let contact = file.contact.clone().unwrap_or_default();
+    Ok(FetchOptions {
+        concurrency,
+        host_concurrency,
+        host_interval,
+        connect_timeout,
+        timeout,
+        retry: RetryPolicy {
+            max_retries: cli.retries.or(file.retries).unwrap_or(2),
+            retry_after_cap,
+            ..RetryPolicy::default()
+        },
+        max_redirects: cli.max_redirects.or(file.max_redirects).unwrap_or(10),
+        max_body,
+        user_agent: FetchOptions::user_agent_for(&contact),
+        guard: AddressGuard::new(allow),
+        lookup: Arc::new(SystemLookup),
+    })
+}
+
+/// The file's `allow_net` ranges followed by the command line's.
+fn allow_nets(
+    file: &FileConfig,
+    file_origin: &str,
+    cli: &Overrides,
+) -> Result<Vec<IpNet>, ConfigError> {
+    let file_nets = file.allow_net.iter().flatten().map(|n| (n, file_origin));
+    let cli_nets = cli.allow_net.iter().map(|n| (n, "command line"));
+    file_nets
+        .chain(cli_nets)
+        .map(|(net, origin)| {
+            parse_net(net).map_err(|message| ConfigError::Invalid {
+                origin: origin.to_owned(),
+                key: "allow_net",
+                value: net.clone(),
+                message,
+            })
+        })
+        .collect()
+}
+
+/// Reads `"100ms"`, `"20s"`, `"1m 30s"`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text.trim()).map_err(|e| e.to_string())
+}
+
+/// Reads a byte size: `"1048576"`, `"512KB"`, `"20 MiB"`. KB/MB/GB are powers of 1000,
+/// KiB/MiB/GiB powers of 1024.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| {
+        "expected a number of bytes, optionally with a unit (KB, MiB...)".to_owned()
+    })?;
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" | "k" => 1_000,
+        "kib" => 1 << 10,
+        "mb" | "m" => 1_000_000,
+        "mib" => 1 << 20,
+        "gb" | "g" => 1_000_000_000,
+        "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?} (use B, KB, KiB, MB, MiB, GB or GiB)"
+            ));
+        }
+    };
+    number
+        .checked_mul(multiplier)
+        .ok_or_else(|| "too large".to_owned())
+}
+
+/// Reads a CIDR range; a bare address is a range of one.
+pub fn parse_net(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| "expected a CIDR range such as 127.0.0.0/8 or ::1/128".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_decimal_and_binary_units() {
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert_eq!(parse_size("20MiB"), Ok(20 * 1024 * 1024));
+        assert_eq!(parse_size("512 KB"), Ok(512_000));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn nets_accept_bare_addresses() {
+        assert_eq!(parse_net("127.0.0.1"), Ok("127.0.0.1/32".parse().unwrap()));
+        assert_eq!(parse_net("10.0.0.0/8"), Ok("10.0.0.0/8".parse().unwrap()));
+        assert!(parse_net("localhost").is_err());
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = toml::from_str::<FileConfig>("concurency = 3\n").unwrap_err();
+        assert!(err.to_string().contains("concurency"), "{err}");
+    }
+
+    #[test]
+    fn the_command_line_wins_and_defaults_fill_the_rest() {
+        let file: FileConfig =
+            toml::from_str("concurrency = 8\ntimeout = \"5s\"\nallow_net = [\"127.0.0.1\"]\n")
+                .unwrap();
+        let cli = Overrides {
+            concurrency: Some(2),
+            ..Overrides::default()
+        };
+        let options = fetch_options(&file, None, &cli).unwrap();
+        assert_eq!(options.concurrency, 2);
+        assert_eq!(options.timeout, Duration::from_secs(5));
+        assert_eq!(options.host_concurrency, 4);
+        assert_eq!(options.max_body, 20 * 1024 * 1024);
+        assert!(options.guard.check("127.0.0.1".parse().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn invalid_values_name_the_key_and_where_they_came_from() {
+        let file: FileConfig = toml::from_str("host_interval = \"soon\"\n").unwrap();
+        let err = fetch_options(&file, Some(Path::new("p.toml")), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("p.toml") && err.contains("host_interval"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,125 @@
+//! Markdown articles (CommonMark, via pulldown-cmark): inline links, reference-style links,
+//! autolinks, and bare URLs in prose. Nothing inside code spans or code blocks is a citation.
+//! Links under a heading that mentions "provenance" belong to the provenance section, until a
+//! heading of the same or a higher level.
+
+use super::{Found, Sink, mentions_provenance};
+use crate::citation::Section;
+use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+use std::ops::Range;
+
+/// A link whose end tag has not been seen yet.
+struct OpenLink {
+    offset: usize,
+    dest: String,
+    anchor: String,
+}
+
+pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
+    let mut provenance_level: Option<HeadingLevel> = None;
+    let mut heading: Option<(HeadingLevel, String)> = None;
+    let mut link: Option<OpenLink> = None;
+    let mut code_block = false;
+    // Consecutive text events (pulldown-cmark splits prose at `_`, `[` and the like) are joined
+    // before looking for bare URLs, so that `Mercury_(planet)` stays one URL.
+    let mut prose: Option<Range<usize>> = None;
+    let mut section = Section::Body;
+
+    for (event, range) in Parser::new_ext(text, Options::empty()).into_offset_iter() {
+        section = if provenance_level.is_some() {
+            Section::Provenance
+        } else {
+            Section::Body
+        };
+        if !matches!(event, Event::Text(_)) || link.is_some() || code_block {
+            flush_prose(text, &mut prose, sink, section);
+        }
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => heading = Some((level, String::new())),
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, title)) = heading.take() {
+                    if mentions_provenance(&title) {
+                        provenance_level = Some(level);
+                    } else if provenance_level.is_some_and(|p| level <= p) {
+                        provenance_level = None;
+                    }
+                }
+            }
+            Event::Start(Tag::CodeBlock(_)) => code_block = true,
+            Event::End(TagEnd::CodeBlock) => code_block = false,
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                ..
+            }) => {
+                let dest = if link_type == LinkType::Email {
+                    format!("mailto:{dest_url}")
+                } else {
+                    dest_url.into_string()
+                };
+                link = Some(OpenLink {
+                    offset: range.start,
+                    dest,
+                    anchor: String::new(),
+                });
+            }
+            Event::End(TagEnd::Link) => {
+                if let Some(open) = link.take() {
+                    cite_link(&open, sink, section);
+                }
+            }
+            Event::Text(t) => {
+                if let Some((_, title)) = heading.as_mut() {
+                    title.push_str(&t);
+                }
+                if let Some(open) = link.as_mut() {
+                    open.anchor.push_str(&t);
+                } else if !code_block {
+                    prose = Some(match prose.take() {
+                        Some(p) if p.end <= range.start => p.start..range.end,
+                        _ => range,
+                    });
+                }
+            }
+            // Code spans are never scanned for bare URLs, but they can be part of a title.
+            Event::Code(t) => {
+                if let Some((_, title)) = heading.as_mut() {
+                    title.push_str(&t);
+                }
+                if let Some(open) = link.as_mut() {
+                    open.anchor.push_str(&t);
+                }
+            }
+            _ => {}
+        }
+    }
+    flush_prose(text, &mut prose, sink, section);
+}
+
+fn flush_prose(
+    text: &str,
+    prose: &mut Option<Range<usize>>,
+    sink: &mut Sink<'_>,
+    section: Section,
+) {
+    if let Some(range) = prose.take() {
+        // The joined range may span markup between text events (emphasis markers); linkify
+        // treats those as ordinary characters, and a URL is never split by them in practice.
+        sink.bare_urls(&text[range.clone()], range.start, section);
+    }
+}
+
+/// Cites a link at the position of its opening bracket (or `<` for an autolink).
+fn cite_link(open: &OpenLink, sink: &mut Sink<'_>, section: Section) {
+    if open.dest.starts_with('#') || open.dest.is_empty() {
+        sink.diagnostic(open.offset, format!("skipped in-page link {:?}", open.dest));
+        return;
+    }
+    let anchor = Some(open.anchor.clone()).filter(|a| a.trim() != open.dest.trim());
+    sink.citation(Found {
+        offset: open.offset,
+        raw: &open.dest,
+        section,
+        anchor,
+    });
+}

@@ -1,0 +1,175 @@
+//! Citation extraction: a pure function from an article's text to the URLs it cites.
+//!
+//! Extraction never fails. Whatever it cannot make sense of (a link it skips, a relative URL it
+//! cannot resolve) becomes a [`Diagnostic`] or a citation whose [`Target`] says why it cannot be
+//! fetched. Three formats are read:
+//!
+//! - plain text ([`text`]): bare URLs; a heading line mentioning "provenance" starts the
+//!   provenance section;
+//! - Markdown ([`markdown`]): inline, reference-style and autolinks, plus bare URLs in prose,
+//!   never inside code;
+//! - HTML ([`html`]): `a[href]`, `blockquote[cite]`, `q[cite]`, resolved against `<base href>`.
+
+mod html;
+mod markdown;
+mod position;
+mod text;
+
+use crate::citation::{ArticleId, Citation, Section};
+use crate::normalize::normalize;
+use position::LineIndex;
+use serde::Serialize;
+use url::Url;
+
+/// How to read an article's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ArticleFormat {
+    Text,
+    Markdown,
+    Html,
+}
+
+impl ArticleFormat {
+    /// The format implied by a file extension, for the extensions a directory walk picks up.
+    #[must_use]
+    pub fn from_extension(ext: &str) -> Option<Self> {
+        match ext.to_ascii_lowercase().as_str() {
+            "txt" | "text" => Some(Self::Text),
+            "md" | "markdown" => Some(Self::Markdown),
+            "html" | "htm" => Some(Self::Html),
+            _ => None,
+        }
+    }
+
+    /// A guess from the content, for standard input: markup that opens with `<` is HTML.
+    #[must_use]
+    pub fn sniff(text: &str) -> Self {
+        let head = text
+            .trim_start()
+            .get(..15)
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if head.starts_with("<!doctype html") || head.starts_with("<html") || head.starts_with('<')
+        {
+            Self::Html
+        } else {
+            Self::Text
+        }
+    }
+}
+
+/// Something extraction noticed and skipped, with where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub article: ArticleId,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// What extraction found in one article.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extraction {
+    pub citations: Vec<Citation>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Extracts every citation of `text`, in the order they appear.
+///
+/// `base` resolves relative links (HTML and Markdown); a `<base href>` in an HTML article wins
+/// over it, as in a browser.
+#[must_use]
+pub fn extract(
+    id: &ArticleId,
+    format: ArticleFormat,
+    text: &str,
+    base: Option<&Url>,
+) -> Extraction {
+    let mut sink = Sink {
+        id,
+        lines: LineIndex::new(text),
+        base: base.cloned(),
+        out: Extraction::default(),
+    };
+    match format {
+        ArticleFormat::Text => text::extract(text, &mut sink),
+        ArticleFormat::Markdown => markdown::extract(text, &mut sink),
+        ArticleFormat::Html => html::extract(text, &mut sink),
+    }
+    sink.out
+}
+
+/// Collects citations and diagnostics, turning byte offsets into lines and columns.
+struct Sink<'a> {
+    id: &'a ArticleId,
+    lines: LineIndex<'a>,
+    base: Option<Url>,
+    out: Extraction,
+}
+
+/// One link found by a format reader, before normalization.
+struct Found<'t> {
+    offset: usize,
+    raw: &'t str,
+    section: Section,
+    anchor: Option<String>,
+}
+
+impl Sink<'_> {
+    fn citation(&mut self, found: Found<'_>) {
+        let (line, column) = self.lines.position(found.offset);
+        let target = normalize(found.raw, self.base.as_ref());
+        let anchor = found
+            .anchor
+            .map(|a| a.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|a| !a.is_empty());
+        self.out.citations.push(Citation {
+            article: self.id.clone(),
+            line,
+            column,
+            section: found.section,
+            anchor,
+            url_as_written: found.raw.trim().to_owned(),
+            target,
+        });
+    }
+
+    fn diagnostic(&mut self, offset: usize, message: impl Into<String>) {
+        let (line, column) = self.lines.position(offset);
+        self.out.diagnostics.push(Diagnostic {
+            article: self.id.clone(),
+            line,
+            column,
+            message: message.into(),
+        });
+    }
+
+    /// Finds bare URLs in a stretch of prose that starts at byte `offset` of the article.
+    fn bare_urls(&mut self, prose: &str, offset: usize, section: Section) {
+        for link in bare_url_finder().links(prose) {
+            self.citation(Found {
+                offset: offset + link.start(),
+                raw: link.as_str(),
+                section,
+                anchor: None,
+            });
+        }
+    }
+}
+
+/// Bare URLs in prose. `linkify` keeps balanced parentheses inside a URL (Wikipedia's
+/// `Mercury_(planet)`) and leaves out trailing punctuation that ends a sentence or closes a
+/// parenthesis around the URL, as a reader would.
+fn bare_url_finder() -> linkify::LinkFinder {
+    let mut finder = linkify::LinkFinder::new();
+    finder.kinds(&[linkify::LinkKind::Url]);
+    finder
+}
+
+/// Whether a heading's text announces the provenance section.
+fn mentions_provenance(heading: &str) -> bool {
+    heading.to_lowercase().contains("provenance")
+}
+
+#[cfg(test)]
+mod tests;

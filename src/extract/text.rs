@@ -1,0 +1,67 @@
+//! Plain-text articles, in the customer's format: prose, headings as short lines of their own,
+//! and a section under a heading that mentions "provenance" listing the sources as list items
+//! (`- https://...`). A file of one URL per line is plain text too.
+
+use super::{Sink, mentions_provenance};
+use crate::citation::Section;
+
+pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
+    let mut section = Section::Body;
+    let mut offset = 0;
+    for raw_line in text.split_inclusive('\n') {
+        let line = raw_line.trim_end_matches(['\n', '\r']);
+        if is_heading(line) {
+            section = if mentions_provenance(line) {
+                Section::Provenance
+            } else {
+                Section::Body
+            };
+        } else if line.contains(':') {
+            sink.bare_urls(line, offset, section);
+        }
+        offset += raw_line.len();
+    }
+}
+
+/// A heading is a short line of its own that is not a list item, holds no URL and does not end
+/// like a sentence: "Wire provenance", "What the choreography hides", "Sources and provenance:".
+fn is_heading(line: &str) -> bool {
+    let trimmed = line.trim();
+    if trimmed.is_empty()
+        || trimmed.chars().count() > 80
+        || trimmed.split_whitespace().count() > 12
+        || trimmed.contains("://")
+        || is_list_item(trimmed)
+    {
+        return false;
+    }
+    let ends_sentence = trimmed.ends_with(['.', ',', ';', '!', '?', '"', '”', ')']);
+    let ends_with_colon = trimmed.ends_with(':');
+    !ends_sentence && (!ends_with_colon || mentions_provenance(trimmed))
+}
+
+fn is_list_item(trimmed: &str) -> bool {
+    if trimmed.starts_with(['-', '*', '•', '–', '—', '+']) {
+        return true;
+    }
+    let digits = trimmed.chars().take_while(char::is_ascii_digit).count();
+    digits > 0 && trimmed[digits..].starts_with(['.', ')'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headings_are_short_unpunctuated_lines() {
+        assert!(is_heading("Wire provenance"));
+        assert!(is_heading("What the choreography hides"));
+        assert!(is_heading("Sources and provenance:"));
+        assert!(!is_heading("Notes:"));
+        assert!(!is_heading("- https://example.com/"));
+        assert!(!is_heading("1. First source"));
+        assert!(!is_heading("It ends like a sentence."));
+        assert!(!is_heading("https://example.com/"));
+        assert!(!is_heading(""));
+    }
+}

@@ -1,0 +1,534 @@
+//! Fetching: one URL in, one [`Fetched`] out, politely and safely.
+//!
+//! The fetcher follows redirects itself, hop by hop (reqwest's redirect policy is off), so that
+//! every hop is recorded and passes the address guard and the host limits. Each request has a
+//! connect timeout and a total deadline that covers reading the body; the body is streamed and
+//! cut at a size cap. Transient failures are retried by the pure policy in [`retry`]. Nothing a
+//! server sends makes this return an error: every failure is an [`Outcome`].
+
+pub mod guard;
+pub mod politeness;
+pub mod resolve;
+pub mod retry;
+mod schedule;
+
+pub use schedule::fetch_all;
+
+use crate::outcome::{FinalResponse, Hop, Outcome, OutcomeKind, classify_response};
+use guard::AddressGuard;
+use politeness::{HostKey, HostPermit, Hosts};
+use resolve::{DnsError, GuardedResolver, Lookup};
+use retry::{Decision, RetryPolicy, Transient};
+use std::collections::HashSet;
+use std::sync::{Arc, Once};
+use std::time::{Duration, SystemTime};
+use tokio::time::Instant;
+use url::Url;
+
+/// Everything that shapes how URLs are fetched.
+#[derive(Clone)]
+pub struct FetchOptions {
+    /// Requests in flight at once, over all hosts.
+    pub concurrency: usize,
+    /// Requests in flight at once to one host.
+    pub host_concurrency: usize,
+    /// Minimum time between the starts of two requests to one host.
+    pub host_interval: Duration,
+    pub connect_timeout: Duration,
+    /// Deadline for one request, from connecting to the last byte of the body.
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
+    pub max_redirects: u32,
+    /// Bodies longer than this are cut, and the outcome is `too-large`.
+    pub max_body: u64,
+    pub user_agent: String,
+    pub guard: AddressGuard,
+    pub lookup: Arc<dyn Lookup>,
+}
+
+impl std::fmt::Debug for FetchOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FetchOptions")
+            .field("concurrency", &self.concurrency)
+            .field("host_concurrency", &self.host_concurrency)
+            .field("host_interval", &self.host_interval)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("max_redirects", &self.max_redirects)
+            .field("max_body", &self.max_body)
+            .field("user_agent", &self.user_agent)
+            .field("guard", &self.guard)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FetchOptions {
+    /// The `User-Agent` provcheck sends: its name, version and a contact address.
+    #[must_use]
+    pub fn user_agent_for(contact: &str) -> String {
+        let version = env!("CARGO_PKG_VERSION");
+        let contact = contact.trim();
+        if contact.is_empty() {
+            format!("provcheck/{version} (source checker for news desks)")
+        } else {
+            format!("provcheck/{version} (source checker for news desks; {contact})")
+        }
+    }
+}
+
+/// The result of fetching one URL: its outcome and, when a final response was read, its headers
+/// and body (as delivered, possibly cut at the cap).
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub outcome: Outcome,
+    pub headers: Option<reqwest::header::HeaderMap>,
+    pub body: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchSetupError {
+    #[error("cannot build the HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+}
+
+/// Fetches URLs. Cheap to share behind an `Arc`.
+pub struct Fetcher {
+    client: reqwest::Client,
+    options: FetchOptions,
+    hosts: Hosts,
+}
+
+static TLS_PROVIDER: Once = Once::new();
+
+impl Fetcher {
+    pub fn new(options: FetchOptions) -> Result<Self, FetchSetupError> {
+        TLS_PROVIDER.call_once(|| {
+            // Fails only if another provider was installed first, which is just as good.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
+        let resolver = GuardedResolver {
+            guard: Arc::new(options.guard.clone()),
+            lookup: Arc::clone(&options.lookup),
+        };
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .retry(reqwest::retry::never())
+            .no_proxy()
+            .connect_timeout(options.connect_timeout)
+            .user_agent(options.user_agent.clone())
+            .dns_resolver(Arc::new(resolver))
+            .pool_max_idle_per_host(options.host_concurrency.max(1))
+            .build()?;
+        let hosts = Hosts::new(options.host_concurrency, options.host_interval);
+        Ok(Self {
+            client,
+            options,
+            hosts,
+        })
+    }
+
+    #[must_use]
+    pub fn options(&self) -> &FetchOptions {
+        &self.options
+    }
+
+    pub(crate) fn hosts(&self) -> &Hosts {
+        &self.hosts
+    }
+
+    /// Fetches `url`, following redirects. `permit`, when given, is a permit for the URL's host
+    /// that the caller already holds.
+    pub async fn fetch(&self, url: &Url, permit: Option<HostPermit>) -> Fetched {
+        let started = Instant::now();
+        let mut run = Run {
+            chain: Vec::new(),
+            attempts: 0,
+            retry_after: None,
+        };
+        let mut seen = HashSet::new();
+        let mut permit = permit;
+        let mut current = url.clone();
+        loop {
+            if !seen.insert(current.clone()) {
+                let detail = format!("redirect loop: {current} was already visited");
+                return run.finish(OutcomeKind::TooManyRedirects, None, Some(detail), started);
+            }
+            if run.chain.len() > self.options.max_redirects as usize {
+                let detail = format!("more than {} redirects", self.options.max_redirects);
+                return run.finish(OutcomeKind::TooManyRedirects, None, Some(detail), started);
+            }
+            if let Some(forbidden) = self.literal_forbidden(&current) {
+                run.chain.push(Hop {
+                    url: current,
+                    status: None,
+                });
+                return run.finish(
+                    OutcomeKind::ForbiddenAddress,
+                    None,
+                    Some(forbidden),
+                    started,
+                );
+            }
+            let host = HostKey::of(&current);
+            let held = match permit.take() {
+                Some(p) if p.host() == &host => p,
+                other => {
+                    drop(other);
+                    self.hosts.acquire(&host).await
+                }
+            };
+            match self.request(&current, held, &mut run).await {
+                Step::Redirect(next, held) => {
+                    permit = Some(held);
+                    match next {
+                        Ok(next) => current = next,
+                        Err((kind, detail)) => {
+                            return run.finish(kind, None, Some(detail), started);
+                        }
+                    }
+                }
+                Step::Done(mut fetched) => {
+                    fetched.outcome.elapsed = started.elapsed();
+                    return fetched;
+                }
+            }
+        }
+    }
+
+    /// Whether an IP-literal host is refused. reqwest never calls the resolver for these.
+    fn literal_forbidden(&self, url: &Url) -> Option<String> {
+        let ip = match url.host()? {
+            url::Host::Ipv4(ip) => std::net::IpAddr::V4(ip),
+            url::Host::Ipv6(ip) => std::net::IpAddr::V6(ip),
+            url::Host::Domain(_) => return None,
+        };
+        self.options.guard.check(ip).err().map(|f| f.to_string())
+    }
+
+    /// Requests one URL of the chain, with retries, and either reads the final response or
+    /// returns where it redirects to.
+    async fn request(&self, url: &Url, mut permit: HostPermit, run: &mut Run) -> Step {
+        run.attempts = 0;
+        loop {
+            permit.wait_turn().await;
+            run.attempts += 1;
+            let sent = self
+                .client
+                .get(url.clone())
+                .header(
+                    reqwest::header::ACCEPT,
+                    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                )
+                .header(reqwest::header::ACCEPT_ENCODING, "gzip")
+                .timeout(self.options.timeout)
+                .send()
+                .await;
+            let response = match sent {
+                Ok(response) => response,
+                Err(error) => {
+                    let failure = classify_error(&error);
+                    if let Some(transient) = failure.transient
+                        && let Some(wait) = self.should_retry(run.attempts, transient)
+                    {
+                        permit = self.pause(permit, wait).await;
+                        continue;
+                    }
+                    run.chain.push(Hop {
+                        url: url.clone(),
+                        status: None,
+                    });
+                    return Step::Done(run.fetched(failure.kind, None, Some(failure.detail)));
+                }
+            };
+            if let Some(peer) = response.remote_addr()
+                && let Err(forbidden) = self.options.guard.check(peer.ip())
+            {
+                run.chain.push(Hop {
+                    url: url.clone(),
+                    status: None,
+                });
+                let detail = forbidden.to_string();
+                return Step::Done(run.fetched(OutcomeKind::ForbiddenAddress, None, Some(detail)));
+            }
+            let status = response.status().as_u16();
+            if retry::is_transient_status(status) {
+                let retry_after = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+                run.retry_after = retry_after;
+                let transient = Transient::Status {
+                    status,
+                    retry_after,
+                };
+                if let Some(wait) = self.should_retry(run.attempts, transient) {
+                    drop(response);
+                    permit = self.pause(permit, wait).await;
+                    continue;
+                }
+            }
+            run.chain.push(Hop {
+                url: url.clone(),
+                status: Some(status),
+            });
+            if matches!(status, 301 | 302 | 303 | 307 | 308)
+                && let Some(location) = response.headers().get(reqwest::header::LOCATION)
+            {
+                return Step::Redirect(next_hop(url, location.as_bytes()), permit);
+            }
+            return Step::Done(self.read_final(response, run).await);
+        }
+    }
+
+    fn should_retry(&self, attempts: u32, transient: Transient) -> Option<Duration> {
+        match retry::decide(&self.options.retry, attempts, transient, fastrand::f64()) {
+            Decision::RetryAfter(wait) => Some(wait),
+            Decision::GiveUp => None,
+        }
+    }
+
+    /// Waits before a retry without holding the host: other URLs of the host go on meanwhile.
+    async fn pause(&self, permit: HostPermit, wait: Duration) -> HostPermit {
+        let host = permit.host().clone();
+        drop(permit);
+        tokio::time::sleep(wait).await;
+        self.hosts.acquire(&host).await
+    }
+
+    /// Reads the body of the final response (streamed, capped) and classifies it.
+    async fn read_final(&self, mut response: reqwest::Response, run: &mut Run) -> Fetched {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bot_challenge = headers
+            .get("cf-mitigated")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"challenge"));
+        let (kind, detail) = classify_response(FinalResponse {
+            status,
+            bot_challenge,
+            redirected: run.chain.len() > 1,
+        });
+        let max = self.options.max_body;
+        if response.content_length().is_some_and(|len| len > max) {
+            let detail = format!("Content-Length exceeds the {max}-byte cap");
+            let mut fetched = run.fetched(OutcomeKind::TooLarge, Some(status), Some(detail));
+            fetched.headers = Some(headers);
+            return fetched;
+        }
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = usize::try_from(max)
+                        .unwrap_or(usize::MAX)
+                        .saturating_sub(body.len());
+                    if chunk.len() > room {
+                        body.extend_from_slice(&chunk[..room]);
+                        let detail = format!("body exceeds the {max}-byte cap");
+                        let mut fetched =
+                            run.fetched(OutcomeKind::TooLarge, Some(status), Some(detail));
+                        fetched.headers = Some(headers);
+                        fetched.body = body;
+                        return fetched;
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    let failure = classify_error(&error);
+                    let detail = format!("while reading the body: {}", failure.detail);
+                    let mut fetched = run.fetched(failure.kind, Some(status), Some(detail));
+                    fetched.headers = Some(headers);
+                    fetched.body = body;
+                    return fetched;
+                }
+            }
+        }
+        let mut fetched = run.fetched(kind, Some(status), detail);
+        fetched.headers = Some(headers);
+        fetched.body = body;
+        fetched
+    }
+}
+
+/// The state of one fetch as it walks the chain.
+struct Run {
+    chain: Vec<Hop>,
+    attempts: u32,
+    retry_after: Option<Duration>,
+}
+
+impl Run {
+    fn fetched(
+        &mut self,
+        kind: OutcomeKind,
+        http_status: Option<u16>,
+        detail: Option<String>,
+    ) -> Fetched {
+        let permanent = (self.chain.len() > 1).then(|| {
+            self.chain[..self.chain.len() - 1]
+                .iter()
+                .all(|hop| matches!(hop.status, Some(301 | 308)))
+        });
+        Fetched {
+            outcome: Outcome {
+                kind,
+                http_status,
+                chain: std::mem::take(&mut self.chain),
+                permanent,
+                detail,
+                retry_after: self.retry_after,
+                attempts: self.attempts,
+                elapsed: Duration::ZERO,
+            },
+            headers: None,
+            body: Vec::new(),
+        }
+    }
+
+    fn finish(
+        &mut self,
+        kind: OutcomeKind,
+        status: Option<u16>,
+        detail: Option<String>,
+        started: Instant,
+    ) -> Fetched {
+        let mut fetched = self.fetched(kind, status, detail);
+        fetched.outcome.elapsed = started.elapsed();
+        fetched
+    }
+}
+
+enum Step {
+    /// The response redirects: the next URL (or why it cannot be followed), and the permit held.
+    Redirect(Result<Url, (OutcomeKind, String)>, HostPermit),
+    Done(Fetched),
+}
+
+/// Where a `Location` header leads, resolved against the URL that sent it.
+fn next_hop(from: &Url, location: &[u8]) -> Result<Url, (OutcomeKind, String)> {
+    let location = String::from_utf8_lossy(location);
+    let mut next = from.join(location.trim()).map_err(|e| {
+        (
+            OutcomeKind::InvalidUrl,
+            format!("redirect to an invalid URL {location:?}: {e}"),
+        )
+    })?;
+    if !matches!(next.scheme(), "http" | "https") {
+        return Err((
+            OutcomeKind::UnsupportedScheme,
+            format!("redirect to a {} URL: {next}", next.scheme()),
+        ));
+    }
+    next.set_fragment(None);
+    Ok(next)
+}
+
+/// What a transport error means for the outcome.
+struct Failure {
+    kind: OutcomeKind,
+    detail: String,
+    transient: Option<Transient>,
+}
+
+/// Sorts a reqwest error into an outcome by looking through its chain of causes, including the
+/// errors that `std::io::Error` wraps (its `source()` skips them).
+fn classify_error(error: &reqwest::Error) -> Failure {
+    // reqwest's own message repeats the URL, which every report already shows.
+    let detail = std::error::Error::source(error).map_or_else(|| error.to_string(), error_chain);
+    let failure = |kind, transient| Failure {
+        kind,
+        detail: detail.clone(),
+        transient,
+    };
+    if let Some(forbidden) = find_cause::<guard::Forbidden>(error) {
+        return Failure {
+            kind: OutcomeKind::ForbiddenAddress,
+            detail: forbidden.to_string(),
+            transient: None,
+        };
+    }
+    if let Some(dns) = find_cause::<DnsError>(error) {
+        return Failure {
+            kind: OutcomeKind::DnsFailure,
+            detail: dns.to_string(),
+            transient: None,
+        };
+    }
+    if error.is_timeout() {
+        return failure(OutcomeKind::Timeout, Some(Transient::Timeout));
+    }
+    if find_cause::<rustls::Error>(error).is_some() {
+        return failure(OutcomeKind::TlsFailure, None);
+    }
+    let refused = find_cause::<std::io::Error>(error)
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::ConnectionRefused);
+    if refused {
+        return failure(OutcomeKind::ConnectFailure, None);
+    }
+    failure(OutcomeKind::ConnectFailure, Some(Transient::ConnectionLost))
+}
+
+fn find_cause<'e, T: std::error::Error + 'static>(
+    error: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e T> {
+    let mut next: Option<&'e (dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = next {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+        {
+            if let Some(found) = inner.downcast_ref::<T>() {
+                return Some(found);
+            }
+            if let Some(found) = find_cause::<T>(inner) {
+                return Some(found);
+            }
+        }
+        next = e.source();
+    }
+    None
+}
+
+/// The error and its causes, joined by ": ", without repeats.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_targets_resolve_relative_and_refuse_other_schemes() {
+        let from = Url::parse("https://a.test/x/y").unwrap();
+        assert_eq!(
+            next_hop(&from, b"/z#frag").unwrap().as_str(),
+            "https://a.test/z"
+        );
+        assert_eq!(
+            next_hop(&from, b"w").unwrap().as_str(),
+            "https://a.test/x/w"
+        );
+        assert_eq!(
+            next_hop(&from, b"ftp://b.test/").unwrap_err().0,
+            OutcomeKind::UnsupportedScheme
+        );
+        assert_eq!(
+            next_hop(&from, b"http://[bad").unwrap_err().0,
+            OutcomeKind::InvalidUrl
+        );
+    }
+}

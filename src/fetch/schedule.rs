@@ -1,0 +1,83 @@
+//! The scheduler: many URLs, fetched with at most `concurrency` in flight, interleaving hosts.
+//!
+//! URLs wait in one queue per host; hosts take turns (round robin). A URL is started only when
+//! its host has a free permit, so a global slot is never spent waiting on a busy host, and one
+//! host with thousands of URLs neither starves the others nor gets more than its share. Memory
+//! is proportional to the URLs in flight, not to the list: results are handed to the caller as
+//! they arrive.
+
+use super::politeness::HostKey;
+use super::{Fetched, Fetcher};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use tokio::task::JoinSet;
+use url::Url;
+
+/// Fetches every URL once, calling `on_done` for each as it completes (in completion order).
+pub async fn fetch_all<F>(fetcher: Arc<Fetcher>, urls: Vec<Url>, mut on_done: F)
+where
+    F: FnMut(Url, Fetched),
+{
+    let concurrency = fetcher.options().concurrency.max(1);
+    let mut queues: HashMap<HostKey, VecDeque<Url>> = HashMap::new();
+    let mut turns: VecDeque<HostKey> = VecDeque::new();
+    for url in urls {
+        let host = HostKey::of(&url);
+        let queue = queues.entry(host.clone()).or_default();
+        if queue.is_empty() {
+            turns.push_back(host);
+        }
+        queue.push_back(url);
+    }
+    let mut running: JoinSet<(Url, Fetched)> = JoinSet::new();
+    loop {
+        start_ready(&fetcher, &mut queues, &mut turns, &mut running, concurrency);
+        if running.is_empty() && turns.is_empty() {
+            return;
+        }
+        tokio::select! {
+            joined = running.join_next(), if !running.is_empty() => {
+                match joined {
+                    Some(Ok((url, result))) => on_done(url, result),
+                    Some(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                    Some(Err(_)) | None => {}
+                }
+            }
+            () = fetcher.hosts().released() => {}
+        }
+    }
+}
+
+/// Starts URLs, host by host in turn, while there are global slots and hosts with free permits.
+fn start_ready(
+    fetcher: &Arc<Fetcher>,
+    queues: &mut HashMap<HostKey, VecDeque<Url>>,
+    turns: &mut VecDeque<HostKey>,
+    running: &mut JoinSet<(Url, Fetched)>,
+    concurrency: usize,
+) {
+    let mut idle_hosts = 0;
+    while running.len() < concurrency && idle_hosts < turns.len() {
+        let host = turns.pop_front().expect("turns is not empty");
+        let Some(permit) = fetcher.hosts().try_acquire(&host) else {
+            turns.push_back(host);
+            idle_hosts += 1;
+            continue;
+        };
+        idle_hosts = 0;
+        let queue = queues
+            .get_mut(&host)
+            .expect("every host in turns has a queue");
+        let url = queue.pop_front().expect("hosts in turns have queued URLs");
+        if queue.is_empty() {
+            queues.remove(&host);
+        } else {
+            turns.push_back(host);
+        }
+        let fetcher = Arc::clone(fetcher);
+        running.spawn(async move {
+            let result = fetcher.fetch(&url, Some(permit)).await;
+            (url, result)
+        });
+    }
+}

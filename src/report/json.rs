@@ -1,0 +1,180 @@
+//! Machine output. The schema is versioned by `schema_version` and documented in the README;
+//! fields are only ever added within a version.
+
+use crate::check::{CheckReport, CheckedCitation};
+use crate::citation::Citation;
+use crate::extract::Diagnostic;
+use crate::outcome::{Hop, OutcomeKind};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io;
+
+/// Bumped when a field changes meaning or disappears.
+pub const JSON_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct CheckJson<'a> {
+    schema_version: u32,
+    summary: Summary,
+    citations: Vec<CitationJson<'a>>,
+    diagnostics: Vec<&'a Diagnostic>,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    articles: usize,
+    citations: usize,
+    unique_urls: usize,
+    problems: usize,
+    passed: bool,
+    by_outcome: BTreeMap<&'static str, usize>,
+}
+
+#[derive(Serialize)]
+struct CitationJson<'a> {
+    article: &'a str,
+    source: String,
+    url: Option<&'a str>,
+    url_as_written: &'a str,
+    line: u32,
+    column: u32,
+    section: &'static str,
+    anchor: Option<&'a str>,
+    outcome: OutcomeKind,
+    http_status: Option<u16>,
+    final_url: Option<&'a str>,
+    permanent: Option<bool>,
+    chain: &'a [Hop],
+    detail: Option<&'a str>,
+    attempts: u32,
+    retry_after_ms: Option<u128>,
+    elapsed_ms: u128,
+}
+
+fn citation_json(checked: &CheckedCitation, source: String) -> CitationJson<'_> {
+    let citation: &Citation = &checked.citation;
+    let outcome = &*checked.outcome;
+    CitationJson {
+        article: citation.article.as_str(),
+        source,
+        url: citation.target.url().map(url::Url::as_str),
+        url_as_written: &citation.url_as_written,
+        line: citation.line,
+        column: citation.column,
+        section: citation.section.as_str(),
+        anchor: citation.anchor.as_deref(),
+        outcome: outcome.kind,
+        http_status: outcome.http_status,
+        final_url: outcome.final_url().map(url::Url::as_str),
+        permanent: outcome.permanent,
+        chain: &outcome.chain,
+        detail: outcome.detail.as_deref(),
+        attempts: outcome.attempts,
+        retry_after_ms: outcome.retry_after.map(|d| d.as_millis()),
+        elapsed_ms: outcome.elapsed.as_millis(),
+    }
+}
+
+pub(super) fn render(report: &CheckReport, out: &mut dyn io::Write) -> io::Result<()> {
+    let mut by_outcome = BTreeMap::new();
+    for c in report.citations() {
+        *by_outcome.entry(c.outcome.kind.as_str()).or_insert(0) += 1;
+    }
+    let citations: Vec<CitationJson<'_>> = report
+        .articles
+        .iter()
+        .flat_map(|a| {
+            a.citations
+                .iter()
+                .map(move |c| citation_json(c, a.source.display().to_string()))
+        })
+        .collect();
+    let doc = CheckJson {
+        schema_version: JSON_SCHEMA_VERSION,
+        summary: Summary {
+            articles: report.articles.len(),
+            citations: citations.len(),
+            unique_urls: report.fetched_urls,
+            problems: report
+                .articles
+                .iter()
+                .map(crate::check::CheckedArticle::problems)
+                .sum(),
+            passed: report.all_fine(),
+            by_outcome,
+        },
+        citations,
+        diagnostics: report
+            .articles
+            .iter()
+            .flat_map(|a| &a.diagnostics)
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+#[derive(Serialize)]
+struct ExtractJson<'a> {
+    schema_version: u32,
+    citations: Vec<ExtractCitation<'a>>,
+    diagnostics: Vec<&'a Diagnostic>,
+}
+
+#[derive(Serialize)]
+struct ExtractCitation<'a> {
+    article: &'a str,
+    source: String,
+    url: Option<&'a str>,
+    url_as_written: &'a str,
+    line: u32,
+    column: u32,
+    section: &'static str,
+    anchor: Option<&'a str>,
+    /// `null` for a fetchable URL, else `unsupported-scheme` or `invalid-url`.
+    problem: Option<&'static str>,
+    detail: Option<String>,
+}
+
+/// Writes the citations of `extract` (no fetching) as JSON.
+pub fn render_extract_json(
+    articles: &[(&crate::input::Article, crate::extract::Extraction)],
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    let citations = articles
+        .iter()
+        .flat_map(|(article, extraction)| {
+            extraction.citations.iter().map(move |c| {
+                let (problem, detail) = match &c.target {
+                    crate::citation::Target::Fetchable(_) => (None, None),
+                    crate::citation::Target::UnsupportedScheme { scheme } => (
+                        Some("unsupported-scheme"),
+                        Some(format!("{scheme}: URLs are not fetched")),
+                    ),
+                    crate::citation::Target::Invalid { reason } => {
+                        (Some("invalid-url"), Some(reason.clone()))
+                    }
+                };
+                ExtractCitation {
+                    article: c.article.as_str(),
+                    source: article.source.display().to_string(),
+                    url: c.target.url().map(url::Url::as_str),
+                    url_as_written: &c.url_as_written,
+                    line: c.line,
+                    column: c.column,
+                    section: c.section.as_str(),
+                    anchor: c.anchor.as_deref(),
+                    problem,
+                    detail,
+                }
+            })
+        })
+        .collect();
+    let doc = ExtractJson {
+        schema_version: JSON_SCHEMA_VERSION,
+        citations,
+        diagnostics: articles.iter().flat_map(|(_, e)| &e.diagnostics).collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
