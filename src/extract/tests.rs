@@ -1,1 +1,313 @@
+//! Extraction tables: each case is an article and the citations it must yield.
 
+// Building a test article from an iterator reads best with format!.
+#![allow(clippy::format_collect)]
+
+use super::*;
+use crate::citation::Target;
+
+fn run(format: ArticleFormat, text: &str) -> Extraction {
+    extract(&ArticleId::new("a"), format, text, None)
+}
+
+/// (line, column, section, url as written, normalized URL or the problem)
+fn summary(e: &Extraction) -> Vec<(u32, u32, &'static str, String, String)> {
+    e.citations
+        .iter()
+        .map(|c| {
+            let target = match &c.target {
+                Target::Fetchable(u) => u.to_string(),
+                Target::UnsupportedScheme { scheme } => format!("unsupported-scheme:{scheme}"),
+                Target::Invalid { .. } => "invalid-url".to_owned(),
+            };
+            (
+                c.line,
+                c.column,
+                c.section.as_str(),
+                c.url_as_written.clone(),
+                target,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn plain_text_in_the_customers_format() {
+    let text = "A headline\n\nBody prose cites https://example.com/a, and (see https://example.com/b).\n\
+                Wire provenance\nThis draws on:\n- https://en.wikipedia.org/wiki/Xi_Jinping\n\
+                - https://en.wikipedia.org/wiki/China%E2%80%93North_Korea_relations";
+    let e = run(ArticleFormat::Text, text);
+    assert_eq!(
+        summary(&e),
+        vec![
+            (
+                3,
+                18,
+                "body",
+                "https://example.com/a".into(),
+                "https://example.com/a".into()
+            ),
+            (
+                3,
+                50,
+                "body",
+                "https://example.com/b".into(),
+                "https://example.com/b".into()
+            ),
+            (
+                6,
+                3,
+                "provenance",
+                "https://en.wikipedia.org/wiki/Xi_Jinping".into(),
+                "https://en.wikipedia.org/wiki/Xi_Jinping".into()
+            ),
+            (
+                7,
+                3,
+                "provenance",
+                "https://en.wikipedia.org/wiki/China%E2%80%93North_Korea_relations".into(),
+                "https://en.wikipedia.org/wiki/China%E2%80%93North_Korea_relations".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_later_heading_ends_the_provenance_section() {
+    let text = "SOURCES AND PROVENANCE\n* https://a.test/1\nCorrections\nSee https://a.test/2\n";
+    let sections: Vec<_> = summary(&run(ArticleFormat::Text, text))
+        .into_iter()
+        .map(|c| c.2)
+        .collect();
+    assert_eq!(sections, ["provenance", "body"]);
+}
+
+#[test]
+fn prose_punctuation_and_wikipedia_parentheses_are_read_as_a_reader_would() {
+    let text = "See https://en.wikipedia.org/wiki/Mercury_(planet). Also \
+                (https://example.com/x) and \"https://example.com/q?a=1&b=2\"; then https://example.com/end!\n";
+    let urls: Vec<_> = summary(&run(ArticleFormat::Text, text))
+        .into_iter()
+        .map(|c| c.3)
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            "https://en.wikipedia.org/wiki/Mercury_(planet)",
+            "https://example.com/x",
+            "https://example.com/q?a=1&b=2",
+            "https://example.com/end",
+        ]
+    );
+}
+
+#[test]
+fn one_url_per_line_works_and_columns_count_characters() {
+    let text = "https://a.test/1\r\nhttps://a.test/2\n  – https://a.test/3";
+    let found: Vec<_> = summary(&run(ArticleFormat::Text, text))
+        .into_iter()
+        .map(|c| (c.0, c.1))
+        .collect();
+    assert_eq!(found, [(1, 1), (2, 1), (3, 5)]);
+}
+
+#[test]
+fn non_http_schemes_found_in_text_are_unsupported() {
+    let e = run(
+        ArticleFormat::Text,
+        "Files at ftp://ftp.example.com/pub/x.\n",
+    );
+    assert_eq!(summary(&e)[0].4, "unsupported-scheme:ftp");
+}
+
+#[test]
+fn markdown_links_of_every_kind_but_never_in_code() {
+    let text = "# Story\n\
+                An [inline link](https://a.test/inline \"title\") and a [reference][ref].\n\
+                An autolink <https://a.test/auto> and a bare https://a.test/bare_(x) URL.\n\
+                Code `https://a.test/span` is skipped.\n\
+                \n\
+                ```\n\
+                https://a.test/block\n\
+                ```\n\
+                \n\
+                ## Wire provenance\n\
+                \n\
+                - [Wire](https://a.test/wire)\n\
+                - Mail <desk@example.com>\n\
+                \n\
+                # Next\n\
+                [late](/relative)\n\
+                \n\
+                [ref]: https://a.test/reference\n";
+    let e = run(ArticleFormat::Markdown, text);
+    assert_eq!(
+        summary(&e),
+        vec![
+            (
+                2,
+                4,
+                "body",
+                "https://a.test/inline".into(),
+                "https://a.test/inline".into()
+            ),
+            (
+                2,
+                55,
+                "body",
+                "https://a.test/reference".into(),
+                "https://a.test/reference".into()
+            ),
+            (
+                3,
+                13,
+                "body",
+                "https://a.test/auto".into(),
+                "https://a.test/auto".into()
+            ),
+            (
+                3,
+                46,
+                "body",
+                "https://a.test/bare_(x)".into(),
+                "https://a.test/bare_(x)".into()
+            ),
+            (
+                12,
+                3,
+                "provenance",
+                "https://a.test/wire".into(),
+                "https://a.test/wire".into()
+            ),
+            (
+                13,
+                8,
+                "provenance",
+                "mailto:desk@example.com".into(),
+                "unsupported-scheme:mailto".into()
+            ),
+            (16, 1, "body", "/relative".into(), "invalid-url".into()),
+        ]
+    );
+    let anchors: Vec<_> = e.citations.iter().map(|c| c.anchor.clone()).collect();
+    assert_eq!(anchors[0].as_deref(), Some("inline link"));
+    assert_eq!(anchors[1].as_deref(), Some("reference"));
+    assert_eq!(anchors[2], None);
+}
+
+#[test]
+fn html_links_quotes_and_base() {
+    let text = "<!doctype html><html><head><base href=\"https://news.test/world/\"></head><body>\n\
+                <p>See <a href=\"story.html#part\">the   story</a> and <a href=\"#top\">top</a>.</p>\n\
+                <blockquote cite=\"https://wire.test/q?a=1&amp;b=2\">A quote</blockquote>\n\
+                <p><q cite=\"mailto:x@y.test\">q</q> <a href=\"javascript:void(0)\">js</a></p>\n\
+                <h2>Wire provenance</h2><ul><li><a href=\"https://wire.test/1\">Wire 1</a></li></ul>\n\
+                <h2>Related</h2><a href=\"https://news.test/other\">Other</a>\n\
+                <footer class=\"provenance-list\"><a href=\"https://wire.test/2\">Wire 2</a></footer>\n\
+                </body></html>";
+    let e = run(ArticleFormat::Html, text);
+    assert_eq!(
+        summary(&e),
+        vec![
+            (
+                2,
+                17,
+                "body",
+                "story.html#part".into(),
+                "https://news.test/world/story.html".into()
+            ),
+            (
+                3,
+                19,
+                "body",
+                "https://wire.test/q?a=1&b=2".into(),
+                "https://wire.test/q?a=1&b=2".into()
+            ),
+            (
+                4,
+                13,
+                "body",
+                "mailto:x@y.test".into(),
+                "unsupported-scheme:mailto".into()
+            ),
+            (
+                4,
+                45,
+                "body",
+                "javascript:void(0)".into(),
+                "unsupported-scheme:javascript".into()
+            ),
+            (
+                5,
+                42,
+                "provenance",
+                "https://wire.test/1".into(),
+                "https://wire.test/1".into()
+            ),
+            (
+                6,
+                26,
+                "body",
+                "https://news.test/other".into(),
+                "https://news.test/other".into()
+            ),
+            (
+                7,
+                42,
+                "provenance",
+                "https://wire.test/2".into(),
+                "https://wire.test/2".into()
+            ),
+        ]
+    );
+    assert_eq!(e.citations[0].anchor.as_deref(), Some("the story"));
+    assert_eq!(
+        e.diagnostics.len(),
+        1,
+        "the in-page #top link is a diagnostic"
+    );
+}
+
+#[test]
+fn html_relative_links_use_the_given_base_url() {
+    let base = Url::parse("https://news.test/a/b.html").unwrap();
+    let e = extract(
+        &ArticleId::new("a"),
+        ArticleFormat::Html,
+        "<a href=\"../c\">c</a> <a href=\"/d\">d</a>",
+        Some(&base),
+    );
+    let urls: Vec<_> = summary(&e).into_iter().map(|c| c.4).collect();
+    assert_eq!(urls, ["https://news.test/c", "https://news.test/d"]);
+}
+
+#[test]
+fn odd_text_never_fails() {
+    for text in [
+        "",
+        "\n\n\n",
+        "http://",
+        "https://[::1",
+        "<<<>>>",
+        "<a href=",
+        "[x](",
+        "\u{feff}\u{0}\u{7f}",
+        "https://exa mple.com",
+    ] {
+        for format in [
+            ArticleFormat::Text,
+            ArticleFormat::Markdown,
+            ArticleFormat::Html,
+        ] {
+            let _ = run(format, text);
+        }
+    }
+}
+
+#[test]
+fn ten_thousand_urls_are_all_found() {
+    let text: String = (0..10_000)
+        .map(|i| format!("- https://host{}.test/page/{i}\n", i % 100))
+        .collect();
+    assert_eq!(run(ArticleFormat::Text, &text).citations.len(), 10_000);
+}
