@@ -1,1 +1,377 @@
+//! The binary: exit codes, output formats and bad input, each with a real server when fetching.
 
+use crate::server::{Resp, TestServer};
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::Path;
+use tempfile::TempDir;
+
+fn provcheck(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("provcheck").unwrap();
+    cmd.current_dir(dir);
+    cmd
+}
+
+fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+fn json(out: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(out)))
+}
+
+fn site() -> TestServer {
+    TestServer::start(|req| match req.target.as_str() {
+        "/ok" | "/new" => Resp::ok("<html><title>fine</title></html>"),
+        "/moved" => Resp::redirect(301, "/new"),
+        _ => Resp::status(404),
+    })
+}
+
+#[test]
+fn all_fine_exits_0_and_json_carries_the_documented_fields() {
+    let server = site();
+    let dir = TempDir::new().unwrap();
+    let article = format!(
+        "Headline\nBody cites {}.\nWire provenance\n- {}\n",
+        server.url("/ok"),
+        server.url("/moved")
+    );
+    write(dir.path(), "story.txt", article);
+    let out = provcheck(dir.path())
+        .args([
+            "check",
+            "story.txt",
+            "--allow-net",
+            "127.0.0.1/32",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = json(&out.stdout);
+    assert_eq!(doc["schema_version"], 1);
+    let citations = doc["citations"].as_array().unwrap();
+    assert_eq!(citations.len(), 2);
+    let first = &citations[0];
+    for field in [
+        "article",
+        "url",
+        "url_as_written",
+        "line",
+        "column",
+        "section",
+        "outcome",
+        "http_status",
+        "final_url",
+        "elapsed_ms",
+    ] {
+        assert!(first.get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(first["article"], "story");
+    assert_eq!(first["line"], 2);
+    assert_eq!(first["column"], 12);
+    assert_eq!(first["section"], "body");
+    assert_eq!(first["outcome"], "ok");
+    assert_eq!(first["http_status"], 200);
+    let moved = &citations[1];
+    assert_eq!(moved["section"], "provenance");
+    assert_eq!(moved["outcome"], "redirected");
+    assert_eq!(moved["permanent"], true);
+    assert_eq!(moved["final_url"], server.url("/new"));
+    assert_eq!(moved["chain"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_dead_source_exits_1_and_the_text_report_puts_it_first() {
+    let server = site();
+    let dir = TempDir::new().unwrap();
+    let article = format!("{}\n{}\n", server.url("/ok"), server.url("/dead"));
+    write(dir.path(), "story.txt", article);
+    let out = provcheck(dir.path())
+        .args(["check", "story.txt", "--allow-net", "127.0.0.1/32"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let dead = text.find("not-found").expect("the problem is reported");
+    let ok = text.find(" ok ").expect("the fine citation is listed");
+    assert!(dead < ok, "problems first:\n{text}");
+    assert!(text.contains("L2:1"), "{text}");
+    assert!(text.contains("FAIL"), "{text}");
+    assert!(!text.contains('\u{1b}'), "no colour when not on a terminal");
+}
+
+#[test]
+fn without_the_allowlist_loopback_is_refused_and_never_requested() {
+    let server = site();
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", server.url("/ok"));
+    provcheck(dir.path())
+        .args(["check", "story.txt", "--format", "json"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("\"forbidden-address\""));
+    assert_eq!(server.total_hits(), 0);
+}
+
+#[test]
+fn the_config_file_opens_the_guard_and_flags_override_it() {
+    let server = site();
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", server.url("/ok"));
+    write(
+        dir.path(),
+        "provcheck.toml",
+        "allow_net = [\"127.0.0.1/32\"]\nconcurrency = 4\n",
+    );
+    provcheck(dir.path())
+        .args(["check", "story.txt"])
+        .assert()
+        .code(0);
+    provcheck(dir.path())
+        .args(["check", "story.txt", "--concurrency", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("concurrency"));
+}
+
+#[test]
+fn an_unknown_config_key_names_the_key_and_the_file() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", "https://example.com/\n");
+    write(dir.path(), "custom.toml", "concurency = 4\n");
+    provcheck(dir.path())
+        .args(["check", "story.txt", "--config", "custom.toml"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("concurency").and(predicate::str::contains("custom.toml")),
+        );
+    provcheck(dir.path())
+        .args(["check", "story.txt", "--config", "missing.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("missing.toml"));
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let dir = TempDir::new().unwrap();
+    provcheck(dir.path()).args(["check"]).assert().code(2);
+    provcheck(dir.path())
+        .args(["check", "x.txt", "--concurrency", "many"])
+        .assert()
+        .code(2);
+    provcheck(dir.path())
+        .args(["check", "x.txt", "--host-interval", "soon"])
+        .assert()
+        .code(2);
+    provcheck(dir.path()).args(["frobnicate"]).assert().code(2);
+}
+
+#[test]
+fn unreadable_inputs_exit_2_naming_the_file() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "binary.txt", b"\x7fELF\x00\x00\x01");
+    write(dir.path(), "latin1.txt", b"caf\xe9 https://example.com/");
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    for (arg, needle) in [
+        ("missing.txt", "missing.txt"),
+        ("binary.txt", "binary"),
+        ("latin1.txt", "UTF-8"),
+        ("empty", "no articles"),
+    ] {
+        provcheck(dir.path())
+            .args(["check", arg])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(arg).and(predicate::str::contains(needle)));
+    }
+}
+
+#[test]
+fn an_empty_article_passes_with_a_warning() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "empty.md", "");
+    provcheck(dir.path())
+        .args(["check", "empty.md"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("empty.md"));
+}
+
+#[test]
+fn unsupported_and_invalid_urls_fail_the_gate_without_a_request() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "links.md",
+        "[mail](mailto:desk@example.com) [bad](http://exa%20mple.com:99999/) [rel](/x)\n",
+    );
+    let out = provcheck(dir.path())
+        .args(["check", "links.md", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out.stdout);
+    let outcomes: Vec<_> = doc["citations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["outcome"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["unsupported-scheme", "invalid-url", "invalid-url"]
+    );
+}
+
+#[test]
+fn directories_are_walked_and_stdin_is_an_article() {
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir_all(dir.path().join("desk/.hidden")).unwrap();
+    write(dir.path(), "desk/a.txt", "https://a.test/1\n");
+    write(dir.path(), "desk/b.md", "[b](https://b.test/2)\n");
+    write(
+        dir.path(),
+        "desk/c.html",
+        "<a href=\"https://c.test/3\">c</a>",
+    );
+    write(dir.path(), "desk/notes.pdf", "https://ignored.test/\n");
+    write(dir.path(), "desk/.hidden/d.txt", "https://hidden.test/\n");
+    let out = provcheck(dir.path())
+        .args(["extract", "desk", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc = json(&out.stdout);
+    let urls: Vec<_> = doc["citations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["url"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        urls,
+        ["https://a.test/1", "https://b.test/2", "https://c.test/3"]
+    );
+
+    provcheck(dir.path())
+        .args(["extract", "-"])
+        .write_stdin("see https://stdin.test/x")
+        .assert()
+        .code(0)
+        .stdout(
+            predicate::str::contains("stdin").and(predicate::str::contains("https://stdin.test/x")),
+        );
+}
+
+#[test]
+fn output_file_and_junit() {
+    let server = site();
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "story.txt",
+        format!("{}\n{}\n", server.url("/ok"), server.url("/gone")),
+    );
+    provcheck(dir.path())
+        .args([
+            "check",
+            "story.txt",
+            "--allow-net",
+            "127.0.0.1/32",
+            "--format",
+            "junit",
+            "--output",
+            "report.xml",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_empty());
+    let xml = std::fs::read_to_string(dir.path().join("report.xml")).unwrap();
+    assert!(xml.starts_with("<?xml"));
+    assert_eq!(xml.matches("<testcase ").count(), 2);
+    assert_eq!(xml.matches("<failure ").count(), 1);
+    assert!(xml.contains(r#"type="not-found""#));
+}
+
+#[test]
+fn a_ten_megabyte_article_is_read() {
+    let dir = TempDir::new().unwrap();
+    let mut text = String::with_capacity(10 << 20);
+    let filler = "Words of prose that cite nothing at all, line after line. ";
+    let mut n = 0;
+    while text.len() < 10 << 20 {
+        text.push_str(filler);
+        if text.len() % 1_000_000 < filler.len() {
+            text.push_str(&format!("https://big.test/{n} "));
+            n += 1;
+        }
+        text.push('\n');
+    }
+    assert!(n >= 5, "the article cites a handful of URLs");
+    write(dir.path(), "big.txt", &text);
+    let out = provcheck(dir.path())
+        .args(["extract", "big.txt", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json(&out.stdout)["citations"].as_array().unwrap().len(), n);
+}
+
+#[test]
+fn an_article_citing_ten_thousand_urls_is_checked_in_full() {
+    let server = TestServer::start(|_| Resp::ok("x"));
+    let dir = TempDir::new().unwrap();
+    let text: String = (0..10_000)
+        .map(|i| format!("- {}\n", server.url(&format!("/p/{i}"))))
+        .collect();
+    write(dir.path(), "many.txt", text);
+    let out = provcheck(dir.path())
+        .args([
+            "check",
+            "many.txt",
+            "--allow-net",
+            "127.0.0.1/32",
+            "--host-concurrency",
+            "32",
+            "--host-interval",
+            "0s",
+            "--concurrency",
+            "64",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = json(&out.stdout);
+    assert_eq!(doc["summary"]["citations"], 10_000);
+    assert_eq!(doc["summary"]["by_outcome"]["ok"], 10_000);
+    assert_eq!(server.total_hits(), 10_000);
+}
+
+#[test]
+fn help_lists_the_exit_codes() {
+    let dir = TempDir::new().unwrap();
+    provcheck(dir.path())
+        .args(["check", "--help"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Exit codes"));
+}
