@@ -272,11 +272,16 @@ fn write_output(
     render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
     if let Some(path) = path {
-        let mut buffer = Vec::new();
-        render(&mut buffer).expect("writing to memory cannot fail");
         let tmp = path.with_extension("provcheck-tmp");
-        return std::fs::write(&tmp, &buffer)
-            .and_then(|()| std::fs::rename(&tmp, path))
+        let written = std::fs::File::create(&tmp).and_then(|file| {
+            let mut out = std::io::BufWriter::new(file);
+            render(&mut out)?;
+            out.into_inner()
+                .map_err(std::io::IntoInnerError::into_error)?
+                .sync_all()?;
+            std::fs::rename(&tmp, path)
+        });
+        return written
             .inspect_err(|_| {
                 let _ = std::fs::remove_file(&tmp);
             })

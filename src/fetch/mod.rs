@@ -278,7 +278,19 @@ impl Fetcher {
             {
                 return Step::Redirect(next_hop(url, location.as_bytes()), permit);
             }
-            return Step::Done(self.read_final(response, run).await);
+            let mut fetched = self.read_final(response, run).await;
+            if let Some(wait) = run
+                .retry_after
+                .filter(|w| *w > self.options.retry.retry_after_cap)
+                && fetched.outcome.detail.is_none()
+            {
+                fetched.outcome.detail = Some(format!(
+                    "the server asked to retry after {}s, longer than retry_after_cap ({}s)",
+                    wait.as_secs(),
+                    self.options.retry.retry_after_cap.as_secs()
+                ));
+            }
+            return Step::Done(fetched);
         }
     }
 

@@ -375,3 +375,15 @@ fn help_lists_the_exit_codes() {
         .code(0)
         .stdout(predicate::str::contains("Exit codes"));
 }
+
+#[test]
+fn an_unwritable_output_file_exits_2_naming_it() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", "mailto:desk@example.com\n");
+    provcheck(dir.path())
+        .args(["extract", "story.txt", "-o", "no/such/dir/out.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no/such/dir/out.json"));
+    assert!(!dir.path().join("no").exists());
+}

@@ -135,6 +135,7 @@ async fn retry_after_is_honoured_up_to_the_cap() {
     assert_eq!(o.kind, OutcomeKind::RateLimited);
     assert_eq!(o.attempts, 1);
     assert_eq!(o.retry_after, Some(Duration::from_secs(3600)));
+    assert!(o.detail.unwrap().contains("3600"));
     assert!(o.elapsed < Duration::from_secs(60));
 }
 
