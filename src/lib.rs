@@ -22,3 +22,4 @@ pub mod input;
 pub mod normalize;
 pub mod outcome;
 pub mod report;
+pub mod warc;

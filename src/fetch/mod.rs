@@ -77,13 +77,59 @@ impl FetchOptions {
     }
 }
 
-/// The result of fetching one URL: its outcome and, when a final response was read, its headers
-/// and body (as delivered, possibly cut at the cap).
+/// Why a stored body is shorter than what the server meant to send (`WARC-Truncated`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Truncation {
+    /// Cut at the body cap.
+    Length,
+    /// The request deadline passed while reading.
+    Time,
+    /// The connection failed while reading.
+    Disconnect,
+}
+
+impl Truncation {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Truncation::Length => "length",
+            Truncation::Time => "time",
+            Truncation::Disconnect => "disconnect",
+        }
+    }
+}
+
+/// One request and the response it got: everything the archive needs to keep it as evidence.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub url: Url,
+    /// When the response headers arrived.
+    pub at: jiff::Timestamp,
+    /// The headers sent, `Host` first.
+    pub request_headers: Vec<(String, String)>,
+    pub version: reqwest::Version,
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    /// The body as delivered (content-encoding kept), possibly cut.
+    pub body: Vec<u8>,
+    pub truncated: Option<Truncation>,
+    pub remote_addr: Option<std::net::SocketAddr>,
+}
+
+/// The result of fetching one URL: its outcome and every exchange that got a response, in
+/// order (redirect hops first, the final response last).
 #[derive(Debug, Clone)]
 pub struct Fetched {
     pub outcome: Outcome,
-    pub headers: Option<reqwest::header::HeaderMap>,
-    pub body: Vec<u8>,
+    pub exchanges: Vec<Exchange>,
+}
+
+impl Fetched {
+    /// The last response received, when there was one.
+    #[must_use]
+    pub fn final_exchange(&self) -> Option<&Exchange> {
+        self.exchanges.last()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -143,6 +189,7 @@ impl Fetcher {
         let started = Instant::now();
         let mut run = Run {
             chain: Vec::new(),
+            exchanges: Vec::new(),
             attempts: 0,
             retry_after: None,
         };
@@ -210,21 +257,16 @@ impl Fetcher {
     /// returns where it redirects to.
     async fn request(&self, url: &Url, mut permit: HostPermit, run: &mut Run) -> Step {
         run.attempts = 0;
+        let request_headers = self.request_headers(url);
         loop {
             permit.wait_turn().await;
             run.attempts += 1;
-            let sent = self
-                .client
-                .get(url.clone())
-                .header(
-                    reqwest::header::ACCEPT,
-                    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-                )
-                .header(reqwest::header::ACCEPT_ENCODING, "gzip")
-                .timeout(self.options.timeout)
-                .send()
-                .await;
-            let response = match sent {
+            let mut builder = self.client.get(url.clone()).timeout(self.options.timeout);
+            // Host and User-Agent are set by the client; they are listed for the archive only.
+            for (name, value) in &request_headers[2..] {
+                builder = builder.header(name.as_str(), value.as_str());
+            }
+            let response = match builder.send().await {
                 Ok(response) => response,
                 Err(error) => {
                     let failure = classify_error(&error);
@@ -273,12 +315,17 @@ impl Fetcher {
                 url: url.clone(),
                 status: Some(status),
             });
-            if matches!(status, 301 | 302 | 303 | 307 | 308)
-                && let Some(location) = response.headers().get(reqwest::header::LOCATION)
-            {
-                return Step::Redirect(next_hop(url, location.as_bytes()), permit);
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .filter(|_| matches!(status, 301 | 302 | 303 | 307 | 308))
+                .map(|l| l.as_bytes().to_vec());
+            let read = self.read_body(url, request_headers.clone(), response).await;
+            if let Some(location) = location {
+                run.exchanges.push(read.exchange);
+                return Step::Redirect(next_hop(url, &location), permit);
             }
-            let mut fetched = self.read_final(response, run).await;
+            let mut fetched = run.finish_response(read);
             if let Some(wait) = run
                 .retry_after
                 .filter(|w| *w > self.options.retry.retry_after_cap)
@@ -292,6 +339,24 @@ impl Fetcher {
             }
             return Step::Done(fetched);
         }
+    }
+
+    /// The headers provcheck sends, in the order they are archived.
+    fn request_headers(&self, url: &Url) -> Vec<(String, String)> {
+        let host = match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_owned(),
+            _ => String::new(),
+        };
+        vec![
+            ("Host".to_owned(), host),
+            ("User-Agent".to_owned(), self.options.user_agent.clone()),
+            (
+                "Accept".to_owned(),
+                "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8".to_owned(),
+            ),
+            ("Accept-Encoding".to_owned(), "gzip".to_owned()),
+        ]
     }
 
     fn should_retry(&self, attempts: u32, transient: Transient) -> Option<Duration> {
@@ -309,64 +374,70 @@ impl Fetcher {
         self.hosts.acquire(&host).await
     }
 
-    /// Reads the body of the final response (streamed, capped) and classifies it.
-    async fn read_final(&self, mut response: reqwest::Response, run: &mut Run) -> Fetched {
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bot_challenge = headers
-            .get("cf-mitigated")
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"challenge"));
-        let (kind, detail) = classify_response(FinalResponse {
-            status,
-            bot_challenge,
-            redirected: run.chain.len() > 1,
-        });
+    /// Reads a response's body, streamed and cut at the cap.
+    async fn read_body(
+        &self,
+        url: &Url,
+        request_headers: Vec<(String, String)>,
+        mut response: reqwest::Response,
+    ) -> ReadResponse {
         let max = self.options.max_body;
+        let mut exchange = Exchange {
+            url: url.clone(),
+            at: jiff::Timestamp::now(),
+            request_headers,
+            version: response.version(),
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: Vec::new(),
+            truncated: None,
+            remote_addr: response.remote_addr(),
+        };
+        let mut failure = None;
         if response.content_length().is_some_and(|len| len > max) {
-            let detail = format!("Content-Length exceeds the {max}-byte cap");
-            let mut fetched = run.fetched(OutcomeKind::TooLarge, Some(status), Some(detail));
-            fetched.headers = Some(headers);
-            return fetched;
+            exchange.truncated = Some(Truncation::Length);
+            return ReadResponse { exchange, failure };
         }
-        let mut body = Vec::new();
+        let room = usize::try_from(max).unwrap_or(usize::MAX);
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    let room = usize::try_from(max)
-                        .unwrap_or(usize::MAX)
-                        .saturating_sub(body.len());
-                    if chunk.len() > room {
-                        body.extend_from_slice(&chunk[..room]);
-                        let detail = format!("body exceeds the {max}-byte cap");
-                        let mut fetched =
-                            run.fetched(OutcomeKind::TooLarge, Some(status), Some(detail));
-                        fetched.headers = Some(headers);
-                        fetched.body = body;
-                        return fetched;
+                    let left = room.saturating_sub(exchange.body.len());
+                    if chunk.len() > left {
+                        exchange.body.extend_from_slice(&chunk[..left]);
+                        exchange.truncated = Some(Truncation::Length);
+                        break;
                     }
-                    body.extend_from_slice(&chunk);
+                    exchange.body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
                 Err(error) => {
-                    let failure = classify_error(&error);
-                    let detail = format!("while reading the body: {}", failure.detail);
-                    let mut fetched = run.fetched(failure.kind, Some(status), Some(detail));
-                    fetched.headers = Some(headers);
-                    fetched.body = body;
-                    return fetched;
+                    let f = classify_error(&error);
+                    exchange.truncated = Some(if f.kind == OutcomeKind::Timeout {
+                        Truncation::Time
+                    } else {
+                        Truncation::Disconnect
+                    });
+                    failure = Some(f);
+                    break;
                 }
             }
         }
-        let mut fetched = run.fetched(kind, Some(status), detail);
-        fetched.headers = Some(headers);
-        fetched.body = body;
-        fetched
+        ReadResponse { exchange, failure }
     }
+}
+
+/// A response read as far as it could be.
+struct ReadResponse {
+    exchange: Exchange,
+    /// What went wrong while reading the body, if anything did.
+    failure: Option<Failure>,
 }
 
 /// The state of one fetch as it walks the chain.
 struct Run {
     chain: Vec<Hop>,
+    exchanges: Vec<Exchange>,
     attempts: u32,
     retry_after: Option<Duration>,
 }
@@ -394,9 +465,37 @@ impl Run {
                 attempts: self.attempts,
                 elapsed: Duration::ZERO,
             },
-            headers: None,
-            body: Vec::new(),
+            exchanges: std::mem::take(&mut self.exchanges),
         }
+    }
+
+    /// The outcome of a final response (no redirect to follow), keeping its exchange.
+    fn finish_response(&mut self, read: ReadResponse) -> Fetched {
+        let ReadResponse { exchange, failure } = read;
+        let status = exchange.status;
+        let bot_challenge = exchange
+            .headers
+            .get("cf-mitigated")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"challenge"));
+        let (kind, detail) = if exchange.truncated == Some(Truncation::Length) {
+            (
+                OutcomeKind::TooLarge,
+                Some("the body is larger than max_body".to_owned()),
+            )
+        } else if let Some(failure) = failure {
+            (
+                failure.kind,
+                Some(format!("while reading the body: {}", failure.detail)),
+            )
+        } else {
+            classify_response(FinalResponse {
+                status,
+                bot_challenge,
+                redirected: self.chain.len() > 1,
+            })
+        };
+        self.exchanges.push(exchange);
+        self.fetched(kind, Some(status), detail)
     }
 
     fn finish(

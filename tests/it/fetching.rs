@@ -16,12 +16,12 @@ async fn ok_records_status_chain_and_sends_an_honest_user_agent() {
     let url = server.url("/page");
     let fetcher = Fetcher::new(options()).unwrap();
     let fetched = fetcher.fetch(&url.parse().unwrap(), None).await;
-    let o = fetched.outcome;
+    let o = fetched.outcome.clone();
     assert_eq!(o.kind, OutcomeKind::Ok);
     assert_eq!(o.http_status, Some(200));
     assert_eq!(o.chain.len(), 1);
     assert_eq!(o.final_url().unwrap().as_str(), url);
-    let ua = String::from_utf8(fetched.body).unwrap();
+    let ua = String::from_utf8(fetched.final_exchange().unwrap().body.clone()).unwrap();
     assert!(
         ua.starts_with(&format!("provcheck/{}", env!("CARGO_PKG_VERSION")))
             && ua.contains("desk@example.com"),
@@ -201,7 +201,12 @@ async fn bodies_past_the_cap_are_too_large_with_or_without_a_length() {
             .fetch(&server.url(path).parse().unwrap(), None)
             .await;
         assert_eq!(fetched.outcome.kind, OutcomeKind::TooLarge, "{path}");
-        assert!(fetched.body.len() <= 4096);
+        let exchange = fetched.final_exchange().unwrap();
+        assert!(exchange.body.len() <= 4096);
+        assert_eq!(
+            exchange.truncated,
+            Some(provcheck::fetch::Truncation::Length)
+        );
     }
 }
 
