@@ -1,18 +1,22 @@
 //! The pre-publication check: articles in, one outcome per citation out.
 //!
 //! Citations are extracted, their fetchable URLs deduplicated (one fetch per normalized URL per
-//! run, however often it is cited), fetched by [`crate::fetch::fetch_all`], and each citation is
-//! paired with the outcome of its URL. Citations that cannot be fetched get their outcome without
-//! a request.
+//! run, however often it is cited), fetched by [`crate::fetch::fetch_all`] and, when archiving,
+//! handed to the archive writer; each citation is paired with the outcome of its URL. Citations
+//! that cannot be fetched get their outcome without a request. If the archive fails, no new URL
+//! is started and the check returns the error.
 
+use crate::archive::writer::WriterHandle;
+use crate::archive::{ArchiveError, PreparedCapture, SnapshotRef};
 use crate::citation::{Citation, Target};
-use crate::extract::{Diagnostic, extract};
-use crate::fetch::{Fetcher, fetch_all};
+use crate::extract::{Diagnostic, Extraction, extract};
+use crate::fetch::{Fetched, Fetcher, fetch_all};
 use crate::input::Article;
 use crate::outcome::{Outcome, OutcomeKind};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use url::Url;
 
 /// One citation and what its URL answered.
@@ -20,6 +24,8 @@ use url::Url;
 pub struct CheckedCitation {
     pub citation: Citation,
     pub outcome: Arc<Outcome>,
+    /// Where the final response was archived, when archiving.
+    pub capture: Option<SnapshotRef>,
 }
 
 /// One article's citations, in the order they appear.
@@ -61,19 +67,34 @@ impl CheckReport {
     }
 }
 
-/// Extracts the citations of `articles` and fetches each distinct URL once.
-/// `on_progress(done, total)` is called as fetches complete.
-pub async fn check(
-    articles: &[Article],
+/// The citations of each article.
+#[must_use]
+pub fn extract_all<'a>(
+    articles: &'a [Article],
     base: Option<&Url>,
-    fetcher: Arc<Fetcher>,
-    mut on_progress: impl FnMut(usize, usize),
-) -> CheckReport {
-    let extracted: Vec<_> = articles
+) -> Vec<(&'a Article, Extraction)> {
+    articles
         .iter()
         .map(|a| (a, extract(&a.id, a.format, &a.text, base)))
-        .collect();
+        .collect()
+}
 
+/// Where captures go when archiving.
+#[derive(Clone)]
+pub struct ArchiveSink {
+    pub writer: WriterHandle,
+    pub gzip_level: u32,
+}
+
+/// Fetches each distinct URL of `extracted` once and pairs every citation with its outcome.
+/// With `archive`, every exchange is archived before its outcome counts as done.
+/// `on_progress(done, total)` is called as fetches complete.
+pub async fn check(
+    extracted: Vec<(&Article, Extraction)>,
+    fetcher: Arc<Fetcher>,
+    archive: Option<ArchiveSink>,
+    mut on_progress: impl FnMut(usize, usize),
+) -> Result<CheckReport, Arc<ArchiveError>> {
     let mut seen = HashSet::new();
     let urls: Vec<Url> = extracted
         .iter()
@@ -85,13 +106,48 @@ pub async fn check(
     drop(seen);
 
     let total = urls.len();
-    let mut outcomes: HashMap<Url, Arc<Outcome>> = HashMap::with_capacity(total);
+    let mut results: HashMap<Url, (Arc<Outcome>, Option<SnapshotRef>)> =
+        HashMap::with_capacity(total);
+    let mut failure: Option<Arc<ArchiveError>> = None;
+    let stop = Arc::new(AtomicBool::new(false));
+    let process = {
+        let stop = Arc::clone(&stop);
+        move |url: Url, fetched: Fetched| {
+            let archive = archive.clone();
+            let stop = Arc::clone(&stop);
+            async move {
+                let stored = match archive {
+                    Some(sink) => {
+                        let capture = prepare_capture(&url, &fetched, sink.gzip_level);
+                        let stored = sink.writer.store(capture).await;
+                        if stored.is_err() {
+                            stop.store(true, Ordering::SeqCst);
+                        }
+                        Some(stored)
+                    }
+                    None => None,
+                };
+                (url, fetched.outcome, stored)
+            }
+        }
+    };
     on_progress(0, total);
-    fetch_all(fetcher, urls, |url, fetched| {
-        outcomes.insert(url, Arc::new(fetched.outcome));
-        on_progress(outcomes.len(), total);
+    fetch_all(fetcher, urls, stop, process, |(url, outcome, stored)| {
+        let snapshot = match stored {
+            Some(Ok(stored)) => stored.snapshot,
+            Some(Err(error)) => {
+                failure.get_or_insert(error);
+                None
+            }
+            None => None,
+        };
+        results.insert(url, (Arc::new(outcome), snapshot));
+        on_progress(results.len(), total);
     })
     .await;
+    if let Some(error) = failure {
+        return Err(error);
+    }
 
     let articles = extracted
         .into_iter()
@@ -102,31 +158,59 @@ pub async fn check(
                 .citations
                 .into_iter()
                 .map(|citation| {
-                    let outcome = outcome_for(&citation, &outcomes);
-                    CheckedCitation { citation, outcome }
+                    let (outcome, capture) = outcome_for(&citation, &results);
+                    CheckedCitation {
+                        citation,
+                        outcome,
+                        capture,
+                    }
                 })
                 .collect(),
             diagnostics: extraction.diagnostics,
         })
         .collect();
-    CheckReport {
+    Ok(CheckReport {
         articles,
         fetched_urls: total,
+    })
+}
+
+/// Hashes and compresses every exchange of a fetch (CPU work, done in the fetch's task).
+fn prepare_capture(url: &Url, fetched: &Fetched, level: u32) -> PreparedCapture {
+    PreparedCapture {
+        url: url.clone(),
+        checked_at: jiff::Timestamp::now(),
+        outcome: fetched.outcome.clone(),
+        exchanges: fetched
+            .exchanges
+            .iter()
+            .map(|e| crate::archive::prepare::prepare(e, level))
+            .collect(),
     }
 }
 
-fn outcome_for(citation: &Citation, outcomes: &HashMap<Url, Arc<Outcome>>) -> Arc<Outcome> {
+fn outcome_for(
+    citation: &Citation,
+    results: &HashMap<Url, (Arc<Outcome>, Option<SnapshotRef>)>,
+) -> (Arc<Outcome>, Option<SnapshotRef>) {
     match &citation.target {
         Target::Fetchable(url) => {
-            Arc::clone(outcomes.get(url).expect("every fetchable URL was fetched"))
+            let (outcome, capture) = results.get(url).expect("every fetchable URL was fetched");
+            (Arc::clone(outcome), capture.clone())
         }
-        Target::UnsupportedScheme { scheme } => Arc::new(Outcome::without_request(
-            OutcomeKind::UnsupportedScheme,
-            format!("{scheme}: URLs are not fetched"),
-        )),
-        Target::Invalid { reason } => Arc::new(Outcome::without_request(
-            OutcomeKind::InvalidUrl,
-            reason.clone(),
-        )),
+        Target::UnsupportedScheme { scheme } => (
+            Arc::new(Outcome::without_request(
+                OutcomeKind::UnsupportedScheme,
+                format!("{scheme}: URLs are not fetched"),
+            )),
+            None,
+        ),
+        Target::Invalid { reason } => (
+            Arc::new(Outcome::without_request(
+                OutcomeKind::InvalidUrl,
+                reason.clone(),
+            )),
+            None,
+        ),
     }
 }

@@ -5,7 +5,9 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use provcheck::check::check;
+use provcheck::archive::Archive;
+use provcheck::archive::writer::ArchiveWriter;
+use provcheck::check::{ArchiveSink, check, extract_all};
 use provcheck::config::{self, Overrides};
 use provcheck::extract::{ArticleFormat, extract};
 use provcheck::fetch::Fetcher;
@@ -43,7 +45,7 @@ pub struct Cli {
 enum Command {
     /// Fetch every cited URL and report what each answered (the pre-publication gate)
     #[command(after_help = EXIT_CODES)]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Print the citations of articles without fetching anything
     Extract(ExtractArgs),
 }
@@ -71,6 +73,12 @@ struct CheckArgs {
     /// Write the report to FILE instead of stdout
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Archive directory [default: the config key archive, else ./archive]
+    #[arg(long, value_name = "DIR", conflicts_with = "no_archive")]
+    archive: Option<PathBuf>,
+    /// Only check: archive nothing
+    #[arg(long)]
+    no_archive: bool,
     #[command(flatten)]
     fetch: FetchArgs,
 }
@@ -188,24 +196,48 @@ fn read_inputs(args: &InputArgs) -> Result<Vec<input::Article>> {
 fn run_check(args: &CheckArgs, config_path: Option<&Path>, quiet: bool) -> Result<ExitCode> {
     let (file, file_path) = config::load(config_path)?;
     let options = config::fetch_options(&file, file_path.as_deref(), &args.fetch.overrides())?;
+    let archive_options =
+        config::archive_options(&file, file_path.as_deref(), args.archive.as_deref())?;
+    let gzip_level = archive_options.gzip_level;
     let articles = read_inputs(&args.input)?;
     let fetcher = Arc::new(Fetcher::new(options)?);
+    let extracted = extract_all(&articles, args.input.base_url.as_ref());
+
+    let session = if args.no_archive {
+        None
+    } else {
+        Some(open_session(archive_options, "check", &extracted)?)
+    };
+    let sink = session.as_ref().map(|(writer, _)| ArchiveSink {
+        writer: writer.handle(),
+        gzip_level,
+    });
 
     let progress = progress_bar(quiet);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let report = runtime.block_on(check(
-        &articles,
-        args.input.base_url.as_ref(),
-        fetcher,
-        |done, total| {
-            progress.set_length(total as u64);
-            progress.set_position(done as u64);
-        },
-    ));
+    let result = runtime.block_on(check(extracted, fetcher, sink, |done, total| {
+        progress.set_length(total as u64);
+        progress.set_position(done as u64);
+    }));
     progress.finish_and_clear();
+    if let Some((writer, run_id)) = session {
+        let (mut archive, failure) = writer.finish();
+        let status = if failure.is_some() {
+            "failed"
+        } else {
+            "finished"
+        };
+        archive
+            .finish_run(run_id, status, jiff::Timestamp::now())
+            .context("cannot close the archive")?;
+        if let Some(error) = failure {
+            anyhow::bail!("archiving failed, the run was stopped: {error}");
+        }
+    }
+    let report = result.map_err(|error| anyhow::anyhow!("archiving failed: {error}"))?;
 
     for article in &report.articles {
         if article.citations.is_empty() {
@@ -235,6 +267,29 @@ fn run_check(args: &CheckArgs, config_path: Option<&Path>, quiet: bool) -> Resul
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Opens the archive, recovers what a crashed run left, records the run and its articles, and
+/// starts the writer.
+fn open_session(
+    options: provcheck::archive::ArchiveOptions,
+    kind: &str,
+    extracted: &[(&input::Article, provcheck::extract::Extraction)],
+) -> Result<(ArchiveWriter, i64)> {
+    let dir = options.dir.clone();
+    let (mut archive, recovered) = Archive::open(options)?;
+    for note in recovered {
+        tracing::warn!(
+            "recovered {} in {} after an interrupted run: cut {} bytes of torn tail",
+            note.warc_file,
+            dir.display(),
+            note.cut_bytes
+        );
+    }
+    let run_id = archive.begin_run(kind, jiff::Timestamp::now())?;
+    let pairs: Vec<_> = extracted.iter().map(|(a, e)| (*a, e)).collect();
+    archive.register_articles(run_id, &pairs)?;
+    Ok((ArchiveWriter::spawn(archive, run_id), run_id))
 }
 
 fn run_extract(args: &ExtractArgs) -> Result<ExitCode> {

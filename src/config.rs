@@ -66,6 +66,21 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "CIDR ranges the address guard lets through, e.g. [\"127.0.0.0/8\"]",
     ),
     ("contact", "\"\"", "contact address sent in the User-Agent"),
+    (
+        "archive",
+        "\"archive\"",
+        "the archive directory (WARC files and index.sqlite)",
+    ),
+    (
+        "warc_max_size",
+        "\"1GB\"",
+        "a new WARC file is started past this size",
+    ),
+    (
+        "warc_gzip_level",
+        "6",
+        "gzip level of WARC records, 0 (none) to 9 (smallest)",
+    ),
 ];
 
 /// `provcheck.toml`, as written.
@@ -83,6 +98,9 @@ pub struct FileConfig {
     pub max_body: Option<Size>,
     pub allow_net: Option<Vec<String>>,
     pub contact: Option<String>,
+    pub archive: Option<PathBuf>,
+    pub warc_max_size: Option<Size>,
+    pub warc_gzip_level: Option<u32>,
 }
 
 /// A byte size: a number of bytes, or text such as `"20MiB"`, `"512 KB"`.
@@ -278,6 +296,43 @@ fn allow_nets(
             })
         })
         .collect()
+}
+
+/// Validated archive settings: `--archive DIR` wins over the `archive` key.
+pub fn archive_options(
+    file: &FileConfig,
+    file_path: Option<&Path>,
+    dir: Option<&Path>,
+) -> Result<crate::archive::ArchiveOptions, ConfigError> {
+    let origin = file_path.map_or_else(|| "config".to_owned(), |p| p.display().to_string());
+    let rotate_at = match &file.warc_max_size {
+        None => 1_000_000_000,
+        Some(Size::Bytes(n)) => *n,
+        Some(Size::Text(t)) => parse_size(t).map_err(|message| ConfigError::Invalid {
+            origin: origin.clone(),
+            key: "warc_max_size",
+            value: t.clone(),
+            message,
+        })?,
+    };
+    let gzip_level = file.warc_gzip_level.unwrap_or(6);
+    if gzip_level > 9 {
+        return Err(ConfigError::Invalid {
+            origin,
+            key: "warc_gzip_level",
+            value: gzip_level.to_string(),
+            message: "must be 0 to 9".to_owned(),
+        });
+    }
+    let dir = dir
+        .map(Path::to_path_buf)
+        .or_else(|| file.archive.clone())
+        .unwrap_or_else(|| PathBuf::from("archive"));
+    Ok(crate::archive::ArchiveOptions {
+        dir,
+        rotate_at,
+        gzip_level,
+    })
 }
 
 /// Reads `"100ms"`, `"20s"`, `"1m 30s"`.

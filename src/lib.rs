@@ -13,6 +13,7 @@
 //!
 //! See ARCHITECTURE.md for the map and the invariants.
 
+pub mod archive;
 pub mod check;
 pub mod citation;
 pub mod config;

@@ -9,14 +9,28 @@
 use super::politeness::HostKey;
 use super::{Fetched, Fetcher};
 use std::collections::{HashMap, VecDeque};
+use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::task::JoinSet;
 use url::Url;
 
-/// Fetches every URL once, calling `on_done` for each as it completes (in completion order).
-pub async fn fetch_all<F>(fetcher: Arc<Fetcher>, urls: Vec<Url>, mut on_done: F)
-where
-    F: FnMut(Url, Fetched),
+/// Fetches every URL once. Each result goes through `process` inside the fetch's own task (so
+/// CPU work there, such as preparing archive records, runs in parallel and counts against the
+/// concurrency limit), and `on_done` receives what `process` returns, in completion order.
+///
+/// Once `stop` is set, no new URL is started; those in flight finish.
+pub async fn fetch_all<P, Fut, T, F>(
+    fetcher: Arc<Fetcher>,
+    urls: Vec<Url>,
+    stop: Arc<AtomicBool>,
+    process: P,
+    mut on_done: F,
+) where
+    P: Fn(Url, Fetched) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+    F: FnMut(T),
 {
     let concurrency = fetcher.options().concurrency.max(1);
     let mut queues: HashMap<HostKey, VecDeque<Url>> = HashMap::new();
@@ -29,16 +43,26 @@ where
         }
         queue.push_back(url);
     }
-    let mut running: JoinSet<(Url, Fetched)> = JoinSet::new();
+    let mut running: JoinSet<T> = JoinSet::new();
     loop {
-        start_ready(&fetcher, &mut queues, &mut turns, &mut running, concurrency);
+        if stop.load(Ordering::SeqCst) {
+            turns.clear();
+        }
+        start_ready(
+            &fetcher,
+            &mut queues,
+            &mut turns,
+            &mut running,
+            concurrency,
+            &process,
+        );
         if running.is_empty() && turns.is_empty() {
             return;
         }
         tokio::select! {
             joined = running.join_next(), if !running.is_empty() => {
                 match joined {
-                    Some(Ok((url, result))) => on_done(url, result),
+                    Some(Ok(result)) => on_done(result),
                     Some(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
                     Some(Err(_)) | None => {}
                 }
@@ -49,13 +73,18 @@ where
 }
 
 /// Starts URLs, host by host in turn, while there are global slots and hosts with free permits.
-fn start_ready(
+fn start_ready<P, Fut, T>(
     fetcher: &Arc<Fetcher>,
     queues: &mut HashMap<HostKey, VecDeque<Url>>,
     turns: &mut VecDeque<HostKey>,
-    running: &mut JoinSet<(Url, Fetched)>,
+    running: &mut JoinSet<T>,
     concurrency: usize,
-) {
+    process: &P,
+) where
+    P: Fn(Url, Fetched) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
     let mut idle_hosts = 0;
     while running.len() < concurrency && idle_hosts < turns.len() {
         let host = turns.pop_front().expect("turns is not empty");
@@ -75,9 +104,10 @@ fn start_ready(
             turns.push_back(host);
         }
         let fetcher = Arc::clone(fetcher);
+        let process = process.clone();
         running.spawn(async move {
             let result = fetcher.fetch(&url, Some(permit)).await;
-            (url, result)
+            process(url, result).await
         });
     }
 }

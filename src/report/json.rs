@@ -49,6 +49,15 @@ struct CitationJson<'a> {
     attempts: u32,
     retry_after_ms: Option<u128>,
     elapsed_ms: u128,
+    capture: Option<CaptureJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct CaptureJson<'a> {
+    payload_sha256: &'a str,
+    warc_file: &'a str,
+    offset: u64,
+    record_type: &'a str,
 }
 
 fn citation_json(checked: &CheckedCitation, source: String) -> CitationJson<'_> {
@@ -72,6 +81,12 @@ fn citation_json(checked: &CheckedCitation, source: String) -> CitationJson<'_> 
         attempts: outcome.attempts,
         retry_after_ms: outcome.retry_after.map(|d| d.as_millis()),
         elapsed_ms: outcome.elapsed.as_millis(),
+        capture: checked.capture.as_ref().map(|c| CaptureJson {
+            payload_sha256: &c.payload_sha256,
+            warc_file: &c.warc_file,
+            offset: c.offset,
+            record_type: c.record_type,
+        }),
     }
 }
 

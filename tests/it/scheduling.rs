@@ -2,13 +2,19 @@
 
 use crate::options;
 use crate::server::{Resp, TestServer};
-use provcheck::check::check;
+use provcheck::check::{CheckReport, check, extract_all};
 use provcheck::citation::ArticleId;
 use provcheck::extract::ArticleFormat;
 use provcheck::fetch::Fetcher;
 use provcheck::input::Article;
 use std::sync::Arc;
 use std::time::Duration;
+
+async fn run(articles: &[Article], fetcher: Arc<Fetcher>) -> CheckReport {
+    check(extract_all(articles, None), fetcher, None, |_, _| {})
+        .await
+        .unwrap()
+}
 
 fn article(id: &str, text: String) -> Article {
     Article {
@@ -29,7 +35,7 @@ async fn a_url_cited_five_times_is_fetched_once() {
     );
     let b = article("b", format!("- {base}/same\n- {base}/%73ame\n"));
     let fetcher = Arc::new(Fetcher::new(options()).unwrap());
-    let report = check(&[a, b], None, fetcher, |_, _| {}).await;
+    let report = run(&[a, b], fetcher).await;
     assert_eq!(report.citations().count(), 5);
     assert_eq!(report.fetched_urls, 1);
     assert_eq!(server.hits("/same"), 1);
@@ -46,7 +52,7 @@ async fn the_server_never_sees_more_than_the_per_host_limit() {
     opts.concurrency = 16;
     opts.host_concurrency = 3;
     let fetcher = Arc::new(Fetcher::new(opts).unwrap());
-    let report = check(&[article("a", text)], None, fetcher, |_, _| {}).await;
+    let report = run(&[article("a", text)], fetcher).await;
     assert!(report.all_fine());
     assert_eq!(server.total_hits(), 24);
     assert_eq!(
@@ -66,7 +72,7 @@ async fn request_starts_to_one_host_are_spaced_by_the_interval() {
     opts.host_concurrency = 5;
     opts.host_interval = Duration::from_millis(150);
     let fetcher = Arc::new(Fetcher::new(opts).unwrap());
-    check(&[article("a", text)], None, fetcher, |_, _| {}).await;
+    run(&[article("a", text)], fetcher).await;
     let starts = server.starts();
     assert_eq!(starts.len(), 5);
     for pair in starts.windows(2) {
@@ -89,7 +95,7 @@ async fn a_throttled_url_does_not_hold_up_its_host() {
     let mut opts = options();
     opts.host_concurrency = 1;
     let fetcher = Arc::new(Fetcher::new(opts).unwrap());
-    let report = check(&[article("a", text)], None, fetcher, |_, _| {}).await;
+    let report = run(&[article("a", text)], fetcher).await;
     assert!(report.all_fine());
     let starts = server.starts();
     // Every other URL was requested before the throttled one was retried (the last request).

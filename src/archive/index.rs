@@ -1,0 +1,171 @@
+//! The SQLite index: what was checked, when, and where each record lies.
+//!
+//! `index.sqlite` in WAL mode, with a busy timeout so that two processes (an editor's check during
+//! the nightly sweep) take turns. The schema is versioned with `PRAGMA user_version` and migrated
+//! forward on open; an index written by a newer provcheck is refused, never altered. The schema
+//! text is readable with `sqlite3 archive/index.sqlite .schema`.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Migrations, in order: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
+const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("index {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(
+        "index {path} has schema version {found}, newer than this provcheck understands ({SCHEMA_VERSION}); upgrade provcheck to use this archive"
+    )]
+    TooNew { path: PathBuf, found: i64 },
+}
+
+/// An open index.
+pub struct Index {
+    pub(crate) conn: Connection,
+    path: PathBuf,
+}
+
+impl Index {
+    /// Opens (creating if needed) and migrates the index at `path`.
+    pub fn open(path: &Path) -> Result<Self, IndexError> {
+        let wrap = |source| IndexError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(wrap)?;
+        conn.busy_timeout(Duration::from_secs(60)).map_err(wrap)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(wrap)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(wrap)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(wrap)?;
+        let mut index = Self {
+            conn,
+            path: path.to_path_buf(),
+        };
+        index.migrate()?;
+        Ok(index)
+    }
+
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn wrap(&self, source: rusqlite::Error) -> IndexError {
+        IndexError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn migrate(&mut self) -> Result<(), IndexError> {
+        // An immediate transaction: two processes opening a new archive at once must not both
+        // create the tables.
+        let path = self.path.clone();
+        let wrap = |source| IndexError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(wrap)?;
+        let found: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(wrap)?;
+        if found > SCHEMA_VERSION {
+            return Err(IndexError::TooNew { path, found });
+        }
+        for (version, sql) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(usize::try_from(found).unwrap_or(0))
+        {
+            tx.execute_batch(sql).map_err(wrap)?;
+            tx.pragma_update(
+                None,
+                "user_version",
+                i64::try_from(version + 1).unwrap_or(i64::MAX),
+            )
+            .map_err(wrap)?;
+        }
+        tx.commit().map_err(wrap)
+    }
+
+    /// The schema version stored in the file.
+    pub fn schema_version(&self) -> Result<i64, IndexError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.wrap(e))
+    }
+
+    /// The id of `url`, inserting it if new.
+    pub(crate) fn url_id(conn: &Connection, url: &url::Url) -> rusqlite::Result<i64> {
+        if let Some(id) = conn
+            .query_row("SELECT id FROM urls WHERE url = ?1", [url.as_str()], |r| {
+                r.get(0)
+            })
+            .optional()?
+        {
+            return Ok(id);
+        }
+        conn.execute(
+            "INSERT INTO urls (url, host) VALUES (?1, ?2)",
+            params![url.as_str(), url.host_str().unwrap_or_default()],
+        )?;
+        Ok(conn.last_insert_rowid())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_index_gets_the_current_schema_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.sqlite");
+        let index = Index::open(&path).unwrap();
+        assert_eq!(index.schema_version().unwrap(), SCHEMA_VERSION);
+        drop(index);
+        assert_eq!(
+            Index::open(&path).unwrap().schema_version().unwrap(),
+            SCHEMA_VERSION
+        );
+    }
+
+    #[test]
+    fn an_index_from_a_newer_provcheck_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;")
+                .unwrap();
+        }
+        let err = Index::open(&path).err().unwrap();
+        assert!(matches!(err, IndexError::TooNew { found: 99, .. }), "{err}");
+        assert!(err.to_string().contains("99"));
+        let conn = Connection::open(&path).unwrap();
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(tables, 1, "nothing was created in the newer index");
+    }
+}

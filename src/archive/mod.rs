@@ -1,0 +1,594 @@
+//! The archive: WARC files of every capture and the SQLite index that points into them.
+//!
+//! One [`Archive`] per process owns its open WARC file and its index connection; fetch tasks
+//! hand prepared captures to it through [`writer::ArchiveWriter`], a single writer thread. The
+//! write path is: append records, sync the file, then commit the index rows in one transaction,
+//! so an index row never points at a record that is not complete on disk.
+
+pub mod index;
+pub mod prepare;
+pub mod query;
+pub mod verify;
+mod warcfile;
+pub mod writer;
+
+use crate::citation::Target;
+use crate::extract::Extraction;
+use crate::input::Article;
+use crate::outcome::Outcome;
+use crate::warc::Sha256;
+use index::{Index, IndexError};
+use prepare::{PreparedExchange, RefersTo};
+use rusqlite::{OptionalExtension, params};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use url::Url;
+use warcfile::{OpenWarc, Recovery};
+
+/// Where and how to archive.
+#[derive(Debug, Clone)]
+pub struct ArchiveOptions {
+    pub dir: PathBuf,
+    /// Start a new WARC file when the current one would grow past this.
+    pub rotate_at: u64,
+    /// gzip level of every record, 0–9.
+    pub gzip_level: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("cannot create archive directory {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error("cannot write WARC file {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot recover WARC file {path}: {source}")]
+    Recover {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A fetch, ready to archive.
+#[derive(Debug, Clone)]
+pub struct PreparedCapture {
+    /// The cited URL (normalized).
+    pub url: Url,
+    pub checked_at: jiff::Timestamp,
+    pub outcome: Outcome,
+    pub exchanges: Vec<PreparedExchange>,
+}
+
+/// Where a capture was stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub check_id: i64,
+    /// The final response's capture, when there was a response.
+    pub snapshot: Option<SnapshotRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotRef {
+    pub payload_sha256: String,
+    pub warc_file: String,
+    pub offset: u64,
+    /// `response` or `revisit`.
+    pub record_type: &'static str,
+}
+
+/// A file found open at start-up, and what was done with it.
+#[derive(Debug, Clone)]
+pub struct RecoveryNote {
+    pub warc_file: String,
+    pub cut_bytes: u64,
+}
+
+pub struct Archive {
+    root: PathBuf,
+    options: ArchiveOptions,
+    index: Index,
+    current: Option<OpenWarc>,
+    serial: u32,
+}
+
+impl Archive {
+    /// Opens (creating if needed) the archive, and recovers files left open by writers that died.
+    pub fn open(options: ArchiveOptions) -> Result<(Self, Vec<RecoveryNote>), ArchiveError> {
+        let root = options.dir.clone();
+        std::fs::create_dir_all(&root).map_err(|source| ArchiveError::CreateDir {
+            path: root.clone(),
+            source,
+        })?;
+        let index = Index::open(&root.join("index.sqlite"))?;
+        let mut archive = Self {
+            root,
+            options,
+            index,
+            current: None,
+            serial: 0,
+        };
+        let notes = archive.recover()?;
+        Ok((archive, notes))
+    }
+
+    /// Opens an existing archive for reading (verify, history, show, export).
+    pub fn open_existing(dir: &Path) -> Result<Index, ArchiveError> {
+        let path = dir.join("index.sqlite");
+        if !path.exists() {
+            return Err(ArchiveError::Index(IndexError::Sqlite {
+                path,
+                source: rusqlite::Error::InvalidPath("no index here: is this an archive?".into()),
+            }));
+        }
+        Ok(Index::open(&path)?)
+    }
+
+    #[must_use]
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn recover(&mut self) -> Result<Vec<RecoveryNote>, ArchiveError> {
+        let open: Vec<(i64, String, u64)> = {
+            let mut stmt = self
+                .index
+                .conn
+                .prepare(
+                    "SELECT f.id, f.path, COALESCE(MAX(r.offset + r.length), 0)
+                     FROM warc_files f LEFT JOIN records r ON r.warc_file_id = f.id
+                     WHERE f.state = 'open' GROUP BY f.id",
+                )
+                .map_err(|e| self.index.wrap(e))?;
+            stmt.query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.cast_unsigned()))
+            })
+            .and_then(Iterator::collect)
+            .map_err(|e| self.index.wrap(e))?
+        };
+        let mut notes = Vec::new();
+        for (id, rel, known_end) in open {
+            let path = self.root.join(&rel);
+            let recovery =
+                warcfile::recover(&path, known_end).map_err(|source| ArchiveError::Recover {
+                    path: path.clone(),
+                    source,
+                })?;
+            let (state, size) = match recovery {
+                Recovery::InUse => continue,
+                Recovery::Missing => ("missing", 0),
+                Recovery::Recovered { size, cut } => {
+                    notes.push(RecoveryNote {
+                        warc_file: rel.clone(),
+                        cut_bytes: cut,
+                    });
+                    ("recovered", size)
+                }
+            };
+            self.index
+                .conn
+                .execute(
+                    "UPDATE warc_files SET state = ?1, size = ?2 WHERE id = ?3",
+                    params![state, size.cast_signed(), id],
+                )
+                .map_err(|e| self.index.wrap(e))?;
+        }
+        Ok(notes)
+    }
+
+    /// Records the start of a run; returns its id.
+    pub fn begin_run(&mut self, kind: &str, now: jiff::Timestamp) -> Result<i64, ArchiveError> {
+        self.index
+            .conn
+            .execute(
+                "INSERT INTO runs (kind, started_at, pid, version) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    kind,
+                    now.to_string(),
+                    std::process::id(),
+                    env!("CARGO_PKG_VERSION")
+                ],
+            )
+            .map_err(|e| self.index.wrap(e))?;
+        Ok(self.index.conn.last_insert_rowid())
+    }
+
+    /// Records the articles of a run and their citations.
+    pub fn register_articles(
+        &mut self,
+        run_id: i64,
+        articles: &[(&Article, &Extraction)],
+    ) -> Result<(), ArchiveError> {
+        let path = self.index_path();
+        let tx = self.index.conn.transaction().map_err(|e| wrap(&path, e))?;
+        let result = (|| {
+            for (article, extraction) in articles {
+                let hash = Sha256::of(&[article.text.as_bytes()]).hex();
+                tx.execute(
+                    "INSERT INTO articles (id, path, content_sha256, first_run_id, last_run_id)
+                     VALUES (?1, ?2, ?3, ?4, ?4)
+                     ON CONFLICT (id) DO UPDATE SET path = ?2, content_sha256 = ?3, last_run_id = ?4",
+                    params![article.id.as_str(), article.source.display().to_string(), hash, run_id],
+                )?;
+                for c in &extraction.citations {
+                    let url_id = match &c.target {
+                        Target::Fetchable(url) => Some(Index::url_id(&tx, url)?),
+                        _ => None,
+                    };
+                    tx.execute(
+                        "INSERT INTO citations (article_id, url_key, url_id, url_as_written, line, col,
+                                                section, anchor, first_run_id, last_run_id)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+                         ON CONFLICT (article_id, url_key) DO UPDATE SET last_run_id = ?9",
+                        params![
+                            article.id.as_str(),
+                            c.display_url(),
+                            url_id,
+                            c.url_as_written,
+                            c.line,
+                            c.column,
+                            c.section.as_str(),
+                            c.anchor,
+                            run_id
+                        ],
+                    )?;
+                }
+            }
+            Ok(())
+        })();
+        result
+            .and_then(|()| tx.commit())
+            .map_err(|e| wrap(&path, e))
+    }
+
+    fn index_path(&self) -> PathBuf {
+        self.index.path().to_path_buf()
+    }
+
+    /// Marks a run finished and closes the WARC file.
+    pub fn finish_run(
+        &mut self,
+        run_id: i64,
+        status: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), ArchiveError> {
+        self.close_file()?;
+        self.index
+            .conn
+            .execute(
+                "UPDATE runs SET finished_at = ?1, status = ?2 WHERE id = ?3",
+                params![now.to_string(), status, run_id],
+            )
+            .map_err(|e| self.index.wrap(e))?;
+        Ok(())
+    }
+
+    fn close_file(&mut self) -> Result<(), ArchiveError> {
+        if let Some(file) = self.current.take() {
+            file.sync().map_err(|source| ArchiveError::Write {
+                path: file.abs_path.clone(),
+                source,
+            })?;
+            self.index
+                .conn
+                .execute(
+                    "UPDATE warc_files SET state = 'closed', size = ?1 WHERE id = ?2",
+                    params![file.size.cast_signed(), file.id],
+                )
+                .map_err(|e| self.index.wrap(e))?;
+        }
+        Ok(())
+    }
+
+    /// The file to write `next` more bytes to: the current one, or a new one past the rotation
+    /// size.
+    fn file_for(&mut self, next: u64, now: jiff::Timestamp) -> Result<&mut OpenWarc, ArchiveError> {
+        let rotate = self
+            .current
+            .as_ref()
+            .is_some_and(|f| f.size > 0 && f.size + next > self.options.rotate_at);
+        if rotate {
+            self.close_file()?;
+        }
+        if self.current.is_none() {
+            self.current = Some(self.new_file(now)?);
+        }
+        Ok(self.current.as_mut().expect("just opened"))
+    }
+
+    fn new_file(&mut self, now: jiff::Timestamp) -> Result<OpenWarc, ArchiveError> {
+        loop {
+            self.serial += 1;
+            let rel = warcfile::file_name(now, self.serial);
+            if self.root.join(&rel).exists() {
+                continue;
+            }
+            // The row goes in first, so that a crash right after creating the file leaves a row
+            // that recovery finds.
+            self.index
+                .conn
+                .execute(
+                    "INSERT INTO warc_files (path, created_at, state) VALUES (?1, ?2, 'open')",
+                    params![rel, now.to_string()],
+                )
+                .map_err(|e| self.index.wrap(e))?;
+            let id = self.index.conn.last_insert_rowid();
+            let write_err = |source| ArchiveError::Write {
+                path: self.root.join(&rel),
+                source,
+            };
+            let (mut file, info) = OpenWarc::create(&self.root, &rel, now, self.options.gzip_level)
+                .map_err(write_err)?;
+            file.id = id;
+            let (offset, length) = file.append(&info.gz).map_err(write_err)?;
+            file.sync().map_err(write_err)?;
+            self.index
+                .conn
+                .execute(
+                    "INSERT INTO records (warc_file_id, offset, length, record_type, record_id, date, block_sha256)
+                     VALUES (?1, ?2, ?3, 'warcinfo', ?4, ?5, ?6)",
+                    params![id, offset.cast_signed(), length.cast_signed(), info.record_id, info.date, info.block_digest.hex()],
+                )
+                .map_err(|e| self.index.wrap(e))?;
+            return Ok(file);
+        }
+    }
+
+    /// The record holding a payload already archived, if any.
+    fn original_of(&self, payload: &Sha256) -> Result<Option<RefersTo>, ArchiveError> {
+        self.index
+            .conn
+            .query_row(
+                "SELECT r.record_id, r.target_uri, r.date FROM snapshots s
+                 JOIN records r ON r.id = s.record_id
+                 WHERE s.payload_sha256 = ?1 AND s.revisit_of IS NULL AND s.truncated IS NULL
+                 LIMIT 1",
+                [payload.hex()],
+                |r| {
+                    Ok(RefersTo {
+                        record_id: r.get(0)?,
+                        target_uri: r.get(1)?,
+                        date: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| ArchiveError::Index(self.index.wrap(e)))
+    }
+
+    /// Writes a batch of captures: records first, synced, then every index row in one
+    /// transaction.
+    pub fn store(
+        &mut self,
+        run_id: i64,
+        batch: &[PreparedCapture],
+    ) -> Result<Vec<Stored>, ArchiveError> {
+        let now = jiff::Timestamp::now();
+        let level = self.options.gzip_level;
+        let mut written: Vec<Vec<WrittenExchange>> = Vec::with_capacity(batch.len());
+        let mut in_batch: HashMap<Sha256, RefersTo> = HashMap::new();
+        for capture in batch {
+            let mut exchanges = Vec::with_capacity(capture.exchanges.len());
+            for ex in &capture.exchanges {
+                let dedupe = ex.payload_length > 0 && ex.truncated.is_none();
+                let original = if dedupe {
+                    match in_batch.get(&ex.payload_sha256) {
+                        Some(o) => Some(o.clone()),
+                        None => self.original_of(&ex.payload_sha256)?,
+                    }
+                } else {
+                    None
+                };
+                let (member, block, record_type) = match &original {
+                    Some(o) => {
+                        let (gz, block) = ex.revisit(o, level);
+                        (gz, block, "revisit")
+                    }
+                    None => (ex.response_gz.clone(), ex.response_block, "response"),
+                };
+                if dedupe && original.is_none() {
+                    in_batch.insert(
+                        ex.payload_sha256,
+                        RefersTo {
+                            record_id: ex.response_id.clone(),
+                            target_uri: ex.url.to_string(),
+                            date: ex.date(),
+                        },
+                    );
+                }
+                let file = self.file_for((member.len() + ex.request_gz.len()) as u64, now)?;
+                let path = file.abs_path.clone();
+                let write_err = |source| ArchiveError::Write {
+                    path: path.clone(),
+                    source,
+                };
+                let response_at = file.append(&member).map_err(write_err)?;
+                let request_at = file.append(&ex.request_gz).map_err(write_err)?;
+                exchanges.push(WrittenExchange {
+                    file_id: file.id,
+                    file: file.rel_path.clone(),
+                    response_at,
+                    request_at,
+                    record_type,
+                    block,
+                });
+            }
+            written.push(exchanges);
+        }
+        if let Some(file) = &self.current {
+            file.sync().map_err(|source| ArchiveError::Write {
+                path: file.abs_path.clone(),
+                source,
+            })?;
+        }
+        let path = self.index_path();
+        let tx = self.index.conn.transaction().map_err(|e| wrap(&path, e))?;
+        let stored = batch
+            .iter()
+            .zip(&written)
+            .map(|(capture, exchanges)| insert_capture(&tx, run_id, capture, exchanges))
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .and_then(|stored| tx.commit().map(|()| stored))
+            .map_err(|e| wrap(&path, e))?;
+        Ok(stored)
+    }
+}
+
+fn wrap(path: &Path, source: rusqlite::Error) -> ArchiveError {
+    ArchiveError::Index(IndexError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Where one exchange's records went.
+struct WrittenExchange {
+    file_id: i64,
+    file: String,
+    response_at: (u64, u64),
+    request_at: (u64, u64),
+    record_type: &'static str,
+    block: Sha256,
+}
+
+fn insert_capture(
+    tx: &rusqlite::Transaction<'_>,
+    run_id: i64,
+    capture: &PreparedCapture,
+    written: &[WrittenExchange],
+) -> rusqlite::Result<Stored> {
+    let o = &capture.outcome;
+    let url_id = Index::url_id(tx, &capture.url)?;
+    let last = capture.exchanges.last();
+    let chain = serde_json::to_string(&o.chain).unwrap_or_else(|_| "[]".to_owned());
+    tx.execute(
+        "INSERT INTO checks (run_id, url_id, checked_at, outcome, http_status, final_url, chain,
+                             permanent, detail, attempts, elapsed_ms, etag, last_modified)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        params![
+            run_id,
+            url_id,
+            capture.checked_at.to_string(),
+            o.kind.as_str(),
+            o.http_status,
+            o.final_url().map(Url::as_str),
+            chain,
+            o.permanent,
+            o.detail,
+            o.attempts,
+            i64::try_from(o.elapsed.as_millis()).unwrap_or(i64::MAX),
+            last.and_then(|e| e.etag.clone()),
+            last.and_then(|e| e.last_modified.clone()),
+        ],
+    )?;
+    let check_id = tx.last_insert_rowid();
+    let mut snapshot = None;
+    for (ex, w) in capture.exchanges.iter().zip(written) {
+        let snapshot_id = insert_exchange(tx, check_id, ex, w)?;
+        snapshot = Some((
+            snapshot_id,
+            SnapshotRef {
+                payload_sha256: ex.payload_sha256.hex(),
+                warc_file: w.file.clone(),
+                offset: w.response_at.0,
+                record_type: w.record_type,
+            },
+        ));
+    }
+    if let Some((id, _)) = &snapshot {
+        tx.execute(
+            "UPDATE checks SET snapshot_id = ?1 WHERE id = ?2",
+            params![id, check_id],
+        )?;
+    }
+    Ok(Stored {
+        check_id,
+        snapshot: snapshot.map(|(_, s)| s),
+    })
+}
+
+/// Inserts the records and the snapshot of one exchange; returns the snapshot's id.
+fn insert_exchange(
+    tx: &rusqlite::Transaction<'_>,
+    check_id: i64,
+    ex: &PreparedExchange,
+    w: &WrittenExchange,
+) -> rusqlite::Result<i64> {
+    let hop_url_id = Index::url_id(tx, &ex.url)?;
+    let insert_record =
+        |at: (u64, u64), kind: &str, id: &str, block: &Sha256, payload: Option<String>| {
+            tx.execute(
+            "INSERT INTO records (warc_file_id, offset, length, record_type, record_id, target_uri,
+                                  date, block_sha256, payload_sha256)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                w.file_id,
+                at.0.cast_signed(),
+                at.1.cast_signed(),
+                kind,
+                id,
+                ex.url.as_str(),
+                ex.date(),
+                block.hex(),
+                payload
+            ],
+        )
+        .map(|_| tx.last_insert_rowid())
+        };
+    let record_id = insert_record(
+        w.response_at,
+        w.record_type,
+        &ex.response_id,
+        &w.block,
+        Some(ex.payload_sha256.hex()),
+    )?;
+    let request_id = insert_record(
+        w.request_at,
+        "request",
+        &ex.request_id,
+        &ex.request_block,
+        None,
+    )?;
+    let revisit_of: Option<i64> = if w.record_type == "revisit" {
+        tx.query_row(
+            "SELECT id FROM snapshots WHERE payload_sha256 = ?1 AND revisit_of IS NULL
+             AND truncated IS NULL ORDER BY id LIMIT 1",
+            [ex.payload_sha256.hex()],
+            |r| r.get(0),
+        )
+        .optional()?
+    } else {
+        None
+    };
+    tx.execute(
+        "INSERT INTO snapshots (url_id, check_id, captured_at, record_id, request_record_id,
+                                http_status, content_type, content_encoding, payload_length,
+                                payload_sha256, payload_sha1, truncated, revisit_of)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        params![
+            hop_url_id,
+            check_id,
+            ex.at.to_string(),
+            record_id,
+            request_id,
+            ex.status,
+            ex.content_type,
+            ex.content_encoding,
+            ex.payload_length.cast_signed(),
+            ex.payload_sha256.hex(),
+            ex.payload_sha1,
+            ex.truncated,
+            revisit_of
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
