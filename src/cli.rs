@@ -3,6 +3,7 @@
 //! Everything here is glue; the work is done by the library. Errors that stop a command are
 //! `anyhow` errors with context naming the file or flag; `main` prints them and exits 2.
 
+use crate::archive_cmd;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use provcheck::archive::Archive;
@@ -48,6 +49,78 @@ enum Command {
     Check(Box<CheckArgs>),
     /// Print the citations of articles without fetching anything
     Extract(ExtractArgs),
+    /// Re-read every archived record and recompute its digests (exit 1 if any fails)
+    Verify(VerifyArgs),
+    /// List every check and snapshot of a URL, oldest first
+    History(HistoryArgs),
+    /// Write what was archived for a URL (the capture nearest before --at, default the latest)
+    Show(ShowArgs),
+    /// Export the archive's index for other tools
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Args)]
+struct ArchiveArg {
+    /// Archive directory [default: the config key archive, else ./archive]
+    #[arg(long, value_name = "DIR")]
+    archive: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    #[command(flatten)]
+    archive: ArchiveArg,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    format: ExtractFormat,
+}
+
+#[derive(Debug, Args)]
+struct HistoryArgs {
+    /// The URL, as cited (it is normalized)
+    url: String,
+    #[command(flatten)]
+    archive: ArchiveArg,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    format: ExtractFormat,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("part").multiple(false))]
+struct ShowArgs {
+    /// The URL, as cited (it is normalized)
+    url: String,
+    /// The capture nearest at or before this time: RFC 3339, or a date meaning the end of that day (UTC)
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+    /// Only the HTTP response headers
+    #[arg(long, group = "part")]
+    headers: bool,
+    /// Only the body, decoded from its Content-Encoding
+    #[arg(long, group = "part")]
+    body: bool,
+    /// Only the readable text of the body
+    #[arg(long, group = "part")]
+    text: bool,
+    #[command(flatten)]
+    archive: ArchiveArg,
+    /// Write to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// A CDXJ index (SURT key, timestamp, JSON) that pywb can replay the archive with
+    Cdxj {
+        #[command(flatten)]
+        archive: ArchiveArg,
+        /// Write to FILE instead of stdout
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -96,7 +169,7 @@ struct ExtractArgs {
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum ExtractFormat {
+pub(crate) enum ExtractFormat {
     Text,
     Json,
 }
@@ -160,6 +233,46 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Check(args) => run_check(&args, cli.config.as_deref(), cli.quiet),
         Command::Extract(args) => run_extract(&args),
+        Command::Verify(args) => archive_cmd::verify(
+            &args.archive.dir(cli.config.as_deref())?,
+            args.format,
+            cli.quiet,
+        ),
+        Command::History(args) => archive_cmd::history(
+            &args.archive.dir(cli.config.as_deref())?,
+            &args.url,
+            args.format,
+        ),
+        Command::Show(args) => {
+            let part = if args.headers {
+                archive_cmd::Part::Headers
+            } else if args.body {
+                archive_cmd::Part::Body
+            } else if args.text {
+                archive_cmd::Part::Text
+            } else {
+                archive_cmd::Part::Summary
+            };
+            let dir = args.archive.dir(cli.config.as_deref())?;
+            archive_cmd::show(
+                &dir,
+                &args.url,
+                args.at.as_deref(),
+                part,
+                args.output.as_deref(),
+            )
+        }
+        Command::Export(ExportCommand::Cdxj { archive, output }) => {
+            archive_cmd::export_cdxj(&archive.dir(cli.config.as_deref())?, output.as_deref())
+        }
+    }
+}
+
+impl ArchiveArg {
+    /// The archive directory: the flag, else the config file's `archive`, else `./archive`.
+    fn dir(&self, config_path: Option<&Path>) -> Result<PathBuf> {
+        let (file, file_path) = config::load(config_path)?;
+        Ok(config::archive_options(&file, file_path.as_deref(), self.archive.as_deref())?.dir)
     }
 }
 
@@ -322,7 +435,7 @@ fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
 
 /// Writes to `path` (through a temporary file renamed into place, so a failed write never leaves
 /// half a report) or to stdout. A closed stdout (`provcheck ... | head`) is not an error.
-fn write_output(
+pub(crate) fn write_output(
     path: Option<&Path>,
     render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {

@@ -23,4 +23,5 @@ pub mod input;
 pub mod normalize;
 pub mod outcome;
 pub mod report;
+pub mod time;
 pub mod warc;

@@ -1,5 +1,6 @@
 //! The `provcheck` binary: a thin shell over the library. See `provcheck --help`.
 
+mod archive_cmd;
 mod cli;
 
 use clap::Parser;

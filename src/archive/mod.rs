@@ -193,7 +193,7 @@ impl Archive {
                 "INSERT INTO runs (kind, started_at, pid, version) VALUES (?1, ?2, ?3, ?4)",
                 params![
                     kind,
-                    now.to_string(),
+                    crate::time::db_time(now),
                     std::process::id(),
                     env!("CARGO_PKG_VERSION")
                 ],
@@ -266,7 +266,7 @@ impl Archive {
             .conn
             .execute(
                 "UPDATE runs SET finished_at = ?1, status = ?2 WHERE id = ?3",
-                params![now.to_string(), status, run_id],
+                params![crate::time::db_time(now), status, run_id],
             )
             .map_err(|e| self.index.wrap(e))?;
         Ok(())
@@ -318,7 +318,7 @@ impl Archive {
                 .conn
                 .execute(
                     "INSERT INTO warc_files (path, created_at, state) VALUES (?1, ?2, 'open')",
-                    params![rel, now.to_string()],
+                    params![rel, crate::time::db_time(now)],
                 )
                 .map_err(|e| self.index.wrap(e))?;
             let id = self.index.conn.last_insert_rowid();
@@ -477,7 +477,7 @@ fn insert_capture(
         params![
             run_id,
             url_id,
-            capture.checked_at.to_string(),
+            crate::time::db_time(capture.checked_at),
             o.kind.as_str(),
             o.http_status,
             o.final_url().map(Url::as_str),
@@ -577,7 +577,7 @@ fn insert_exchange(
         params![
             hop_url_id,
             check_id,
-            ex.at.to_string(),
+            crate::time::db_time(ex.at),
             record_id,
             request_id,
             ex.status,

@@ -1,1 +1,372 @@
+//! Reading the archive back: history of a URL, one capture's bytes, and a CDXJ index for replay.
 
+use super::index::Index;
+use crate::warc::{ParsedRecord, parse_record};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+/// One line of a URL's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    pub at: String,
+    /// `check` or `snapshot`.
+    pub kind: &'static str,
+    /// For a check: its outcome; for a snapshot: the record type (`response` or `revisit`).
+    pub what: String,
+    pub http_status: Option<u16>,
+    pub final_url: Option<String>,
+    pub payload_sha256: Option<String>,
+    pub warc_file: Option<String>,
+    pub offset: Option<u64>,
+    /// For a snapshot made while following a redirect from another URL: that URL.
+    pub via: Option<String>,
+}
+
+/// Every check and snapshot of `url`, oldest first.
+pub fn history(index: &Index, url: &str) -> rusqlite::Result<Vec<HistoryEntry>> {
+    let conn = &index.conn;
+    let Some(url_id): Option<i64> = conn
+        .query_row("SELECT id FROM urls WHERE url = ?1", [url], |r| r.get(0))
+        .optional()?
+    else {
+        return Ok(Vec::new());
+    };
+    let mut entries = Vec::new();
+    let mut checks = conn.prepare(
+        "SELECT checked_at, outcome, http_status, final_url FROM checks WHERE url_id = ?1",
+    )?;
+    for row in checks.query_map([url_id], |r| {
+        Ok(HistoryEntry {
+            at: r.get(0)?,
+            kind: "check",
+            what: r.get(1)?,
+            http_status: r.get(2)?,
+            final_url: r.get(3)?,
+            payload_sha256: None,
+            warc_file: None,
+            offset: None,
+            via: None,
+        })
+    })? {
+        entries.push(row?);
+    }
+    let mut snapshots = conn.prepare(
+        "SELECT s.captured_at, r.record_type, s.http_status, s.payload_sha256, f.path, r.offset,
+                cu.url
+         FROM snapshots s JOIN records r ON r.id = s.record_id
+         JOIN warc_files f ON f.id = r.warc_file_id
+         LEFT JOIN checks c ON c.id = s.check_id LEFT JOIN urls cu ON cu.id = c.url_id
+         WHERE s.url_id = ?1",
+    )?;
+    for row in snapshots.query_map([url_id], |r| {
+        let via: Option<String> = r.get(6)?;
+        Ok(HistoryEntry {
+            at: r.get(0)?,
+            kind: "snapshot",
+            what: r.get(1)?,
+            http_status: r.get(2)?,
+            final_url: None,
+            payload_sha256: r.get(3)?,
+            warc_file: r.get(4)?,
+            offset: Some(r.get::<_, i64>(5)?.cast_unsigned()),
+            via: via.filter(|v| v != url),
+        })
+    })? {
+        entries.push(row?);
+    }
+    entries.sort_by(|a, b| (&a.at, a.kind).cmp(&(&b.at, b.kind)));
+    Ok(entries)
+}
+
+/// A capture found for `show`.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    pub captured_at: String,
+    pub record_type: String,
+    pub warc_file: String,
+    pub offset: u64,
+    pub http_status: u16,
+    pub payload_sha256: String,
+    /// The record as stored (a revisit's block is the HTTP head only).
+    pub record: ParsedRecord,
+    /// The record that holds the payload: the same record, or the original of a revisit.
+    pub payload_record: ParsedRecord,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ShowError {
+    #[error(transparent)]
+    Index(#[from] rusqlite::Error),
+    #[error("no capture of {url}{}", .before.as_ref().map(|b| format!(" at or before {b}")).unwrap_or_default())]
+    NotFound { url: String, before: Option<String> },
+    #[error("cannot read {file} at offset {offset}: {detail}")]
+    Read {
+        file: String,
+        offset: u64,
+        detail: String,
+    },
+}
+
+/// The capture of `url` nearest at or before `before` (default: the latest).
+pub fn find_capture(
+    root: &Path,
+    index: &Index,
+    url: &str,
+    before: Option<&str>,
+) -> Result<Capture, ShowError> {
+    let conn = &index.conn;
+    let found = conn
+        .query_row(
+            "SELECT s.captured_at, r.record_type, f.path, r.offset, r.length, s.http_status,
+                    s.payload_sha256, COALESCE(s.revisit_of, s.id)
+             FROM snapshots s JOIN urls u ON u.id = s.url_id
+             JOIN records r ON r.id = s.record_id JOIN warc_files f ON f.id = r.warc_file_id
+             WHERE u.url = ?1 AND (?2 IS NULL OR s.captured_at <= ?2)
+             ORDER BY s.captured_at DESC, s.id DESC LIMIT 1",
+            params![url, before],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?.cast_unsigned(),
+                    r.get::<_, i64>(4)?.cast_unsigned(),
+                    r.get::<_, u16>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, i64>(7)?,
+                ))
+            },
+        )
+        .optional()?
+        .ok_or_else(|| ShowError::NotFound {
+            url: url.to_owned(),
+            before: before.map(str::to_owned),
+        })?;
+    let (captured_at, record_type, warc_file, offset, length, http_status, payload_sha256, holder) =
+        found;
+    let record = read_record(root, &warc_file, offset, length)?;
+    let payload_record = if record_type == "revisit" {
+        let (file, off, len): (String, i64, i64) = conn.query_row(
+            "SELECT f.path, r.offset, r.length FROM snapshots s JOIN records r ON r.id = s.record_id
+             JOIN warc_files f ON f.id = r.warc_file_id WHERE s.id = ?1",
+            [holder],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        read_record(root, &file, off.cast_unsigned(), len.cast_unsigned())?
+    } else {
+        record.clone()
+    };
+    Ok(Capture {
+        captured_at,
+        record_type,
+        warc_file,
+        offset,
+        http_status,
+        payload_sha256,
+        record,
+        payload_record,
+    })
+}
+
+/// Reads and parses the record whose gzip member is at `offset`.
+pub fn read_record(
+    root: &Path,
+    file: &str,
+    offset: u64,
+    length: u64,
+) -> Result<ParsedRecord, ShowError> {
+    let err = |detail: String| ShowError::Read {
+        file: file.to_owned(),
+        offset,
+        detail,
+    };
+    let mut f = std::fs::File::open(root.join(file)).map_err(|e| err(e.to_string()))?;
+    let mut member = vec![0; usize::try_from(length).unwrap_or(0)];
+    f.seek(SeekFrom::Start(offset))
+        .and_then(|_| f.read_exact(&mut member))
+        .map_err(|e| err(e.to_string()))?;
+    let mut bytes = Vec::new();
+    flate2::read::GzDecoder::new(&member[..])
+        .read_to_end(&mut bytes)
+        .map_err(|e| err(format!("gzip: {e}")))?;
+    parse_record(&bytes).map_err(|e| err(e.to_string()))
+}
+
+/// The payload of a capture decoded from its `Content-Encoding` (gzip, deflate, identity), at
+/// most `limit` bytes of output: a decompression bomb stops there.
+pub fn decode_payload(head: &[u8], payload: &[u8], limit: u64) -> Result<Vec<u8>, String> {
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let encoding = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-encoding:"))
+        .map(|v| v.trim().to_owned())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    let result = match encoding.as_str() {
+        "" | "identity" => return Ok(payload.to_vec()),
+        "gzip" | "x-gzip" => flate2::read::MultiGzDecoder::new(payload)
+            .take(limit)
+            .read_to_end(&mut out),
+        "deflate" => flate2::read::ZlibDecoder::new(payload)
+            .take(limit)
+            .read_to_end(&mut out)
+            .or_else(|_| {
+                out.clear();
+                flate2::read::DeflateDecoder::new(payload)
+                    .take(limit)
+                    .read_to_end(&mut out)
+            }),
+        other => return Err(format!("content-encoding {other:?} is not supported")),
+    };
+    result.map_err(|e| format!("cannot decode {encoding}: {e}"))?;
+    Ok(out)
+}
+
+/// One CDXJ line per response and revisit record, sorted: `SURT TIMESTAMP JSON`.
+pub fn cdxj(index: &Index) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = index.conn.prepare(
+        "SELECT r.target_uri, r.date, r.record_type, s.http_status, s.content_type,
+                s.payload_sha1, r.length, r.offset, f.path
+         FROM snapshots s JOIN records r ON r.id = s.record_id
+         JOIN warc_files f ON f.id = r.warc_file_id",
+    )?;
+    let mut lines: Vec<String> = stmt
+        .query_map([], |r| {
+            let url: String = r.get(0)?;
+            let date: String = r.get(1)?;
+            let record_type: String = r.get(2)?;
+            let mime: Option<String> = r.get(4)?;
+            let mime = if record_type == "revisit" {
+                "warc/revisit".to_owned()
+            } else {
+                mime.map_or_else(
+                    || "unk".to_owned(),
+                    |m| m.split(';').next().unwrap_or("").trim().to_owned(),
+                )
+            };
+            let json = serde_json::json!({
+                "url": url,
+                "mime": mime,
+                "status": r.get::<_, u16>(3)?.to_string(),
+                "digest": format!("sha1:{}", r.get::<_, String>(5)?),
+                "length": r.get::<_, i64>(6)?.to_string(),
+                "offset": r.get::<_, i64>(7)?.to_string(),
+                "filename": r.get::<_, String>(8)?,
+            });
+            let stamp: String = date.chars().filter(char::is_ascii_digit).take(14).collect();
+            Ok(format!("{} {stamp} {json}", surt(&url)))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    lines.sort();
+    Ok(lines)
+}
+
+/// The SURT form of a URL as pywb keys it: host reversed with commas and without `www.`, the
+/// port when not the default, then `)` and the path and query, lower-cased, query sorted.
+#[must_use]
+pub fn surt(url: &str) -> String {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return url.to_ascii_lowercase();
+    };
+    let host = parsed.host_str().unwrap_or_default().to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    let mut key: String = host.split('.').rev().collect::<Vec<_>>().join(",");
+    if let Some(port) = parsed.port() {
+        key.push(':');
+        key.push_str(&port.to_string());
+    }
+    key.push(')');
+    key.push_str(&parsed.path().to_ascii_lowercase());
+    if let Some(query) = parsed.query() {
+        let mut parts: Vec<&str> = query.split('&').collect();
+        parts.sort_unstable();
+        key.push('?');
+        key.push_str(&parts.join("&").to_ascii_lowercase());
+    }
+    key
+}
+
+/// The readable text of an HTML page: every text node outside `script`, `style`, `noscript` and
+/// `template`, one block per line. (Main-text extraction, which drops boilerplate, is a
+/// separate step.)
+#[must_use]
+pub fn html_text(html: &str) -> String {
+    let document = scraper::Html::parse_document(html);
+    let mut out = String::new();
+    for node in document.root_element().descendants() {
+        if let Some(element) = scraper::ElementRef::wrap(node) {
+            if matches!(
+                element.value().name(),
+                "p" | "div"
+                    | "br"
+                    | "li"
+                    | "h1"
+                    | "h2"
+                    | "h3"
+                    | "h4"
+                    | "h5"
+                    | "h6"
+                    | "tr"
+                    | "title"
+                    | "article"
+                    | "section"
+            ) && !out.ends_with('\n')
+            {
+                out.push('\n');
+            }
+            continue;
+        }
+        let Some(text) = node.value().as_text() else {
+            continue;
+        };
+        let hidden = node.ancestors().any(|a| {
+            a.value()
+                .as_element()
+                .is_some_and(|e| matches!(e.name(), "script" | "style" | "noscript" | "template"))
+        });
+        if hidden {
+            continue;
+        }
+        let words: Vec<&str> = text.split_whitespace().collect();
+        if words.is_empty() {
+            continue;
+        }
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push(' ');
+        }
+        out.push_str(&words.join(" "));
+    }
+    out.trim().to_owned() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn surt_keys_match_pywb() {
+        assert_eq!(
+            surt("https://www.Example.com/A/b?z=1&a=2"),
+            "com,example)/a/b?a=2&z=1"
+        );
+        assert_eq!(surt("http://127.0.0.1:8080/x"), "1,0,0,127:8080)/x");
+        assert_eq!(surt("http://example.com"), "com,example)/");
+    }
+
+    #[test]
+    fn payloads_decode_within_a_limit() {
+        let gz = crate::warc::gzip_member(&vec![b'a'; 100_000], 6);
+        let head = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n";
+        assert_eq!(decode_payload(head, &gz, 1 << 20).unwrap().len(), 100_000);
+        assert_eq!(decode_payload(head, &gz, 1000).unwrap().len(), 1000);
+        assert_eq!(
+            decode_payload(b"HTTP/1.1 200 OK\r\n\r\n", b"plain", 10).unwrap(),
+            b"plain"
+        );
+        assert!(
+            decode_payload(b"HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n\r\n", b"x", 10).is_err()
+        );
+    }
+}
