@@ -209,7 +209,11 @@ impl Archive {
         articles: &[(&Article, &Extraction)],
     ) -> Result<(), ArchiveError> {
         let path = self.index_path();
-        let tx = self.index.conn.transaction().map_err(|e| wrap(&path, e))?;
+        let tx = self
+            .index
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| wrap(&path, e))?;
         let result = (|| {
             for (article, extraction) in articles {
                 let hash = Sha256::of(&[article.text.as_bytes()]).hex();
@@ -366,7 +370,8 @@ impl Archive {
     }
 
     /// Writes a batch of captures: records first, synced, then every index row in one
-    /// transaction.
+    /// transaction. Write transactions are IMMEDIATE: a deferred one that reads first cannot
+    /// wait for another process's write lock (SQLite answers "database is locked" at once).
     pub fn store(
         &mut self,
         run_id: i64,
@@ -431,7 +436,11 @@ impl Archive {
             })?;
         }
         let path = self.index_path();
-        let tx = self.index.conn.transaction().map_err(|e| wrap(&path, e))?;
+        let tx = self
+            .index
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| wrap(&path, e))?;
         let stored = batch
             .iter()
             .zip(&written)

@@ -6,19 +6,19 @@ use predicates::prelude::*;
 use std::path::Path;
 use tempfile::TempDir;
 
-fn provcheck(dir: &Path) -> Command {
+pub fn provcheck(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("provcheck").unwrap();
     cmd.current_dir(dir);
     cmd
 }
 
-fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> std::path::PathBuf {
+pub fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> std::path::PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, content).unwrap();
     path
 }
 
-fn json(out: &[u8]) -> serde_json::Value {
+pub fn json(out: &[u8]) -> serde_json::Value {
     serde_json::from_slice(out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(out)))
 }
 

@@ -6,9 +6,11 @@
     clippy::format_collect,
     clippy::format_push_string,
     clippy::similar_names,
-    clippy::must_use_candidate
+    clippy::must_use_candidate,
+    clippy::too_many_lines
 )]
 
+mod archive;
 mod cli;
 mod fetching;
 mod guard;

@@ -1,0 +1,576 @@
+//! The archive end to end: what check writes, what verify finds, and what survives a kill -9, a
+//! full disk and a second process.
+
+use crate::cli::{json, provcheck, write};
+use crate::server::{Resp, TestServer};
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+/// A page of `n` bytes of text that differs per `seed`.
+fn page(seed: usize, n: usize) -> String {
+    let mut s = format!("<html><head><title>Page {seed}</title></head><body><article>");
+    let mut x = seed.wrapping_mul(2_654_435_761) | 1;
+    while s.len() < n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        s.push_str(
+            [
+                "wire ",
+                "desk ",
+                "source ",
+                "minister ",
+                "said ",
+                "talks ",
+                "summit ",
+            ][x % 7],
+        );
+    }
+    s.push_str("</article></body></html>");
+    s
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+/// A site with every kind of evidence: pages, a duplicate, a gzip-encoded body sent chunked,
+/// a 404, a body over the cap, a redirect.
+fn evidence_site() -> TestServer {
+    TestServer::start(|req| match req.target.as_str() {
+        "/page" | "/same" => Resp::ok(&page(1, 1500)).header("content-type", "text/html"),
+        "/gz" => {
+            let mut r = Resp::status(200)
+                .header("content-type", "text/html; charset=utf-8")
+                .header("content-encoding", "gzip");
+            r.body = gzip(page(2, 1500).as_bytes());
+            r.chunked = Some(300);
+            r
+        }
+        "/huge" => Resp::ok(&page(3, 50_000)),
+        "/moved" => Resp::redirect(301, "/page"),
+        _ => Resp::status(404),
+    })
+}
+
+fn warc_files(archive: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walk(&archive.join("warc"))
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with(".warc.gz"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// Runs the reference reader over `files` when the environment names it (`.ci/run` does, with
+/// `WARCIO=.venv-ci/bin/warcio`); CI also runs it over the evidence archive left behind.
+fn warcio_check(files: &[PathBuf]) {
+    let Ok(warcio) = std::env::var("WARCIO") else {
+        return;
+    };
+    for args in [&["check", "-v"][..], &["index"][..]] {
+        let out = std::process::Command::new(&warcio)
+            .args(args)
+            .args(files)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "warcio {args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+fn index(archive: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(archive.join("index.sqlite")).unwrap()
+}
+
+fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn check_archives_every_exchange_as_evidence() {
+    let server = evidence_site();
+    // Left behind in target/tmp for .ci/run to validate with warcio.
+    let archive = Path::new(env!("CARGO_TARGET_TMPDIR")).join("warc-evidence");
+    let _ = std::fs::remove_dir_all(&archive);
+    let dir = TempDir::new().unwrap();
+    let urls: String = ["/page", "/same", "/gz", "/missing", "/huge", "/moved"]
+        .iter()
+        .map(|p| format!("{}\n", server.url(p)))
+        .collect();
+    write(dir.path(), "story.txt", urls);
+    let out = provcheck(dir.path())
+        .args([
+            "check",
+            "story.txt",
+            "--allow-net",
+            "127.0.0.1/32",
+            "--max-body",
+            "10KB",
+            "--format",
+            "json",
+        ])
+        .arg("--archive")
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = json(&out.stdout);
+    let first = &doc["citations"][0];
+    assert_eq!(first["capture"]["record_type"], "response");
+    assert_eq!(
+        first["capture"]["payload_sha256"].as_str().unwrap().len(),
+        64
+    );
+
+    let conn = index(&archive);
+    assert_eq!(count(&conn, "SELECT count(*) FROM checks"), 6);
+    // Six URLs plus the redirect's target: seven responses archived, each with its request.
+    assert_eq!(count(&conn, "SELECT count(*) FROM snapshots"), 7);
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM records WHERE record_type = 'request'"
+        ),
+        7
+    );
+    assert!(
+        count(
+            &conn,
+            "SELECT count(*) FROM records WHERE record_type = 'revisit'"
+        ) >= 2
+    );
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM snapshots WHERE truncated = 'length'"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM snapshots WHERE http_status = 404"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM snapshots WHERE content_encoding = 'gzip'"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM snapshots WHERE length(payload_sha1) = 32"
+        ),
+        7
+    );
+    let files = warc_files(&archive);
+    assert_eq!(files.len(), 1);
+
+    // The gzip body is stored as delivered, and shown decoded.
+    let raw = std::fs::read(&files[0]).unwrap();
+    assert!(!raw.is_empty());
+    let body = provcheck(dir.path())
+        .args(["show", "--body", &server.url("/gz")])
+        .arg("--archive")
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert_eq!(body.status.code(), Some(0));
+    assert_eq!(String::from_utf8(body.stdout).unwrap(), page(2, 1500));
+
+    provcheck(dir.path())
+        .arg("verify")
+        .arg("--archive")
+        .arg(&archive)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("OK: 15 records"));
+    warcio_check(&files);
+}
+
+#[test]
+fn history_show_and_export_read_what_was_archived() {
+    let server = evidence_site();
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "story.txt",
+        format!("{}\n", server.url("/page")),
+    );
+    for _ in 0..2 {
+        provcheck(dir.path())
+            .args(["check", "story.txt", "--allow-net", "127.0.0.1/32"])
+            .assert()
+            .code(0);
+    }
+    let url = server.url("/page");
+    let history = provcheck(dir.path())
+        .args(["history", &url, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(history.status.code(), Some(0));
+    let doc = json(&history.stdout);
+    let kinds: Vec<_> = doc["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["kind"].as_str().unwrap(),
+                e["what"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(kinds.len(), 4);
+    assert!(kinds.contains(&"snapshot:response".to_owned()));
+    assert!(kinds.contains(&"snapshot:revisit".to_owned()), "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| *k == "check:ok").count(), 2);
+
+    // The latest capture is the revisit; show resolves its payload.
+    provcheck(dir.path())
+        .args(["show", &url])
+        .assert()
+        .code(0)
+        .stdout(
+            predicate::str::contains("record: revisit")
+                .and(predicate::str::contains("HTTP/1.1 200 OK")),
+        );
+    provcheck(dir.path())
+        .args(["show", "--text", &url])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Page 1"));
+    provcheck(dir.path())
+        .args(["show", "--at", "2000-01-01", &url])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no capture"));
+    provcheck(dir.path())
+        .args(["history", &server.url("/never")])
+        .assert()
+        .code(1);
+
+    let cdxj = provcheck(dir.path())
+        .args(["export", "cdxj"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(cdxj.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].starts_with("1,0,0,127:"));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("\"mime\":\"warc/revisit\""))
+    );
+    assert!(lines.iter().all(|l| l.contains("\"digest\":\"sha1:")));
+}
+
+#[test]
+fn verify_names_a_corrupt_record_and_a_missing_file() {
+    let server = evidence_site();
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "story.txt",
+        format!("{}\n{}\n", server.url("/page"), server.url("/gz")),
+    );
+    provcheck(dir.path())
+        .args(["check", "story.txt", "--allow-net", "127.0.0.1/32"])
+        .assert()
+        .code(0);
+    let archive = dir.path().join("archive");
+    let (file, offset, length): (String, i64, i64) = index(&archive)
+        .query_row(
+            "SELECT f.path, r.offset, r.length FROM records r JOIN warc_files f ON f.id = r.warc_file_id
+             WHERE r.record_type = 'response' ORDER BY r.offset LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    let path = archive.join(&file);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = usize::try_from(offset + length / 2).unwrap();
+    bytes[at] ^= 0x55;
+    std::fs::write(&path, &bytes).unwrap();
+    provcheck(dir.path()).arg("verify").assert().code(1).stdout(
+        predicate::str::contains("corrupt")
+            .and(predicate::str::contains(file.as_str()))
+            .and(predicate::str::contains(format!("offset {offset}"))),
+    );
+    std::fs::remove_file(&path).unwrap();
+    provcheck(dir.path()).arg("verify").assert().code(1).stdout(
+        predicate::str::contains("missing-file").and(predicate::str::contains(file.as_str())),
+    );
+}
+
+#[test]
+fn no_archive_only_checks() {
+    let server = evidence_site();
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", server.url("/page"));
+    provcheck(dir.path())
+        .args([
+            "check",
+            "story.txt",
+            "--allow-net",
+            "127.0.0.1/32",
+            "--no-archive",
+        ])
+        .assert()
+        .code(0);
+    assert!(!dir.path().join("archive").exists());
+}
+
+#[test]
+fn an_archive_that_cannot_be_created_exits_2() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", "https://example.com/\n");
+    write(dir.path(), "not-a-dir", "a file");
+    provcheck(dir.path())
+        .args(["check", "story.txt", "--archive", "not-a-dir/archive"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not-a-dir/archive"));
+}
+
+#[test]
+fn an_index_from_a_newer_provcheck_is_refused() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", "https://example.com/\n");
+    std::fs::create_dir(dir.path().join("archive")).unwrap();
+    rusqlite::Connection::open(dir.path().join("archive/index.sqlite"))
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 42;")
+        .unwrap();
+    for args in [&["check", "story.txt"][..], &["verify"][..]] {
+        provcheck(dir.path()).args(args).assert().code(2).stderr(
+            predicate::str::contains("schema version 42").and(predicate::str::contains("newer")),
+        );
+    }
+    let version: i64 = rusqlite::Connection::open(dir.path().join("archive/index.sqlite"))
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 42);
+}
+
+/// A site of `n` distinct pages of about 20 KB.
+fn big_site() -> TestServer {
+    TestServer::start(|req| {
+        let n: usize = req.target.trim_start_matches("/p/").parse().unwrap_or(0);
+        Resp::ok(&page(n + 10, 20_000))
+    })
+}
+
+fn many_urls(server: &TestServer, range: std::ops::Range<usize>) -> String {
+    range
+        .map(|i| format!("{}\n", server.url(&format!("/p/{i}"))))
+        .collect()
+}
+
+#[test]
+fn a_kill_9_mid_run_leaves_every_indexed_record_complete_and_the_next_run_recovers() {
+    let server = big_site();
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "big.txt", many_urls(&server, 0..4000));
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("provcheck"))
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "big.txt",
+            "--allow-net",
+            "127.0.0.1/32",
+            "--host-interval",
+            "0s",
+            "--host-concurrency",
+            "16",
+            "-q",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once it has written a good part of its WARC file.
+    let archive = dir.path().join("archive");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let size: u64 = warc_files(&archive)
+            .iter()
+            .filter_map(|f| f.metadata().ok())
+            .map(|m| m.len())
+            .sum();
+        if size > 2_000_000 || Instant::now() > deadline {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it could be killed"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // Every row the index holds points at a complete record, before any recovery.
+    provcheck(dir.path()).arg("verify").assert().code(0);
+    let conn = index(&archive);
+    let checked = count(&conn, "SELECT count(*) FROM checks");
+    assert!(
+        checked > 0 && checked < 4000,
+        "killed mid-run ({checked} checked)"
+    );
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM warc_files WHERE state = 'open'"
+        ),
+        1
+    );
+    drop(conn);
+
+    // The next run recovers the file and carries on.
+    write(dir.path(), "small.txt", many_urls(&server, 5000..5010));
+    provcheck(dir.path())
+        .args(["check", "small.txt", "--allow-net", "127.0.0.1/32"])
+        .assert()
+        .code(0);
+    let conn = index(&archive);
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM warc_files WHERE state = 'open'"
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM warc_files WHERE state = 'recovered'"
+        ),
+        1
+    );
+    provcheck(dir.path()).arg("verify").assert().code(0);
+    warcio_check(&warc_files(&archive));
+}
+
+#[test]
+fn two_processes_write_one_archive_at_once() {
+    let server = big_site();
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "a.txt", many_urls(&server, 0..300));
+    write(dir.path(), "b.txt", many_urls(&server, 200..500));
+    let spawn = |article: &str| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("provcheck"))
+            .current_dir(dir.path())
+            .args([
+                "check",
+                article,
+                "--allow-net",
+                "127.0.0.1/32",
+                "--host-interval",
+                "0s",
+                "--host-concurrency",
+                "8",
+                "-q",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn("a.txt"), spawn("b.txt"));
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let archive = dir.path().join("archive");
+    let conn = index(&archive);
+    assert_eq!(count(&conn, "SELECT count(*) FROM checks"), 600);
+    assert_eq!(
+        count(&conn, "SELECT count(*) FROM runs WHERE status = 'finished'"),
+        2
+    );
+    assert_eq!(
+        warc_files(&archive).len(),
+        2,
+        "each process writes its own file"
+    );
+    provcheck(dir.path()).arg("verify").assert().code(0);
+    warcio_check(&warc_files(&archive));
+}
+
+#[test]
+fn a_full_disk_ends_the_run_with_exit_2_and_keeps_what_was_written() {
+    let server = big_site();
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "big.txt", many_urls(&server, 0..400));
+    // A file-size limit stands in for a full disk: writes past 1 MB fail (EFBIG) as they would
+    // with ENOSPC. SIGXFSZ is ignored so the write fails instead of killing the process.
+    let bin = assert_cmd::cargo::cargo_bin("provcheck");
+    let out = std::process::Command::new("bash")
+        .current_dir(dir.path())
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f 1024; exec '{}' check big.txt --allow-net 127.0.0.1/32 --host-interval 0s -q",
+            bin.display()
+        ))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("archiv"), "{stderr}");
+    let conn = index(&dir.path().join("archive"));
+    assert!(
+        count(&conn, "SELECT count(*) FROM checks") > 0,
+        "some captures were kept"
+    );
+    assert_eq!(
+        count(&conn, "SELECT count(*) FROM runs WHERE status = 'failed'"),
+        1
+    );
+    drop(conn);
+    provcheck(dir.path()).arg("verify").assert().code(0);
+    warcio_check(&warc_files(&dir.path().join("archive")));
+}
