@@ -78,7 +78,7 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ),
     (
         "warc_gzip_level",
-        "6",
+        "3",
         "gzip level of WARC records, 0 (none) to 9 (smallest)",
     ),
 ];
@@ -315,7 +315,7 @@ pub fn archive_options(
             message,
         })?,
     };
-    let gzip_level = file.warc_gzip_level.unwrap_or(6);
+    let gzip_level = file.warc_gzip_level.unwrap_or(3);
     if gzip_level > 9 {
         return Err(ConfigError::Invalid {
             origin,

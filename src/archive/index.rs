@@ -114,17 +114,14 @@ impl Index {
     /// The id of `url`, inserting it if new.
     pub(crate) fn url_id(conn: &Connection, url: &url::Url) -> rusqlite::Result<i64> {
         if let Some(id) = conn
-            .query_row("SELECT id FROM urls WHERE url = ?1", [url.as_str()], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT id FROM urls WHERE url = ?1")?
+            .query_row([url.as_str()], |r| r.get(0))
             .optional()?
         {
             return Ok(id);
         }
-        conn.execute(
-            "INSERT INTO urls (url, host) VALUES (?1, ?2)",
-            params![url.as_str(), url.host_str().unwrap_or_default()],
-        )?;
+        conn.prepare_cached("INSERT INTO urls (url, host) VALUES (?1, ?2)")?
+            .execute(params![url.as_str(), url.host_str().unwrap_or_default()])?;
         Ok(conn.last_insert_rowid())
     }
 }

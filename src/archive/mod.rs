@@ -217,10 +217,9 @@ impl Archive {
         let result = (|| {
             for (article, extraction) in articles {
                 let hash = Sha256::of(&[article.text.as_bytes()]).hex();
-                tx.execute(
-                    "INSERT INTO articles (id, path, content_sha256, first_run_id, last_run_id)
+                tx.prepare_cached("INSERT INTO articles (id, path, content_sha256, first_run_id, last_run_id)
                      VALUES (?1, ?2, ?3, ?4, ?4)
-                     ON CONFLICT (id) DO UPDATE SET path = ?2, content_sha256 = ?3, last_run_id = ?4",
+                     ON CONFLICT (id) DO UPDATE SET path = ?2, content_sha256 = ?3, last_run_id = ?4")?.execute(
                     params![article.id.as_str(), article.source.display().to_string(), hash, run_id],
                 )?;
                 for c in &extraction.citations {
@@ -228,11 +227,10 @@ impl Archive {
                         Target::Fetchable(url) => Some(Index::url_id(&tx, url)?),
                         _ => None,
                     };
-                    tx.execute(
-                        "INSERT INTO citations (article_id, url_key, url_id, url_as_written, line, col,
+                    tx.prepare_cached("INSERT INTO citations (article_id, url_key, url_id, url_as_written, line, col,
                                                 section, anchor, first_run_id, last_run_id)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
-                         ON CONFLICT (article_id, url_key) DO UPDATE SET last_run_id = ?9",
+                         ON CONFLICT (article_id, url_key) DO UPDATE SET last_run_id = ?9")?.execute(
                         params![
                             article.id.as_str(),
                             c.display_url(),
@@ -479,26 +477,26 @@ fn insert_capture(
     let url_id = Index::url_id(tx, &capture.url)?;
     let last = capture.exchanges.last();
     let chain = serde_json::to_string(&o.chain).unwrap_or_else(|_| "[]".to_owned());
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO checks (run_id, url_id, checked_at, outcome, http_status, final_url, chain,
                              permanent, detail, attempts, elapsed_ms, etag, last_modified)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        params![
-            run_id,
-            url_id,
-            crate::time::db_time(capture.checked_at),
-            o.kind.as_str(),
-            o.http_status,
-            o.final_url().map(Url::as_str),
-            chain,
-            o.permanent,
-            o.detail,
-            o.attempts,
-            i64::try_from(o.elapsed.as_millis()).unwrap_or(i64::MAX),
-            last.and_then(|e| e.etag.clone()),
-            last.and_then(|e| e.last_modified.clone()),
-        ],
-    )?;
+    )?
+    .execute(params![
+        run_id,
+        url_id,
+        crate::time::db_time(capture.checked_at),
+        o.kind.as_str(),
+        o.http_status,
+        o.final_url().map(Url::as_str),
+        chain,
+        o.permanent,
+        o.detail,
+        o.attempts,
+        i64::try_from(o.elapsed.as_millis()).unwrap_or(i64::MAX),
+        last.and_then(|e| e.etag.clone()),
+        last.and_then(|e| e.last_modified.clone()),
+    ])?;
     let check_id = tx.last_insert_rowid();
     let mut snapshot = None;
     for (ex, w) in capture.exchanges.iter().zip(written) {
@@ -514,10 +512,8 @@ fn insert_capture(
         ));
     }
     if let Some((id, _)) = &snapshot {
-        tx.execute(
-            "UPDATE checks SET snapshot_id = ?1 WHERE id = ?2",
-            params![id, check_id],
-        )?;
+        tx.prepare_cached("UPDATE checks SET snapshot_id = ?1 WHERE id = ?2")?
+            .execute(params![id, check_id])?;
     }
     Ok(Stored {
         check_id,
@@ -533,26 +529,29 @@ fn insert_exchange(
     w: &WrittenExchange,
 ) -> rusqlite::Result<i64> {
     let hop_url_id = Index::url_id(tx, &ex.url)?;
-    let insert_record =
-        |at: (u64, u64), kind: &str, id: &str, block: &Sha256, payload: Option<String>| {
-            tx.execute(
+    let insert_record = |at: (u64, u64),
+                         kind: &str,
+                         id: &str,
+                         block: &Sha256,
+                         payload: Option<String>| {
+        tx.prepare_cached(
             "INSERT INTO records (warc_file_id, offset, length, record_type, record_id, target_uri,
                                   date, block_sha256, payload_sha256)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                w.file_id,
-                at.0.cast_signed(),
-                at.1.cast_signed(),
-                kind,
-                id,
-                ex.url.as_str(),
-                ex.date(),
-                block.hex(),
-                payload
-            ],
-        )
+        )?
+        .execute(params![
+            w.file_id,
+            at.0.cast_signed(),
+            at.1.cast_signed(),
+            kind,
+            id,
+            ex.url.as_str(),
+            ex.date(),
+            block.hex(),
+            payload
+        ])
         .map(|_| tx.last_insert_rowid())
-        };
+    };
     let record_id = insert_record(
         w.response_at,
         w.record_type,
@@ -568,36 +567,35 @@ fn insert_exchange(
         None,
     )?;
     let revisit_of: Option<i64> = if w.record_type == "revisit" {
-        tx.query_row(
+        tx.prepare_cached(
             "SELECT id FROM snapshots WHERE payload_sha256 = ?1 AND revisit_of IS NULL
              AND truncated IS NULL ORDER BY id LIMIT 1",
-            [ex.payload_sha256.hex()],
-            |r| r.get(0),
-        )
+        )?
+        .query_row([ex.payload_sha256.hex()], |r| r.get(0))
         .optional()?
     } else {
         None
     };
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO snapshots (url_id, check_id, captured_at, record_id, request_record_id,
                                 http_status, content_type, content_encoding, payload_length,
                                 payload_sha256, payload_sha1, truncated, revisit_of)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        params![
-            hop_url_id,
-            check_id,
-            crate::time::db_time(ex.at),
-            record_id,
-            request_id,
-            ex.status,
-            ex.content_type,
-            ex.content_encoding,
-            ex.payload_length.cast_signed(),
-            ex.payload_sha256.hex(),
-            ex.payload_sha1,
-            ex.truncated,
-            revisit_of
-        ],
-    )?;
+    )?
+    .execute(params![
+        hop_url_id,
+        check_id,
+        crate::time::db_time(ex.at),
+        record_id,
+        request_id,
+        ex.status,
+        ex.content_type,
+        ex.content_encoding,
+        ex.payload_length.cast_signed(),
+        ex.payload_sha256.hex(),
+        ex.payload_sha1,
+        ex.truncated,
+        revisit_of
+    ])?;
     Ok(tx.last_insert_rowid())
 }

@@ -4,7 +4,7 @@
 use crate::fetch::Exchange;
 use crate::warc::{
     PROFILE_IDENTICAL_PAYLOAD, Record, Sha256, http_request_head, http_response_head,
-    new_record_id, sha1_base32, warc_date,
+    new_record_id, record_gzip, sha1_base32, warc_date,
 };
 use url::Url;
 
@@ -74,9 +74,6 @@ pub fn prepare(exchange: &Exchange, level: u32) -> PreparedExchange {
         extra_fields.push(("WARC-Truncated", reason.to_owned()));
     }
 
-    let mut block = Vec::with_capacity(http_head.len() + exchange.body.len());
-    block.extend_from_slice(&http_head);
-    block.extend_from_slice(&exchange.body);
     let mut fields = vec![
         ("WARC-Type", "response".to_owned()),
         ("WARC-Record-ID", response_id.clone()),
@@ -90,7 +87,7 @@ pub fn prepare(exchange: &Exchange, level: u32) -> PreparedExchange {
         ("WARC-Block-Digest", response_block.warc_label()),
     ];
     fields.extend(extra_fields.iter().cloned());
-    let response_gz = Record { fields, block }.encode_gzip(level);
+    let response_gz = record_gzip(&fields, &[&http_head, &exchange.body], level);
 
     let target = match exchange.url.query() {
         Some(q) => format!("{}?{q}", exchange.url.path()),

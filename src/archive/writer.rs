@@ -1,9 +1,11 @@
 //! The single archive writer: a thread that owns the [`Archive`] (its WARC file and index
 //! connection) and takes prepared captures through a bounded channel.
 //!
-//! It writes in groups: whatever captures are waiting (up to [`BATCH`]) are appended, the file
-//! synced once, and the index rows committed in one transaction, so the cost of `fsync` and of a
-//! commit is shared. After a failure (disk full, index locked for too long) it answers every
+//! It writes in groups: after the first capture arrives it gathers more for up to
+//! [`GROUP_WINDOW`] (or until [`BATCH`] are waiting), appends them all, syncs the file once and
+//! commits the index rows in one transaction, so the cost of `fsync` and of a commit is shared.
+//! Without the window a fast writer would sync once per capture (measured: 600 captures/s
+//! against 10,000/s for the fetches). After a failure (disk full, index locked for too long) it answers every
 //! capture with the error and the run ends with exit 2; what was committed before stays valid.
 
 use super::{Archive, ArchiveError, PreparedCapture, Stored};
@@ -11,7 +13,10 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// Most captures written per sync and commit.
-pub const BATCH: usize = 64;
+pub const BATCH: usize = 256;
+
+/// How long the writer gathers captures before writing a group.
+pub const GROUP_WINDOW: std::time::Duration = std::time::Duration::from_millis(20);
 
 type Reply = oneshot::Sender<Result<Stored, Arc<ArchiveError>>>;
 
@@ -40,6 +45,23 @@ impl WriterHandle {
     }
 }
 
+/// Waits for a capture, then gathers more until the window closes or the batch is full. `None`
+/// when every sender is gone and nothing is left.
+async fn gather(
+    rx: &mut mpsc::Receiver<(PreparedCapture, Reply)>,
+) -> Option<Vec<(PreparedCapture, Reply)>> {
+    let first = rx.recv().await?;
+    let deadline = tokio::time::Instant::now() + GROUP_WINDOW;
+    let mut jobs = vec![first];
+    while jobs.len() < BATCH {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(job)) => jobs.push(job),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    Some(jobs)
+}
+
 /// The writer thread.
 pub struct ArchiveWriter {
     handle: WriterHandle,
@@ -50,19 +72,18 @@ impl ArchiveWriter {
     /// Starts the writer for `run_id`.
     #[must_use]
     pub fn spawn(mut archive: Archive, run_id: i64) -> Self {
-        let (tx, mut rx) = mpsc::channel::<(PreparedCapture, Reply)>(BATCH * 2);
+        let (tx, mut rx) = mpsc::channel::<(PreparedCapture, Reply)>(BATCH);
         let thread = std::thread::Builder::new()
             .name("archive-writer".to_owned())
             .spawn(move || {
+                // A runtime of this thread's own, only to wait on the channel with a deadline;
+                // the writing itself is blocking and runs right here.
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_time()
+                    .build()
+                    .expect("a current-thread runtime");
                 let mut failure: Option<Arc<ArchiveError>> = None;
-                while let Some(first) = rx.blocking_recv() {
-                    let mut jobs = vec![first];
-                    while jobs.len() < BATCH {
-                        match rx.try_recv() {
-                            Ok(job) => jobs.push(job),
-                            Err(_) => break,
-                        }
-                    }
+                while let Some(jobs) = runtime.block_on(gather(&mut rx)) {
                     if let Some(error) = &failure {
                         for (_, reply) in jobs {
                             let _ = reply.send(Err(Arc::clone(error)));

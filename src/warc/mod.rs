@@ -14,10 +14,8 @@ pub use http::{http_request_head, http_response_head};
 pub use parse::{ParseError, ParsedRecord, parse_record};
 
 use data_encoding::{BASE32, HEXLOWER};
-use flate2::Compression;
-use flate2::write::GzEncoder;
+use flate2::{Compress, Compression, Crc, FlushCompress, Status};
 use sha2::{Digest as _, Sha256 as Sha256Hasher};
-use std::io::Write as _;
 
 /// The revisit profile for a payload identical to one already archived.
 pub const PROFILE_IDENTICAL_PAYLOAD: &str =
@@ -107,24 +105,14 @@ impl Record {
     /// The record's bytes, uncompressed.
     #[must_use]
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.block.len() + 512);
-        out.extend_from_slice(b"WARC/1.1\r\n");
-        for (name, value) in &self.fields {
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(b": ");
-            out.extend_from_slice(sanitize_field(value).as_bytes());
-            out.extend_from_slice(b"\r\n");
-        }
-        out.extend_from_slice(format!("Content-Length: {}\r\n\r\n", self.block.len()).as_bytes());
-        out.extend_from_slice(&self.block);
-        out.extend_from_slice(b"\r\n\r\n");
-        out
+        let head = record_head(&self.fields, self.block.len());
+        [&head[..], &self.block, b"\r\n\r\n"].concat()
     }
 
     /// The record as one gzip member.
     #[must_use]
     pub fn encode_gzip(&self, level: u32) -> Vec<u8> {
-        gzip_member(&self.encode(), level)
+        record_gzip(&self.fields, &[&self.block], level)
     }
 
     /// The value of a field, by case-insensitive name.
@@ -146,17 +134,99 @@ fn sanitize_field(value: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// `WARC/1.1`, the fields, `Content-Length` and the blank line that ends the header.
+fn record_head(fields: &[(&'static str, String)], block_len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512);
+    out.extend_from_slice(b"WARC/1.1\r\n");
+    for (name, value) in fields {
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(sanitize_field(value).as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("Content-Length: {block_len}\r\n\r\n").as_bytes());
+    out
+}
+
+/// A record whose block is the concatenation of `block`, as one gzip member, without ever
+/// building the uncompressed record in memory.
+#[must_use]
+pub fn record_gzip(fields: &[(&'static str, String)], block: &[&[u8]], level: u32) -> Vec<u8> {
+    let len = block.iter().map(|b| b.len()).sum();
+    let head = record_head(fields, len);
+    let mut parts = Vec::with_capacity(block.len() + 2);
+    parts.push(&head[..]);
+    parts.extend_from_slice(block);
+    parts.push(b"\r\n\r\n");
+    gzip_member_of(&parts, level)
+}
+
 /// Compresses `bytes` as a single gzip member.
 #[must_use]
 pub fn gzip_member(bytes: &[u8], level: u32) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(
-        Vec::with_capacity(bytes.len() / 3 + 64),
-        Compression::new(level.min(9)),
-    );
-    encoder
-        .write_all(bytes)
-        .expect("writing to memory cannot fail");
-    encoder.finish().expect("writing to memory cannot fail")
+    gzip_member_of(&[bytes], level)
+}
+
+thread_local! {
+    // The deflate state, reused: allocating and zeroing a fresh one for every record cost more
+    // than compressing a small record (measured with perf: memset and malloc at 8 %).
+    static DEFLATE: std::cell::RefCell<Option<(u32, Compress)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Compresses the concatenation of `parts` as one gzip member (RFC 1952): a 10-byte header, raw
+/// deflate, then the CRC-32 and the length modulo 2^32.
+#[must_use]
+pub fn gzip_member_of(parts: &[&[u8]], level: u32) -> Vec<u8> {
+    let level = level.min(9);
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    let mut out = Vec::with_capacity(total / 2 + 64);
+    // ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=unknown
+    out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+    let mut crc = Crc::new();
+    DEFLATE.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.as_ref().is_none_or(|(l, _)| *l != level) {
+            *slot = Some((level, Compress::new(Compression::new(level), false)));
+        }
+        let (_, deflate) = slot.as_mut().expect("just set");
+        deflate.reset();
+        let last = parts.len().saturating_sub(1);
+        let empty: &[u8] = &[];
+        let inputs = if parts.is_empty() {
+            &[empty][..]
+        } else {
+            parts
+        };
+        for (i, part) in inputs.iter().enumerate() {
+            crc.update(part);
+            let finish = i == last;
+            let mut input = *part;
+            loop {
+                out.reserve(input.len() / 2 + 4096);
+                let before = deflate.total_in();
+                let flush = if finish {
+                    FlushCompress::Finish
+                } else {
+                    FlushCompress::None
+                };
+                let status = deflate
+                    .compress_vec(input, &mut out, flush)
+                    .expect("deflate into memory cannot fail");
+                let consumed = usize::try_from(deflate.total_in() - before).expect("fits");
+                input = &input[consumed..];
+                if finish {
+                    if status == Status::StreamEnd {
+                        break;
+                    }
+                } else if input.is_empty() {
+                    break;
+                }
+            }
+        }
+    });
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&crc.amount().to_le_bytes());
+    out
 }
 
 #[cfg(test)]
@@ -204,12 +274,33 @@ mod tests {
         assert_eq!(warc_date(at), "2026-11-28T16:07:17Z");
     }
 
-    #[test]
-    fn a_gzip_member_round_trips() {
-        let member = gzip_member(b"WARC/1.1\r\n", 6);
+    fn gunzip(member: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&member[..]), &mut out)
-            .unwrap();
-        assert_eq!(out, b"WARC/1.1\r\n");
+        let mut decoder = flate2::bufread::GzDecoder::new(member);
+        std::io::Read::read_to_end(&mut decoder, &mut out).unwrap();
+        assert!(decoder.into_inner().is_empty(), "exactly one member");
+        out
+    }
+
+    #[test]
+    fn gzip_members_round_trip_at_every_level_and_size() {
+        let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        for level in [0, 1, 6, 9] {
+            let cases: [&[&[u8]]; 4] = [&[], &[b""], &[b"WARC/1.1\r\n"], &[&big[..10], &big, b"x"]];
+            for parts in cases {
+                let member = gzip_member_of(parts, level);
+                assert_eq!(gunzip(&member), parts.concat(), "level {level}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_streamed_record_equals_the_encoded_one() {
+        let record = Record {
+            fields: vec![("WARC-Type", "response".to_owned())],
+            block: b"HTTP/1.1 200 OK\r\n\r\nbody".to_vec(),
+        };
+        let streamed = record_gzip(&record.fields, &[b"HTTP/1.1 200 OK\r\n\r\n", b"body"], 6);
+        assert_eq!(gunzip(&streamed), record.encode());
     }
 }
