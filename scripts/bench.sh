@@ -65,7 +65,8 @@ for hosts in one hundred; do
     done
 done
 
-# Archive size per capture and verify throughput, on the last 10,000-URL archive.
+# Archive size per capture and verify throughput, on a fresh 10,000-URL archive.
+rm -rf "$WORK/arch"
 "$BIN" check "$WORK/hundred-10000.txt" --allow-net 127.0.0.0/8 --concurrency $CONC --host-concurrency $CONC --host-interval 0s -q --format json -o /dev/null --archive "$WORK/arch" || true
 bytes=$(du -sb "$WORK/arch/warc" | cut -f1)
 echo
