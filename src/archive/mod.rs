@@ -529,12 +529,9 @@ fn insert_exchange(
     w: &WrittenExchange,
 ) -> rusqlite::Result<i64> {
     let hop_url_id = Index::url_id(tx, &ex.url)?;
-    let insert_record = |at: (u64, u64),
-                         kind: &str,
-                         id: &str,
-                         block: &Sha256,
-                         payload: Option<String>| {
-        tx.prepare_cached(
+    let insert_record =
+        |at: (u64, u64), kind: &str, id: &str, block: &Sha256, payload: Option<String>| {
+            tx.prepare_cached(
             "INSERT INTO records (warc_file_id, offset, length, record_type, record_id, target_uri,
                                   date, block_sha256, payload_sha256)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -551,7 +548,7 @@ fn insert_exchange(
             payload
         ])
         .map(|_| tx.last_insert_rowid())
-    };
+        };
     let record_id = insert_record(
         w.response_at,
         w.record_type,

@@ -574,3 +574,50 @@ fn a_full_disk_ends_the_run_with_exit_2_and_keeps_what_was_written() {
     provcheck(dir.path()).arg("verify").assert().code(0);
     warcio_check(&warc_files(&dir.path().join("archive")));
 }
+
+#[test]
+fn warc_files_rotate_at_the_configured_size() {
+    let server = big_site();
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", many_urls(&server, 0..30));
+    write(
+        dir.path(),
+        "provcheck.toml",
+        "warc_max_size = \"40KB\"\nallow_net = [\"127.0.0.1/32\"]\n",
+    );
+    provcheck(dir.path())
+        .args(["check", "story.txt"])
+        .assert()
+        .code(0);
+    let archive = dir.path().join("archive");
+    let files = warc_files(&archive);
+    assert!(files.len() >= 3, "{} files", files.len());
+    for f in &files {
+        // A file grows past the limit only by its first record.
+        assert!(f.metadata().unwrap().len() < 80_000, "{}", f.display());
+        assert!(
+            f.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("provcheck-")
+        );
+    }
+    let conn = index(&archive);
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM records WHERE record_type = 'warcinfo'"
+        ),
+        i64::try_from(files.len()).unwrap()
+    );
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM warc_files WHERE state = 'closed'"
+        ),
+        i64::try_from(files.len()).unwrap()
+    );
+    drop(conn);
+    provcheck(dir.path()).arg("verify").assert().code(0);
+    warcio_check(&files);
+}
