@@ -17,6 +17,7 @@ pub mod archive;
 pub mod check;
 pub mod citation;
 pub mod config;
+pub mod content;
 pub mod extract;
 pub mod fetch;
 pub mod input;

@@ -1,0 +1,188 @@
+//! Measures main-text extraction against real pages and calibrates the change thresholds.
+//!
+//! ```sh
+//! cargo run --release --example calibrate -- ../shared/corpus/readability-pages
+//! ```
+//!
+//! For each page folder (`source.html`, and `expected.html`: the article a reference Readability
+//! extractor produced), it extracts the main text of `source.html` and compares it with the text
+//! of `expected.html` by word 3-shingles: precision, recall and F1, averaged over pages. It then
+//! measures the similarity of unrelated pages, and of pages with one paragraph rewritten and with
+//! half of their paragraphs replaced, which is what the `edited` threshold must separate; and
+//! counts the real pages whose title or heading would be read as "page not found".
+
+// A measuring script reads best as one story; percentiles index with rounded non-negative floats.
+#![allow(clippy::too_many_lines, clippy::cast_sign_loss)]
+
+use provcheck::content::cues::{missing_cue, title_and_heading};
+use provcheck::content::similarity::{shingles, similarity};
+use provcheck::content::text::{fallback, main_text, normalize};
+use std::path::PathBuf;
+use std::time::Instant;
+
+fn main() {
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .expect("usage: calibrate CORPUS_DIR"),
+    );
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("corpus directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("source.html").exists() && p.join("expected.html").exists())
+        .collect();
+    pages.sort();
+
+    let mut scores = Vec::new();
+    let mut texts = Vec::new();
+    let mut false_cues = Vec::new();
+    let started = Instant::now();
+    let mut bytes = 0usize;
+    for page in &pages {
+        let source =
+            String::from_utf8_lossy(&std::fs::read(page.join("source.html")).unwrap()).into_owned();
+        let expected = String::from_utf8_lossy(&std::fs::read(page.join("expected.html")).unwrap())
+            .into_owned();
+        bytes += source.len();
+        let ours = main_text(&source, Some("http://fakehost/test/page.html"));
+        let theirs = normalize(&fallback(&format!("<html><body>{expected}</body></html>")));
+        let (a, b) = (shingles(&ours), shingles(&theirs));
+        let inter = a.intersection(&b).count() as f64;
+        let p = if a.is_empty() {
+            0.0
+        } else {
+            inter / a.len() as f64
+        };
+        let r = if b.is_empty() {
+            1.0
+        } else {
+            inter / b.len() as f64
+        };
+        let f1 = if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        };
+        scores.push((
+            page.file_name().unwrap().to_string_lossy().into_owned(),
+            p,
+            r,
+            f1,
+        ));
+        let (title, heading) = title_and_heading(&source);
+        if title.as_deref().and_then(missing_cue).is_some()
+            || heading.as_deref().and_then(missing_cue).is_some()
+        {
+            false_cues.push(format!("{} ({:?} / {:?})", page.display(), title, heading));
+        }
+        texts.push(ours);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let n = scores.len() as f64;
+    let mean = |f: fn(&(String, f64, f64, f64)) -> f64| scores.iter().map(f).sum::<f64>() / n;
+    let mut f1s: Vec<f64> = scores.iter().map(|s| s.3).collect();
+    f1s.sort_by(f64::total_cmp);
+    println!(
+        "main-text extraction on {} pages ({:.1} MB) in {elapsed:.2} s ({:.1} ms/page)",
+        scores.len(),
+        bytes as f64 / 1e6,
+        elapsed * 1000.0 / n
+    );
+    println!(
+        "  word-shingle precision {:.3}  recall {:.3}  F1 {:.3}  (median F1 {:.3}, worst {:.3})",
+        mean(|s| s.1),
+        mean(|s| s.2),
+        mean(|s| s.3),
+        f1s[f1s.len() / 2],
+        f1s[0]
+    );
+    let mut worst: Vec<_> = scores.iter().collect();
+    worst.sort_by(|a, b| a.3.total_cmp(&b.3));
+    for s in worst.iter().take(5) {
+        println!(
+            "    low: {:<40} P {:.2} R {:.2} F1 {:.2}",
+            s.0, s.1, s.2, s.3
+        );
+    }
+
+    // Unrelated pages: each against one 37 places on (folders are sorted by site, so this pairs
+    // different sites), leaving out pages with no text.
+    let mut unrelated = Vec::new();
+    for i in 0..texts.len() {
+        let j = (i + 37) % texts.len();
+        if texts[i].is_empty() || texts[j].is_empty() {
+            continue;
+        }
+        let s = similarity(&shingles(&texts[i]), &shingles(&texts[j]));
+        if s > 0.2 {
+            println!(
+                "    similar unrelated pair: {} / {} {s:.3}",
+                scores[i].0, scores[j].0
+            );
+        }
+        unrelated.push(s);
+    }
+    unrelated.sort_by(f64::total_cmp);
+    // Edits: one paragraph of five or more rewritten (replaced by a paragraph of another page),
+    // and half of the paragraphs replaced.
+    let mut one = Vec::new();
+    let mut half = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        let paragraphs: Vec<&str> = text
+            .lines()
+            .filter(|l| l.split_whitespace().count() >= 8)
+            .collect();
+        let donor: Vec<&str> = texts[(i + 7) % texts.len()]
+            .lines()
+            .filter(|l| l.split_whitespace().count() >= 8)
+            .collect();
+        if paragraphs.len() < 5 || donor.is_empty() {
+            continue;
+        }
+        let original = shingles(&paragraphs.join("\n"));
+        let mut edited = paragraphs.clone();
+        edited[paragraphs.len() / 2] = donor[0];
+        one.push(similarity(&original, &shingles(&edited.join("\n"))));
+        let mut replaced = paragraphs.clone();
+        for (k, p) in replaced.iter_mut().enumerate() {
+            if k % 2 == 0 {
+                *p = donor[k % donor.len()];
+            }
+        }
+        half.push(similarity(&original, &shingles(&replaced.join("\n"))));
+    }
+    one.sort_by(f64::total_cmp);
+    half.sort_by(f64::total_cmp);
+    let pct = |v: &[f64], q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+    println!("similarity (word 3-shingle Jaccard):");
+    println!(
+        "  unrelated pages ({}):          median {:.3}  p99 {:.3}  max {:.3}  (third highest {:.3})",
+        unrelated.len(),
+        pct(&unrelated, 0.5),
+        pct(&unrelated, 0.99),
+        unrelated[unrelated.len() - 1],
+        unrelated[unrelated.len() - 3]
+    );
+    println!(
+        "  one paragraph rewritten ({}):  min {:.3}  p1 {:.3}  median {:.3}",
+        one.len(),
+        one[0],
+        pct(&one, 0.01),
+        pct(&one, 0.5)
+    );
+    println!(
+        "  half the paragraphs ({}):      min {:.3}  median {:.3}  max {:.3}",
+        half.len(),
+        half[0],
+        pct(&half, 0.5),
+        half[half.len() - 1]
+    );
+    println!(
+        "soft-404 page cues on real articles: {} of {} pages",
+        false_cues.len(),
+        pages.len()
+    );
+    for cue in &false_cues {
+        println!("    false cue: {cue}");
+    }
+}

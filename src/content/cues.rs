@@ -1,0 +1,162 @@
+//! Page cues of a missing page: a title or main heading that says so, in English, Spanish,
+//! French, German or Portuguese. Only the title and the first `h1` are read, never the body: an
+//! article that mentions "404" is not a missing page.
+
+/// Phrases that, in a title or main heading, say the page is missing (lower case).
+const MISSING: &[&str] = &[
+    // English
+    "page not found",
+    "not found",
+    "page cannot be found",
+    "page could not be found",
+    "page doesn't exist",
+    "page does not exist",
+    "no longer available",
+    "page unavailable",
+    "we can't find",
+    "we couldn't find",
+    "can't find that page",
+    "nothing was found",
+    // Spanish
+    "página no encontrada",
+    "pagina no encontrada",
+    "no se encontró",
+    "no se ha encontrado",
+    "no existe",
+    "página no disponible",
+    // French
+    "page introuvable",
+    "page non trouvée",
+    "page non trouvee",
+    "n'existe pas",
+    "n’existe pas",
+    "page inexistante",
+    "introuvable",
+    // German
+    "seite nicht gefunden",
+    "nicht gefunden",
+    "seite existiert nicht",
+    "nicht mehr verfügbar",
+    "seite nicht verfügbar",
+    // Portuguese
+    "página não encontrada",
+    "pagina nao encontrada",
+    "não encontrada",
+    "não encontrado",
+    "página não existe",
+    "não existe",
+];
+
+/// Error words that make a bare "404" in a title a cue ("Error 404", "404 - Seite").
+const ERROR_WORDS: &[&str] = &[
+    "error", "erro", "erreur", "fehler", "404 -", "404 |", "404:", "page", "página", "seite",
+];
+
+/// Whether a title or heading says the page is missing; returns the phrase that matched.
+#[must_use]
+pub fn missing_cue(text: &str) -> Option<String> {
+    let t = text.trim().to_lowercase();
+    if t.is_empty() {
+        return None;
+    }
+    if let Some(phrase) = MISSING.iter().find(|p| t.contains(*p)) {
+        return Some((*phrase).to_owned());
+    }
+    let bare_404 = t == "404" || t.starts_with("404 ") || t.ends_with(" 404");
+    let has_404 = t.split(|c: char| !c.is_alphanumeric()).any(|w| w == "404");
+    if bare_404 || (has_404 && ERROR_WORDS.iter().any(|w| t.contains(w))) {
+        return Some("404".to_owned());
+    }
+    None
+}
+
+/// The text of the `<title>` and of the first `<h1>`, found by scanning rather than parsing
+/// (this runs on every page).
+#[must_use]
+pub fn title_and_heading(html: &str) -> (Option<String>, Option<String>) {
+    (element_text(html, "title"), element_text(html, "h1"))
+}
+
+fn element_text(html: &str, tag: &str) -> Option<String> {
+    let lower = html.to_ascii_lowercase();
+    let open = format!("<{tag}");
+    let mut from = 0;
+    let start = loop {
+        let at = from + lower[from..].find(&open)?;
+        let after = lower.as_bytes().get(at + open.len()).copied();
+        if matches!(after, Some(b'>' | b' ' | b'\t' | b'\n' | b'\r')) {
+            break at;
+        }
+        from = at + open.len();
+    };
+    let content_start = start + lower[start..].find('>')? + 1;
+    let end = content_start + lower[content_start..].find(&format!("</{tag}"))?;
+    let inner = &html[content_start..end];
+    // Drop nested tags and decode the common entities.
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in inner.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ");
+    let text = super::text::normalize(&text).replace('\n', " ");
+    (!text.is_empty()).then_some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_page_titles_in_five_languages() {
+        for title in [
+            "Page Not Found | Example News",
+            "404",
+            "Error 404 - Example",
+            "Página no encontrada",
+            "Page introuvable - Le Monde",
+            "Seite nicht gefunden",
+            "Página não encontrada",
+            "Sorry, we can't find that page",
+        ] {
+            assert!(missing_cue(title).is_some(), "{title}");
+        }
+    }
+
+    #[test]
+    fn ordinary_titles_are_not_cues() {
+        for title in [
+            "Talks resume after summit",
+            "The 404 bus route is changing",
+            "Top 10 stories of 2026",
+            "",
+        ] {
+            assert_eq!(missing_cue(title), None, "{title}");
+        }
+    }
+
+    #[test]
+    fn title_and_first_heading_are_found_without_parsing() {
+        let html = "<HTML><head><title>Not &amp; found</title></head><body><header><h1 class=x>Site <b>name</b></h1></header><h1>Second</h1>";
+        assert_eq!(
+            title_and_heading(html),
+            (Some("Not & found".to_owned()), Some("Site name".to_owned()))
+        );
+        assert_eq!(title_and_heading("<p>no title</p>"), (None, None));
+        assert_eq!(
+            element_text("<h1x>no</h1x><h1>yes</h1>", "h1"),
+            Some("yes".to_owned())
+        );
+    }
+}

@@ -1,0 +1,222 @@
+//! Main text: what a reader would call the article, without navigation, headers, footers,
+//! asides, forms, cookie and subscription banners.
+//!
+//! Readability (dom_smoothie, a port of Mozilla's Readability.js on the same HTML parser as
+//! scraper) finds the main content. When it finds none (short pages, odd markup), a heuristic of
+//! our own takes `main`, `article`, `[role=main]` or Wikipedia's content area, else the body,
+//! and drops boilerplate elements. The result is normalized: whitespace collapsed, typographic
+//! quotes, dashes and ellipses made plain.
+
+use scraper::{ElementRef, Html, Node, Selector};
+
+/// Readability gives up below this many characters of text, and the fallback is used.
+const MIN_READABLE: usize = 200;
+
+/// The normalized main text of an HTML page.
+#[must_use]
+pub fn main_text(html: &str, url: Option<&str>) -> String {
+    let config = dom_smoothie::Config {
+        text_mode: dom_smoothie::TextMode::Formatted,
+        ..dom_smoothie::Config::default()
+    };
+    let document = dom_query::Document::from(html);
+    // Banners Readability keeps on short pages: removed before it looks.
+    document.select(BANNER_SELECTOR).remove();
+    let readable = dom_smoothie::Readability::with_document(
+        document,
+        url.filter(|u| u.starts_with("http")),
+        Some(config),
+    )
+    .ok()
+    .and_then(|mut r| r.parse().ok())
+    .map(|article| normalize(&article.text_content))
+    .filter(|t| t.chars().count() >= MIN_READABLE);
+    readable.unwrap_or_else(|| fallback(html))
+}
+
+/// Cookie, consent and subscription banners, by class or id.
+const BANNER_SELECTOR: &str = "[class*=cookie], [id*=cookie], [class*=consent], [id*=consent], \
+    [class*=gdpr], [id*=gdpr], [class*=newsletter], [id*=newsletter], [class*=paywall], \
+    [class*=subscribe], [id*=subscribe], dialog, noscript";
+
+/// Elements that are never main text.
+const BOILERPLATE_TAGS: &[&str] = &[
+    "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
+    "iframe", "svg", "button", "select", "dialog",
+];
+
+/// Class or id fragments of banners and widgets.
+const BOILERPLATE_MARKS: &[&str] = &[
+    "cookie",
+    "consent",
+    "gdpr",
+    "subscribe",
+    "newsletter",
+    "paywall",
+    "banner",
+    "advert",
+    "ad-",
+    "promo",
+    "share",
+    "social",
+    "related",
+    "comment",
+    "sidebar",
+    "breadcrumb",
+    "navbox",
+    "menu",
+];
+
+/// The heuristic used when Readability finds nothing.
+#[must_use]
+pub fn fallback(html: &str) -> String {
+    let document = Html::parse_document(html);
+    let selector = Selector::parse(
+        "main, article, [role=main], #mw-content-text, .mw-parser-output, #content, .content",
+    )
+    .expect("static selector");
+    let root = document
+        .select(&selector)
+        .max_by_key(|e| e.text().map(str::len).sum::<usize>())
+        .or_else(|| {
+            document
+                .select(&Selector::parse("body").expect("static"))
+                .next()
+        })
+        .unwrap_or_else(|| document.root_element());
+    let mut out = String::new();
+    collect(root, &mut out);
+    normalize(&out)
+}
+
+fn is_boilerplate(element: &ElementRef<'_>) -> bool {
+    let e = element.value();
+    if BOILERPLATE_TAGS.contains(&e.name())
+        || e.attr("hidden").is_some()
+        || e.attr("aria-hidden") == Some("true")
+    {
+        return true;
+    }
+    let marks = |s: &str| {
+        let s = s.to_ascii_lowercase();
+        BOILERPLATE_MARKS.iter().any(|m| s.contains(m))
+    };
+    e.id().is_some_and(marks) || e.classes().any(marks)
+}
+
+fn collect(element: ElementRef<'_>, out: &mut String) {
+    for child in element.children() {
+        match child.value() {
+            Node::Text(t) => {
+                out.push_str(t);
+            }
+            Node::Element(e) => {
+                let Some(child) = ElementRef::wrap(child) else {
+                    continue;
+                };
+                if is_boilerplate(&child) {
+                    continue;
+                }
+                let block = matches!(
+                    e.name(),
+                    "p" | "div"
+                        | "br"
+                        | "li"
+                        | "h1"
+                        | "h2"
+                        | "h3"
+                        | "h4"
+                        | "h5"
+                        | "h6"
+                        | "tr"
+                        | "section"
+                        | "blockquote"
+                        | "pre"
+                        | "table"
+                );
+                if block {
+                    out.push('\n');
+                }
+                collect(child, out);
+                if block {
+                    out.push('\n');
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whitespace collapsed (paragraph breaks kept as single newlines), typographic quotes, dashes,
+/// ellipses and non-breaking spaces made plain.
+#[must_use]
+pub fn normalize(text: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let plain: String = line
+            .chars()
+            .map(|c| match c {
+                '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}' | '\u{2032}' => '\'',
+                '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{201f}' | '\u{2033}' | '\u{00ab}'
+                | '\u{00bb}' => '"',
+                '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+                '\u{00a0}' | '\u{2007}' | '\u{202f}' | '\u{2009}' | '\u{200a}' => ' ',
+                '\u{200b}' | '\u{feff}' | '\u{00ad}' => '\u{0}',
+                c => c,
+            })
+            .filter(|c| *c != '\u{0}')
+            .collect::<String>()
+            .replace('\u{2026}', "...");
+        let words: Vec<&str> = plain.split_whitespace().collect();
+        if !words.is_empty() {
+            lines.push(words.join(" "));
+        }
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = r#"<!doctype html><html><head><title>Talks resume</title></head><body>
+        <header><nav><a href="/">Home</a> <a href="/world">World</a></nav></header>
+        <div class="cookie-banner">We use cookies. <button>Accept</button></div>
+        <main><article><h1>Talks resume after summit</h1>
+        <p>The minister said on Tuesday that talks with regional partners would resume after the summit, officials confirmed.</p>
+        <p>A delegation arrived in the capital, where negotiations over trade, tariffs and energy supplies continued late into the night.</p>
+        <p>Analysts cautioned that any agreement would depend on parliament approving the budget.</p>
+        </article></main>
+        <aside class="related">Related: other stories</aside>
+        <footer>© Example News · <a href="/subscribe">Subscribe</a></footer>
+        <script>var tracking = 1;</script></body></html>"#;
+
+    #[test]
+    fn main_text_drops_boilerplate() {
+        let text = main_text(PAGE, Some("https://news.example/talks"));
+        assert!(text.contains("The minister said on Tuesday"), "{text}");
+        assert!(text.contains("approving the budget"));
+        for noise in ["cookies", "Home", "Related", "Subscribe", "tracking"] {
+            assert!(!text.contains(noise), "{noise} in {text}");
+        }
+    }
+
+    #[test]
+    fn the_fallback_also_drops_boilerplate() {
+        let text = fallback(PAGE);
+        assert!(text.contains("The minister said"));
+        assert!(
+            !text.contains("cookies") && !text.contains("Related") && !text.contains("tracking")
+        );
+    }
+
+    #[test]
+    fn normalization_makes_typography_plain() {
+        assert_eq!(
+            normalize(
+                "  \u{201c}Yes\u{201d}\u{2014}it\u{2019}s\u{00a0}done\u{2026}\n\n\tnext  line "
+            ),
+            "\"Yes\"-it's done...\nnext line"
+        );
+    }
+}
