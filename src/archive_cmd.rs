@@ -220,3 +220,46 @@ pub fn export_cdxj(dir: &Path, output: Option<&Path>) -> Result<ExitCode> {
     })?;
     Ok(ExitCode::SUCCESS)
 }
+
+pub fn diff(
+    options: &provcheck::archive::ArchiveOptions,
+    url: &str,
+    article: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<ExitCode> {
+    use provcheck::archive::diff::{DiffError, Pick};
+    let url = normalized(url)?;
+    let time = |t: Option<&str>, flag: &str| -> Result<Option<String>> {
+        t.map(provcheck::time::parse_user_time)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("invalid {flag}: {e}"))
+            .map(|t| t.map(provcheck::time::db_time))
+    };
+    let from = match time(from, "--from")? {
+        Some(t) => Pick::AtOrBefore(Some(t)),
+        None => Pick::Reference {
+            article: article.map(str::to_owned),
+        },
+    };
+    let to = Pick::AtOrBefore(time(to, "--to")?);
+    let mut index = Archive::open_existing(&options.dir)?;
+    match provcheck::archive::diff::diff(
+        &options.dir,
+        &mut index,
+        &url,
+        &from,
+        &to,
+        options.thresholds,
+    ) {
+        Ok(text) => {
+            write_output(None, |out| out.write_all(text.as_bytes()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(DiffError::NotFound(message)) => {
+            eprintln!("provcheck: {message} in {}", options.dir.display());
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

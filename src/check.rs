@@ -6,6 +6,7 @@
 //! that cannot be fetched get their outcome without a request. If the archive fails, no new URL
 //! is started and the check returns the error.
 
+use crate::archive::judge::Judgement;
 use crate::archive::writer::WriterHandle;
 use crate::archive::{ArchiveError, PreparedCapture, SnapshotRef};
 use crate::citation::{Citation, Target};
@@ -26,6 +27,8 @@ pub struct CheckedCitation {
     pub outcome: Arc<Outcome>,
     /// Where the final response was archived, when archiving.
     pub capture: Option<SnapshotRef>,
+    /// How the capture compares with the citation's reference and the previous capture.
+    pub judgement: Option<Judgement>,
 }
 
 /// One article's citations, in the order they appear.
@@ -106,8 +109,7 @@ pub async fn check(
     drop(seen);
 
     let total = urls.len();
-    let mut results: HashMap<Url, (Arc<Outcome>, Option<SnapshotRef>)> =
-        HashMap::with_capacity(total);
+    let mut results: HashMap<Url, Fetchresult> = HashMap::with_capacity(total);
     let mut failure: Option<Arc<ArchiveError>> = None;
     let stop = Arc::new(AtomicBool::new(false));
     let process = {
@@ -133,15 +135,15 @@ pub async fn check(
     };
     on_progress(0, total);
     fetch_all(fetcher, urls, stop, process, |(url, outcome, stored)| {
-        let snapshot = match stored {
-            Some(Ok(stored)) => stored.snapshot,
+        let (snapshot, judgements) = match stored {
+            Some(Ok(stored)) => (stored.snapshot, stored.judgements),
             Some(Err(error)) => {
                 failure.get_or_insert(error);
-                None
+                (None, Vec::new())
             }
-            None => None,
+            None => (None, Vec::new()),
         };
-        results.insert(url, (Arc::new(outcome), snapshot));
+        results.insert(url, (Arc::new(outcome), snapshot, judgements));
         on_progress(results.len(), total);
     })
     .await;
@@ -158,11 +160,12 @@ pub async fn check(
                 .citations
                 .into_iter()
                 .map(|citation| {
-                    let (outcome, capture) = outcome_for(&citation, &results);
+                    let (outcome, capture, judgement) = outcome_for(&citation, &results);
                     CheckedCitation {
                         citation,
                         outcome,
                         capture,
+                        judgement,
                     }
                 })
                 .collect(),
@@ -186,17 +189,31 @@ fn prepare_capture(url: &Url, fetched: &Fetched, level: u32) -> PreparedCapture 
             .iter()
             .map(|e| crate::archive::prepare::prepare(e, level))
             .collect(),
+        final_payload: fetched
+            .final_exchange()
+            .map(|e| e.body.clone())
+            .unwrap_or_default(),
+        evidence: None,
+        conditional: false,
     }
 }
 
+/// What fetching one URL gave: its outcome, where it was archived, its judgements.
+type Fetchresult = (Arc<Outcome>, Option<SnapshotRef>, Vec<Judgement>);
+
 fn outcome_for(
     citation: &Citation,
-    results: &HashMap<Url, (Arc<Outcome>, Option<SnapshotRef>)>,
-) -> (Arc<Outcome>, Option<SnapshotRef>) {
+    results: &HashMap<Url, Fetchresult>,
+) -> (Arc<Outcome>, Option<SnapshotRef>, Option<Judgement>) {
     match &citation.target {
         Target::Fetchable(url) => {
-            let (outcome, capture) = results.get(url).expect("every fetchable URL was fetched");
-            (Arc::clone(outcome), capture.clone())
+            let (outcome, capture, judgements) =
+                results.get(url).expect("every fetchable URL was fetched");
+            let judgement = judgements
+                .iter()
+                .find(|j| j.article == citation.article.as_str())
+                .cloned();
+            (Arc::clone(outcome), capture.clone(), judgement)
         }
         Target::UnsupportedScheme { scheme } => (
             Arc::new(Outcome::without_request(
@@ -204,12 +221,14 @@ fn outcome_for(
                 format!("{scheme}: URLs are not fetched"),
             )),
             None,
+            None,
         ),
         Target::Invalid { reason } => (
             Arc::new(Outcome::without_request(
                 OutcomeKind::InvalidUrl,
                 reason.clone(),
             )),
+            None,
             None,
         ),
     }

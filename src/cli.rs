@@ -6,8 +6,8 @@
 use crate::archive_cmd;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use provcheck::archive::Archive;
 use provcheck::archive::writer::ArchiveWriter;
+use provcheck::archive::{Archive, References};
 use provcheck::check::{ArchiveSink, check, extract_all};
 use provcheck::config::{self, Overrides};
 use provcheck::extract::{ArticleFormat, extract};
@@ -55,9 +55,28 @@ enum Command {
     History(HistoryArgs),
     /// Write what was archived for a URL (the capture nearest before --at, default the latest)
     Show(ShowArgs),
+    /// Word-level diff of a source's main text: its reference against the latest capture, by default
+    Diff(DiffArgs),
     /// Export the archive's index for other tools
     #[command(subcommand)]
     Export(ExportCommand),
+}
+
+#[derive(Debug, Args)]
+struct DiffArgs {
+    /// The URL, as cited (it is normalized)
+    url: String,
+    /// Use the reference of this article's citation [default: the first article citing the URL]
+    #[arg(long, value_name = "ID")]
+    article: Option<String>,
+    /// Compare from the capture nearest at or before TIME instead of the reference
+    #[arg(long, value_name = "TIME")]
+    from: Option<String>,
+    /// Compare to the capture nearest at or before TIME instead of the latest
+    #[arg(long, value_name = "TIME")]
+    to: Option<String>,
+    #[command(flatten)]
+    archive: ArchiveArg,
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +171,10 @@ struct CheckArgs {
     /// Only check: archive nothing
     #[arg(long)]
     no_archive: bool,
+    /// Make this run's captures the references of these articles' citations (for an editor who
+    /// deliberately cites an updated page)
+    #[arg(long, conflicts_with = "no_archive")]
+    rebaseline: bool,
     #[command(flatten)]
     fetch: FetchArgs,
 }
@@ -262,6 +285,21 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 args.output.as_deref(),
             )
         }
+        Command::Diff(args) => {
+            let (file, file_path) = config::load(cli.config.as_deref())?;
+            let options = config::archive_options(
+                &file,
+                file_path.as_deref(),
+                args.archive.archive.as_deref(),
+            )?;
+            archive_cmd::diff(
+                &options,
+                &args.url,
+                args.article.as_deref(),
+                args.from.as_deref(),
+                args.to.as_deref(),
+            )
+        }
         Command::Export(ExportCommand::Cdxj { archive, output }) => {
             archive_cmd::export_cdxj(&archive.dir(cli.config.as_deref())?, output.as_deref())
         }
@@ -319,7 +357,17 @@ fn run_check(args: &CheckArgs, config_path: Option<&Path>, quiet: bool) -> Resul
     let session = if args.no_archive {
         None
     } else {
-        Some(open_session(archive_options, "check", &extracted)?)
+        let references = if args.rebaseline {
+            References::Rebaseline
+        } else {
+            References::Keep
+        };
+        Some(open_session(
+            archive_options,
+            "check",
+            &extracted,
+            references,
+        )?)
     };
     let sink = session.as_ref().map(|(writer, _)| ArchiveSink {
         writer: writer.handle(),
@@ -388,6 +436,7 @@ fn open_session(
     options: provcheck::archive::ArchiveOptions,
     kind: &str,
     extracted: &[(&input::Article, provcheck::extract::Extraction)],
+    references: References,
 ) -> Result<(ArchiveWriter, i64)> {
     let dir = options.dir.clone();
     let (mut archive, recovered) = Archive::open(options)?;
@@ -401,7 +450,7 @@ fn open_session(
     }
     let run_id = archive.begin_run(kind, jiff::Timestamp::now())?;
     let pairs: Vec<_> = extracted.iter().map(|(a, e)| (*a, e)).collect();
-    archive.register_articles(run_id, &pairs)?;
+    archive.register_articles(run_id, &pairs, references)?;
     Ok((ArchiveWriter::spawn(archive, run_id), run_id))
 }
 

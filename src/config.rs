@@ -81,6 +81,16 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "3",
         "gzip level of WARC records, 0 (none) to 9 (smallest)",
     ),
+    (
+        "edited_threshold",
+        "0.30",
+        "word-shingle similarity at or above which a changed page is edited, below replaced",
+    ),
+    (
+        "soft404_probe",
+        "true",
+        "probe each host once per run with a path that cannot exist",
+    ),
 ];
 
 /// `provcheck.toml`, as written.
@@ -101,6 +111,8 @@ pub struct FileConfig {
     pub archive: Option<PathBuf>,
     pub warc_max_size: Option<Size>,
     pub warc_gzip_level: Option<u32>,
+    pub edited_threshold: Option<f64>,
+    pub soft404_probe: Option<bool>,
 }
 
 /// A byte size: a number of bytes, or text such as `"20MiB"`, `"512 KB"`.
@@ -328,10 +340,20 @@ pub fn archive_options(
         .map(Path::to_path_buf)
         .or_else(|| file.archive.clone())
         .unwrap_or_else(|| PathBuf::from("archive"));
+    let edited = file.edited_threshold.unwrap_or(0.30);
+    if !(0.0..=1.0).contains(&edited) {
+        return Err(ConfigError::Invalid {
+            origin: file_path.map_or_else(|| "config".to_owned(), |p| p.display().to_string()),
+            key: "edited_threshold",
+            value: edited.to_string(),
+            message: "must be between 0 and 1".to_owned(),
+        });
+    }
     Ok(crate::archive::ArchiveOptions {
         dir,
         rotate_at,
         gzip_level,
+        thresholds: crate::content::similarity::Thresholds { edited },
     })
 }
 

@@ -5,7 +5,9 @@
 //! write path is: append records, sync the file, then commit the index rows in one transaction,
 //! so an index row never points at a record that is not complete on disk.
 
+pub mod diff;
 pub mod index;
+pub mod judge;
 pub mod prepare;
 pub mod query;
 pub mod verify;
@@ -33,6 +35,8 @@ pub struct ArchiveOptions {
     pub rotate_at: u64,
     /// gzip level of every record, 0–9.
     pub gzip_level: u32,
+    /// Where `edited` ends and `replaced` begins.
+    pub thresholds: crate::content::similarity::Thresholds,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,14 +71,22 @@ pub struct PreparedCapture {
     pub checked_at: jiff::Timestamp,
     pub outcome: Outcome,
     pub exchanges: Vec<PreparedExchange>,
+    /// The final response's payload as delivered, for judging its content.
+    pub final_payload: Vec<u8>,
+    /// Why the outcome is soft-404 (JSON), when it is.
+    pub evidence: Option<String>,
+    /// Whether the request carried validators from an earlier capture.
+    pub conditional: bool,
 }
 
 /// Where a capture was stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Stored {
     pub check_id: i64,
     /// The final response's capture, when there was a response.
     pub snapshot: Option<SnapshotRef>,
+    /// The capture judged for each citation of the URL.
+    pub judgements: Vec<judge::Judgement>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +96,15 @@ pub struct SnapshotRef {
     pub offset: u64,
     /// `response` or `revisit`.
     pub record_type: &'static str,
+}
+
+/// What a run does with the references of the citations it checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum References {
+    /// Keep them: the first successful capture of a citation stays its reference.
+    Keep,
+    /// Replace them with this run's captures (`check --rebaseline`).
+    Rebaseline,
 }
 
 /// A file found open at start-up, and what was done with it.
@@ -202,11 +223,13 @@ impl Archive {
         Ok(self.index.conn.last_insert_rowid())
     }
 
-    /// Records the articles of a run and their citations.
+    /// Records the articles of a run and their citations. With [`References::Rebaseline`], the
+    /// citations' references are dropped, so this run's captures become the new references.
     pub fn register_articles(
         &mut self,
         run_id: i64,
         articles: &[(&Article, &Extraction)],
+        references: References,
     ) -> Result<(), ArchiveError> {
         let path = self.index_path();
         let tx = self
@@ -222,6 +245,12 @@ impl Archive {
                      ON CONFLICT (id) DO UPDATE SET path = ?2, content_sha256 = ?3, last_run_id = ?4")?.execute(
                     params![article.id.as_str(), article.source.display().to_string(), hash, run_id],
                 )?;
+                if references == References::Rebaseline {
+                    tx.execute(
+                        "UPDATE citations SET reference_snapshot_id = NULL WHERE article_id = ?1",
+                        [article.id.as_str()],
+                    )?;
+                }
                 for c in &extraction.citations {
                     let url_id = match &c.target {
                         Target::Fetchable(url) => Some(Index::url_id(&tx, url)?),
@@ -434,6 +463,8 @@ impl Archive {
             })?;
         }
         let path = self.index_path();
+        let root = self.root.clone();
+        let thresholds = self.options.thresholds;
         let tx = self
             .index
             .conn
@@ -442,7 +473,9 @@ impl Archive {
         let stored = batch
             .iter()
             .zip(&written)
-            .map(|(capture, exchanges)| insert_capture(&tx, run_id, capture, exchanges))
+            .map(|(capture, exchanges)| {
+                insert_capture(&tx, &root, run_id, capture, exchanges, thresholds)
+            })
             .collect::<rusqlite::Result<Vec<_>>>()
             .and_then(|stored| tx.commit().map(|()| stored))
             .map_err(|e| wrap(&path, e))?;
@@ -469,9 +502,11 @@ struct WrittenExchange {
 
 fn insert_capture(
     tx: &rusqlite::Transaction<'_>,
+    root: &Path,
     run_id: i64,
     capture: &PreparedCapture,
     written: &[WrittenExchange],
+    thresholds: crate::content::similarity::Thresholds,
 ) -> rusqlite::Result<Stored> {
     let o = &capture.outcome;
     let url_id = Index::url_id(tx, &capture.url)?;
@@ -479,8 +514,9 @@ fn insert_capture(
     let chain = serde_json::to_string(&o.chain).unwrap_or_else(|_| "[]".to_owned());
     tx.prepare_cached(
         "INSERT INTO checks (run_id, url_id, checked_at, outcome, http_status, final_url, chain,
-                             permanent, detail, attempts, elapsed_ms, etag, last_modified)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                             permanent, detail, attempts, elapsed_ms, etag, last_modified,
+                             evidence, conditional)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         run_id,
@@ -496,6 +532,8 @@ fn insert_capture(
         i64::try_from(o.elapsed.as_millis()).unwrap_or(i64::MAX),
         last.and_then(|e| e.etag.clone()),
         last.and_then(|e| e.last_modified.clone()),
+        capture.evidence,
+        capture.conditional,
     ])?;
     let check_id = tx.last_insert_rowid();
     let mut snapshot = None;
@@ -511,13 +549,36 @@ fn insert_capture(
             },
         ));
     }
-    if let Some((id, _)) = &snapshot {
+    let mut judgements = Vec::new();
+    if let (Some((id, snap)), Some(last)) = (&snapshot, last) {
         tx.prepare_cached("UPDATE checks SET snapshot_id = ?1 WHERE id = ?2")?
             .execute(params![id, check_id])?;
+        let judgeable =
+            (200..300).contains(&last.status) || (last.status == 304 && capture.conditional);
+        if judgeable {
+            judgements = judge::judge(
+                tx,
+                root,
+                run_id,
+                &judge::Judged {
+                    url_id,
+                    check_id,
+                    snapshot_id: *id,
+                    payload_sha256: &snap.payload_sha256,
+                    not_modified: last.status == 304,
+                    payload: &capture.final_payload,
+                    content_type: last.content_type.as_deref(),
+                    content_encoding: last.content_encoding.as_deref(),
+                    url: capture.url.as_str(),
+                },
+                thresholds,
+            )?;
+        }
     }
     Ok(Stored {
         check_id,
         snapshot: snapshot.map(|(_, s)| s),
+        judgements,
     })
 }
 

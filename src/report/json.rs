@@ -50,6 +50,14 @@ struct CitationJson<'a> {
     retry_after_ms: Option<u128>,
     elapsed_ms: u128,
     capture: Option<CaptureJson<'a>>,
+    /// Against the citation's reference: null for a first capture.
+    change: Option<&'static str>,
+    similarity: Option<f64>,
+    change_vs_previous: Option<&'static str>,
+    similarity_previous: Option<f64>,
+    reference_captured_at: Option<&'a str>,
+    /// "digest" when the payloads are binary and only digests were compared, else "text".
+    compared_by: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -87,7 +95,40 @@ fn citation_json(checked: &CheckedCitation, source: String) -> CitationJson<'_> 
             offset: c.offset,
             record_type: c.record_type,
         }),
+        change: checked
+            .judgement
+            .as_ref()
+            .and_then(|j| j.change_vs_reference)
+            .map(crate::content::similarity::Change::as_str),
+        similarity: checked
+            .judgement
+            .as_ref()
+            .and_then(|j| j.similarity_reference)
+            .map(round3),
+        change_vs_previous: checked
+            .judgement
+            .as_ref()
+            .and_then(|j| j.change_vs_previous)
+            .map(crate::content::similarity::Change::as_str),
+        similarity_previous: checked
+            .judgement
+            .as_ref()
+            .and_then(|j| j.similarity_previous)
+            .map(round3),
+        reference_captured_at: checked
+            .judgement
+            .as_ref()
+            .and_then(|j| j.reference_at.as_deref()),
+        compared_by: checked
+            .judgement
+            .as_ref()
+            .filter(|j| j.change_vs_reference.is_some() || j.change_vs_previous.is_some())
+            .map(|j| if j.digest_only { "digest" } else { "text" }),
     }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
 }
 
 pub(super) fn render(report: &CheckReport, out: &mut dyn io::Write) -> io::Result<()> {

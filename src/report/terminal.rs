@@ -75,6 +75,21 @@ pub(super) fn render(
                 };
                 let _ = write!(line, "\n{:>38}moved {how}to {final_url}", "");
             }
+            if let Some(j) = &checked.judgement
+                && let Some(change) = j.change_vs_reference
+                && change != crate::content::similarity::Change::Unchanged
+            {
+                let similarity = j
+                    .similarity_reference
+                    .map(|s| format!(", similarity {s:.2}"))
+                    .unwrap_or_default();
+                let since = j
+                    .reference_at
+                    .as_deref()
+                    .map(|t| format!(" since the reference of {}", &t[..t.len().min(10)]))
+                    .unwrap_or_default();
+                let _ = write!(line, "\n{:>38}{}{similarity}{since}", "", change.as_str());
+            }
             if !o.kind.is_fine()
                 && let Some(detail) = &o.detail
             {

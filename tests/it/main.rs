@@ -14,6 +14,7 @@ mod archive;
 mod cli;
 mod fetching;
 mod guard;
+mod judgement;
 mod scheduling;
 mod server;
 

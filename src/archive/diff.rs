@@ -1,0 +1,313 @@
+//! `provcheck diff`: a word-level diff of the main text of two captures of a URL.
+
+use super::index::Index;
+use super::judge::text_of_snapshot;
+use crate::content::similarity::{Change, Thresholds, grade, shingles, similarity};
+use rusqlite::{OptionalExtension, params};
+use similar::{ChangeTag, TextDiff};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Which capture to take.
+#[derive(Debug, Clone)]
+pub enum Pick {
+    /// The reference of the URL's citation (of this article, if given).
+    Reference { article: Option<String> },
+    /// The latest successful capture at or before this time (index format), or the latest.
+    AtOrBefore(Option<String>),
+}
+
+/// A side of the diff.
+#[derive(Debug, Clone)]
+pub struct Side {
+    pub snapshot_id: i64,
+    pub captured_at: String,
+    pub payload_sha256: String,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DiffError {
+    #[error(transparent)]
+    Index(#[from] rusqlite::Error),
+    #[error("{0}")]
+    NotFound(String),
+}
+
+fn pick(
+    tx: &rusqlite::Transaction<'_>,
+    root: &Path,
+    url: &str,
+    pick: &Pick,
+) -> Result<Side, DiffError> {
+    let found: Option<(i64, String, String)> = match pick {
+        Pick::Reference { article } => tx
+            .query_row(
+                "SELECT s.id, s.captured_at, s.payload_sha256 FROM citations c
+                 JOIN urls u ON u.id = c.url_id JOIN snapshots s ON s.id = c.reference_snapshot_id
+                 WHERE u.url = ?1 AND (?2 IS NULL OR c.article_id = ?2)
+                 ORDER BY c.article_id LIMIT 1",
+                params![url, article],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?,
+        Pick::AtOrBefore(before) => tx
+            .query_row(
+                "SELECT s.id, s.captured_at, s.payload_sha256 FROM checks c
+                 JOIN urls u ON u.id = c.url_id JOIN snapshots s ON s.id = c.snapshot_id
+                 WHERE u.url = ?1 AND (s.http_status BETWEEN 200 AND 299 OR s.http_status = 304)
+                   AND (?2 IS NULL OR s.captured_at <= ?2)
+                 ORDER BY s.captured_at DESC, s.id DESC LIMIT 1",
+                params![url, before],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?,
+    };
+    let (snapshot_id, captured_at, payload_sha256) = found.ok_or_else(|| {
+        DiffError::NotFound(match pick {
+            Pick::Reference { article: Some(a) } => {
+                format!("no reference capture of {url} for article {a}")
+            }
+            Pick::Reference { article: None } => format!("no reference capture of {url}"),
+            Pick::AtOrBefore(Some(t)) => format!("no successful capture of {url} at or before {t}"),
+            Pick::AtOrBefore(None) => format!("no successful capture of {url}"),
+        })
+    })?;
+    let text = text_of_snapshot(tx, root, snapshot_id)?.and_then(|e| e.text);
+    Ok(Side {
+        snapshot_id,
+        captured_at,
+        payload_sha256,
+        text,
+    })
+}
+
+/// The two sides, their grade, and the diff as text: `[-removed-]` and `{+added+}`, unchanged
+/// stretches longer than `context` words on each side elided.
+pub fn diff(
+    root: &Path,
+    index: &mut Index,
+    url: &str,
+    from: &Pick,
+    to: &Pick,
+    thresholds: Thresholds,
+) -> Result<String, DiffError> {
+    let tx = index.conn.transaction()?;
+    let old = pick(&tx, root, url, from)?;
+    let new = pick(&tx, root, url, to)?;
+    tx.commit()?;
+    let (change, similarity) = grade(
+        old.payload_sha256 == new.payload_sha256,
+        old.text.as_deref(),
+        new.text.as_deref(),
+        thresholds,
+    );
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "--- {url} captured {} (sha256 {})",
+        old.captured_at, old.payload_sha256
+    );
+    let _ = writeln!(
+        out,
+        "+++ {url} captured {} (sha256 {})",
+        new.captured_at, new.payload_sha256
+    );
+    let _ = writeln!(
+        out,
+        "change: {} (similarity {similarity:.3})",
+        change.as_str()
+    );
+    match (&old.text, &new.text) {
+        _ if change == Change::Unchanged => {}
+        (Some(a), Some(b)) => out.push_str(&paragraph_diff(a, b, 12)),
+        _ => out.push_str("(binary payloads: only their digests are compared)\n"),
+    }
+    Ok(out)
+}
+
+/// A diff by paragraph: unchanged paragraphs elided to `context` words next to a change, a
+/// removed or added paragraph shown whole, and a paragraph rewritten only in part shown as a word
+/// diff.
+#[must_use]
+pub fn paragraph_diff(old: &str, new: &str, context: usize) -> String {
+    use similar::DiffTag;
+    let old_lines: Vec<&str> = old.lines().collect();
+    let new_lines: Vec<&str> = new.lines().collect();
+    let diff = similar::capture_diff_slices(similar::Algorithm::Patience, &old_lines, &new_lines);
+    let mut out = String::new();
+    let last = diff.len().saturating_sub(1);
+    for (k, op) in diff.iter().enumerate() {
+        let (tag, o, n) = op.as_tag_tuple();
+        match tag {
+            DiffTag::Equal => {
+                let lines = &old_lines[o];
+                if k > 0 {
+                    let _ = writeln!(out, "  {}", edge_words(lines[0], context, false));
+                }
+                if lines.len() > 2 || (k > 0 && k < last && lines.len() > 1) || k == 0 || k == last
+                {
+                    out.push_str("  …\n");
+                }
+                if k < last {
+                    let _ = writeln!(
+                        out,
+                        "  {}",
+                        edge_words(lines[lines.len() - 1], context, true)
+                    );
+                }
+            }
+            DiffTag::Delete => old_lines[o].iter().for_each(|l| {
+                let _ = writeln!(out, "[-{l}-]");
+            }),
+            DiffTag::Insert => new_lines[n].iter().for_each(|l| {
+                let _ = writeln!(out, "{{+{l}+}}");
+            }),
+            DiffTag::Replace => {
+                let (olds, news) = (&old_lines[o], &new_lines[n]);
+                for i in 0..olds.len().max(news.len()) {
+                    match (olds.get(i), news.get(i)) {
+                        (Some(a), Some(b)) if similarity(&shingles(a), &shingles(b)) >= 0.5 => {
+                            out.push_str(&word_diff(a, b, context));
+                        }
+                        (a, b) => {
+                            if let Some(a) = a {
+                                let _ = writeln!(out, "[-{a}-]");
+                            }
+                            if let Some(b) = b {
+                                let _ = writeln!(out, "{{+{b}+}}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The first or last `n` words of a line.
+fn edge_words(line: &str, n: usize, from_end: bool) -> String {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    if words.len() <= n {
+        return line.to_owned();
+    }
+    if from_end {
+        format!("… {}", words[words.len() - n..].join(" "))
+    } else {
+        format!("{} …", words[..n].join(" "))
+    }
+}
+
+/// A word diff of two texts with `context` words kept around each change.
+#[must_use]
+pub fn word_diff(old: &str, new: &str, context: usize) -> String {
+    let diff = TextDiff::from_words(old, new);
+    let changes: Vec<(ChangeTag, &str)> = diff
+        .iter_all_changes()
+        .map(|c| (c.tag(), c.value()))
+        .collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < changes.len() {
+        if changes[i].0 == ChangeTag::Equal {
+            let start = i;
+            while i < changes.len() && changes[i].0 == ChangeTag::Equal {
+                i += 1;
+            }
+            let run: Vec<&str> = changes[start..i].iter().map(|c| c.1).collect();
+            let words = run.iter().filter(|w| !w.trim().is_empty()).count();
+            if words > 2 * context {
+                let head = if start == 0 {
+                    String::new()
+                } else {
+                    take_words(&run, context, false)
+                };
+                let tail = if i == changes.len() {
+                    String::new()
+                } else {
+                    take_words(&run, context, true)
+                };
+                out.push_str(&head);
+                out.push_str(" … ");
+                out.push_str(&tail);
+            } else {
+                out.push_str(&run.concat());
+            }
+            continue;
+        }
+        let tag = changes[i].0;
+        let start = i;
+        while i < changes.len() && changes[i].0 == tag {
+            i += 1;
+        }
+        let text: String = changes[start..i].iter().map(|c| c.1).collect();
+        match tag {
+            ChangeTag::Delete => {
+                let _ = write!(out, "[-{}-]", text.trim());
+            }
+            ChangeTag::Insert => {
+                let _ = write!(out, "{{+{}+}}", text.trim());
+            }
+            ChangeTag::Equal => {}
+        }
+        out.push(' ');
+    }
+    let mut out = out.trim().to_owned();
+    out.push('\n');
+    out
+}
+
+/// The first (or last) `n` words of a run of tokens, with the whitespace between them.
+fn take_words(run: &[&str], n: usize, from_end: bool) -> String {
+    let mut count = 0;
+    let mut taken = Vec::new();
+    let iter: Box<dyn Iterator<Item = &&str>> = if from_end {
+        Box::new(run.iter().rev())
+    } else {
+        Box::new(run.iter())
+    };
+    for token in iter {
+        if !token.trim().is_empty() {
+            count += 1;
+            if count > n {
+                break;
+            }
+        }
+        taken.push(*token);
+    }
+    if from_end {
+        taken.reverse();
+    }
+    taken.concat()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rewritten_paragraph_is_shown_whole_and_the_rest_elided() {
+        let old = "First paragraph stays the same here.\nSecond paragraph says one thing entirely.\nThird stays.";
+        let new = "First paragraph stays the same here.\nA completely different claim is made now.\nThird stays.";
+        let d = paragraph_diff(old, new, 4);
+        assert!(
+            d.contains("[-Second paragraph says one thing entirely.-]"),
+            "{d}"
+        );
+        assert!(
+            d.contains("{+A completely different claim is made now.+}"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn word_diff_marks_what_changed_and_elides_the_rest() {
+        let old = "one two three four five six seven eight nine ten eleven twelve thirteen the old sentence ends here";
+        let new = "one two three four five six seven eight nine ten eleven twelve thirteen the new sentence ends here";
+        let d = word_diff(old, new, 3);
+        assert!(d.contains("[-old-]") && d.contains("{+new+}"), "{d}");
+        assert!(d.contains('…'), "{d}");
+        assert!(!d.contains("four"), "{d}");
+    }
+}

@@ -1,0 +1,149 @@
+//! Content judgement end to end: pages that change between two checks, graded against the
+//! as-cited reference, and the word diff that explains it.
+
+use crate::cli::{json, provcheck, write};
+use crate::server::{Resp, TestServer};
+use predicates::prelude::*;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tempfile::TempDir;
+
+const PARAGRAPHS: [&str; 5] = [
+    "The minister said on Tuesday that talks with regional partners would resume after the summit, officials confirmed in a statement.",
+    "A delegation arrived in the capital, where negotiations over trade, tariffs and energy supplies continued late into the night.",
+    "Analysts cautioned that any agreement would depend on parliament approving the budget before the end of the month.",
+    "Opposition leaders demanded an inquiry into the handling of the crisis and called for the minister to testify.",
+    "The next round of talks is expected to take place in the spring, according to a senior diplomat familiar with the plans.",
+];
+
+const OTHER: [&str; 3] = [
+    "Heavy rain flooded the valley overnight and rescue teams evacuated three villages along the river banks.",
+    "The weather service warned of more storms in the coming days and urged residents to stay away from the water.",
+    "Volunteers filled sandbags at the town hall while schools stayed closed for a second day running.",
+];
+
+fn page(paragraphs: &[&str], stamp: &str, ad: &str) -> String {
+    let body: String = paragraphs.iter().map(|p| format!("<p>{p}</p>\n")).collect();
+    format!(
+        "<!doctype html><html><head><title>Talks resume</title></head><body>\
+         <header><nav><a href=\"/\">Home</a></nav><p class=\"updated\">Updated {stamp}</p></header>\
+         <aside class=\"advert\">{ad}</aside>\
+         <main><article><h1>Talks resume after summit</h1>{body}</article></main>\
+         <footer>Example News</footer></body></html>"
+    )
+}
+
+fn site(edition: Arc<AtomicUsize>) -> TestServer {
+    TestServer::start(move |req| {
+        let e = edition.load(Ordering::SeqCst);
+        let html = match (req.target.as_str(), e) {
+            ("/stable", _) | (_, 0) => page(&PARAGRAPHS, "10:00", "Buy shoes"),
+            ("/ads", _) => page(&PARAGRAPHS, "11:30", "Buy a car"),
+            ("/story", _) => {
+                let mut p = PARAGRAPHS;
+                p[2] = "Economists warned that the deal could still collapse without a parliamentary vote on spending.";
+                page(&p, "10:00", "Buy shoes")
+            }
+            ("/swap", _) => page(&OTHER, "10:00", "Buy shoes"),
+            _ => return Resp::status(404),
+        };
+        Resp::ok(&html).header("content-type", "text/html; charset=utf-8")
+    })
+}
+
+fn changes(out: &[u8]) -> Vec<(String, serde_json::Value)> {
+    json(out)["citations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let url = c["url"].as_str().unwrap();
+            let path = url[url.rfind('/').unwrap()..].to_owned();
+            (path, c["change"].clone())
+        })
+        .collect()
+}
+
+#[test]
+fn changes_are_graded_against_the_reference_and_explained_by_diff() {
+    let edition = Arc::new(AtomicUsize::new(0));
+    let server = site(Arc::clone(&edition));
+    let dir = TempDir::new().unwrap();
+    let urls: String = ["/stable", "/ads", "/story", "/swap"]
+        .iter()
+        .map(|p| format!("{}\n", server.url(p)))
+        .collect();
+    write(dir.path(), "story.txt", urls);
+    let check = |extra: &[&str]| {
+        provcheck(dir.path())
+            .args([
+                "check",
+                "story.txt",
+                "--allow-net",
+                "127.0.0.1/32",
+                "--format",
+                "json",
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+
+    let first = check(&[]);
+    assert_eq!(first.status.code(), Some(0));
+    assert!(
+        changes(&first.stdout).iter().all(|(_, c)| c.is_null()),
+        "first captures are references"
+    );
+
+    edition.store(1, Ordering::SeqCst);
+    let second = check(&[]);
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "changes are reported, not failures"
+    );
+    let graded: Vec<(String, String)> = changes(&second.stdout)
+        .into_iter()
+        .map(|(p, c)| (p, c.as_str().unwrap_or("null").to_owned()))
+        .collect();
+    assert_eq!(
+        graded,
+        [
+            ("/stable".to_owned(), "unchanged".to_owned()),
+            ("/ads".to_owned(), "cosmetic".to_owned()),
+            ("/story".to_owned(), "edited".to_owned()),
+            ("/swap".to_owned(), "replaced".to_owned()),
+        ]
+    );
+    let doc = json(&second.stdout);
+    let story = &doc["citations"][2];
+    let similarity = story["similarity"].as_f64().unwrap();
+    assert!(similarity > 0.3 && similarity < 1.0, "{similarity}");
+    assert_eq!(story["compared_by"], "text");
+    assert!(doc["citations"][3]["similarity"].as_f64().unwrap() < 0.3);
+
+    provcheck(dir.path())
+        .args(["diff", &server.url("/story")])
+        .assert()
+        .code(0)
+        .stdout(
+            predicate::str::contains("change: edited")
+                .and(predicate::str::contains("[-Analysts cautioned"))
+                .and(predicate::str::contains("{+Economists warned")),
+        );
+    provcheck(dir.path())
+        .args(["diff", &server.url("/never-cited")])
+        .assert()
+        .code(1);
+
+    // An editor deliberately cites the new version: it becomes the reference.
+    let rebased = check(&["--rebaseline"]);
+    assert!(changes(&rebased.stdout).iter().all(|(_, c)| c.is_null()));
+    let after = check(&[]);
+    assert!(
+        changes(&after.stdout).iter().all(|(_, c)| c == "unchanged"),
+        "{:?}",
+        changes(&after.stdout)
+    );
+}
