@@ -10,11 +10,14 @@ use crate::archive::judge::Judgement;
 use crate::archive::writer::WriterHandle;
 use crate::archive::{ArchiveError, PreparedCapture, SnapshotRef};
 use crate::citation::{Citation, Target};
+use crate::content::similarity::{shingles, similarity};
+use crate::content::soft404::{self, Evidence};
+use crate::content::{self, cues, decode, text};
 use crate::extract::{Diagnostic, Extraction, extract};
 use crate::fetch::{Fetched, Fetcher, fetch_all};
 use crate::input::Article;
 use crate::outcome::{Outcome, OutcomeKind};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -89,15 +92,142 @@ pub struct ArchiveSink {
     pub gzip_level: u32,
 }
 
+/// How a check runs.
+#[derive(Clone, Default)]
+pub struct CheckOptions {
+    /// Archive every exchange here; `None` only checks.
+    pub archive: Option<ArchiveSink>,
+    /// Probe each host once with a path that cannot exist, to find soft-404s.
+    pub soft404_probe: bool,
+}
+
+/// The main-text shingles of each origin's probe that answered like a page.
+type Probes = HashMap<String, HashSet<u64>>;
+
+/// Fetches one path that cannot exist per origin (politely, archived like any capture) and keeps
+/// the shingles of those that answered 2xx with text.
+async fn probe_origins(
+    fetcher: &Arc<Fetcher>,
+    urls: &[Url],
+    archive: Option<&ArchiveSink>,
+    stop: &Arc<AtomicBool>,
+    failure: &mut Option<Arc<ArchiveError>>,
+) -> Probes {
+    let mut origins: BTreeMap<String, Url> = BTreeMap::new();
+    for url in urls {
+        origins
+            .entry(soft404::origin(url))
+            .or_insert_with(|| soft404::probe_url(url));
+    }
+    let archive = archive.cloned();
+    let stop_on_failure = Arc::clone(stop);
+    let process = move |url: Url, fetched: Fetched| {
+        let archive = archive.clone();
+        let stop = Arc::clone(&stop_on_failure);
+        async move {
+            let shingles = page_text(&fetched).map(|text| shingles(&text));
+            let stored = match archive {
+                Some(sink) => {
+                    let stored = sink
+                        .writer
+                        .store(prepare_capture(&url, &fetched, sink.gzip_level))
+                        .await;
+                    if stored.is_err() {
+                        stop.store(true, Ordering::SeqCst);
+                    }
+                    stored.err()
+                }
+                None => None,
+            };
+            (soft404::origin(&url), shingles, stored)
+        }
+    };
+    let mut probes = Probes::new();
+    fetch_all(
+        Arc::clone(fetcher),
+        origins.into_values().collect(),
+        Arc::clone(stop),
+        process,
+        |(origin, shingles, error)| {
+            if let Some(error) = error {
+                failure.get_or_insert(error);
+            }
+            if let Some(shingles) = shingles {
+                probes.insert(origin, shingles);
+            }
+        },
+    )
+    .await;
+    probes
+}
+
+/// The main text of a fetch's final response, when it is a 2xx page with text.
+fn page_text(fetched: &Fetched) -> Option<String> {
+    let exchange = fetched
+        .final_exchange()
+        .filter(|e| (200..300).contains(&e.status))?;
+    let header = |name: &str| exchange.headers.get(name).and_then(|v| v.to_str().ok());
+    let extracted = content::extract(
+        header("content-type"),
+        header("content-encoding"),
+        &exchange.body,
+        Some(exchange.url.as_str()),
+    )
+    .ok()?;
+    extracted.text
+}
+
+/// Whether a fetch that answered 200 is really a "not found" page.
+fn soft404_evidence(
+    url: &Url,
+    fetched: &Fetched,
+    probe: Option<&HashSet<u64>>,
+) -> Option<Evidence> {
+    if !fetched.outcome.kind.is_fine() {
+        return None;
+    }
+    let exchange = fetched
+        .final_exchange()
+        .filter(|e| (200..300).contains(&e.status))?;
+    if let Some(evidence) = soft404::url_rule(url, &exchange.url) {
+        return Some(evidence);
+    }
+    let header = |name: &str| exchange.headers.get(name).and_then(|v| v.to_str().ok());
+    let (bytes, _) = decode::decode_content(
+        header("content-encoding"),
+        &exchange.body,
+        content::DECODE_LIMIT,
+    )
+    .ok()?;
+    if content::ContentKind::of(header("content-type"), &bytes) != content::ContentKind::Html {
+        return None;
+    }
+    let html = decode::to_text(&bytes, header("content-type"));
+    let (title, heading) = cues::title_and_heading(&html);
+    if let Some(evidence) = soft404::page_cue(title.as_deref(), heading.as_deref()) {
+        return Some(evidence);
+    }
+    let probe = probe.filter(|_| exchange.url.path() != "/")?;
+    let text = text::main_text(&html, Some(exchange.url.as_str()));
+    let s = similarity(&shingles(&text), probe);
+    (s >= soft404::PROBE_SIMILARITY).then(|| Evidence {
+        rule: "probe",
+        detail: format!(
+            "a path that cannot exist on this host answers with the same page (similarity {s:.2})"
+        ),
+    })
+}
+
 /// Fetches each distinct URL of `extracted` once and pairs every citation with its outcome.
 /// With `archive`, every exchange is archived before its outcome counts as done.
 /// `on_progress(done, total)` is called as fetches complete.
 pub async fn check(
     extracted: Vec<(&Article, Extraction)>,
     fetcher: Arc<Fetcher>,
-    archive: Option<ArchiveSink>,
+    options: CheckOptions,
     mut on_progress: impl FnMut(usize, usize),
 ) -> Result<CheckReport, Arc<ArchiveError>> {
+    let archive = options.archive;
     let mut seen = HashSet::new();
     let urls: Vec<Url> = extracted
         .iter()
@@ -112,15 +242,30 @@ pub async fn check(
     let mut results: HashMap<Url, Fetchresult> = HashMap::with_capacity(total);
     let mut failure: Option<Arc<ArchiveError>> = None;
     let stop = Arc::new(AtomicBool::new(false));
+    let probes = if options.soft404_probe && !urls.is_empty() {
+        probe_origins(&fetcher, &urls, archive.as_ref(), &stop, &mut failure).await
+    } else {
+        Probes::new()
+    };
+    let probes = Arc::new(probes);
     let process = {
         let stop = Arc::clone(&stop);
-        move |url: Url, fetched: Fetched| {
+        move |url: Url, mut fetched: Fetched| {
             let archive = archive.clone();
             let stop = Arc::clone(&stop);
+            let probes = Arc::clone(&probes);
             async move {
+                let evidence = soft404_evidence(&url, &fetched, probes.get(&soft404::origin(&url)));
+                if let Some(evidence) = &evidence {
+                    fetched.outcome.kind = OutcomeKind::Soft404;
+                    fetched.outcome.detail = Some(evidence.detail.clone());
+                }
                 let stored = match archive {
                     Some(sink) => {
-                        let capture = prepare_capture(&url, &fetched, sink.gzip_level);
+                        let mut capture = prepare_capture(&url, &fetched, sink.gzip_level);
+                        capture.evidence = evidence
+                            .as_ref()
+                            .and_then(|e| serde_json::to_string(e).ok());
                         let stored = sink.writer.store(capture).await;
                         if stored.is_err() {
                             stop.store(true, Ordering::SeqCst);

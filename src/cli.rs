@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use provcheck::archive::writer::ArchiveWriter;
 use provcheck::archive::{Archive, References};
-use provcheck::check::{ArchiveSink, check, extract_all};
+use provcheck::check::{ArchiveSink, CheckOptions, check, extract_all};
 use provcheck::config::{self, Overrides};
 use provcheck::extract::{ArticleFormat, extract};
 use provcheck::fetch::Fetcher;
@@ -369,17 +369,20 @@ fn run_check(args: &CheckArgs, config_path: Option<&Path>, quiet: bool) -> Resul
             references,
         )?)
     };
-    let sink = session.as_ref().map(|(writer, _)| ArchiveSink {
-        writer: writer.handle(),
-        gzip_level,
-    });
+    let options = CheckOptions {
+        archive: session.as_ref().map(|(writer, _)| ArchiveSink {
+            writer: writer.handle(),
+            gzip_level,
+        }),
+        soft404_probe: file.soft404_probe.unwrap_or(true),
+    };
 
     let progress = progress_bar(quiet);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let result = runtime.block_on(check(extracted, fetcher, sink, |done, total| {
+    let result = runtime.block_on(check(extracted, fetcher, options, |done, total| {
         progress.set_length(total as u64);
         progress.set_position(done as u64);
     }));

@@ -19,6 +19,9 @@ pub enum OutcomeKind {
     Redirected,
     /// 404 or 410.
     NotFound,
+    /// Answers 200, but is a "not found" page (see `content::soft404` for the evidence).
+    #[serde(rename = "soft-404")]
+    Soft404,
     /// 401, 403, 451, or a bot challenge (`cf-mitigated: challenge`).
     Blocked,
     /// 429, still after the retries allowed.
@@ -59,6 +62,7 @@ impl OutcomeKind {
             OutcomeKind::Ok => "ok",
             OutcomeKind::Redirected => "redirected",
             OutcomeKind::NotFound => "not-found",
+            OutcomeKind::Soft404 => "soft-404",
             OutcomeKind::Blocked => "blocked",
             OutcomeKind::RateLimited => "rate-limited",
             OutcomeKind::ServerError => "server-error",
@@ -212,6 +216,18 @@ mod tests {
         assert_eq!(kind(503, false, false), OutcomeKind::ServerError);
         assert_eq!(kind(400, false, false), OutcomeKind::HttpError);
         assert_eq!(kind(304, false, false), OutcomeKind::HttpError);
+    }
+
+    #[test]
+    fn machine_names_match_as_str() {
+        for kind in [
+            OutcomeKind::Soft404,
+            OutcomeKind::NotFound,
+            OutcomeKind::TooManyRedirects,
+            OutcomeKind::HttpError,
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
     }
 
     #[test]

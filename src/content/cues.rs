@@ -47,10 +47,9 @@ const MISSING: &[&str] = &[
     "não existe",
 ];
 
-/// Error words that make a bare "404" in a title a cue ("Error 404", "404 - Seite").
-const ERROR_WORDS: &[&str] = &[
-    "error", "erro", "erreur", "fehler", "404 -", "404 |", "404:", "page", "página", "seite",
-];
+/// Error words that make a "404" in a short part of a title a cue ("Error 404", "Fehler 404").
+/// "Page" is not one of them: "Page 404" may be a page number.
+const ERROR_WORDS: &[&str] = &["error", "erro", "erreur", "fehler", "fout"];
 
 /// Whether a title or heading says the page is missing; returns the phrase that matched.
 #[must_use]
@@ -62,9 +61,18 @@ pub fn missing_cue(text: &str) -> Option<String> {
     if let Some(phrase) = MISSING.iter().find(|p| t.contains(*p)) {
         return Some((*phrase).to_owned());
     }
-    let bare_404 = t == "404" || t.starts_with("404 ") || t.ends_with(" 404");
-    let has_404 = t.split(|c: char| !c.is_alphanumeric()).any(|w| w == "404");
-    if bare_404 || (has_404 && ERROR_WORDS.iter().any(|w| t.contains(w))) {
+    // "404" alone, or with an error word, in a short part of the title ("Error 404 | Site",
+    // "Site - 404"); a headline about 404 errors is longer than that.
+    let is_404_part = |part: &str| {
+        let words: Vec<&str> = part
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        words.contains(&"404")
+            && (words.len() == 1
+                || (words.len() <= 4 && ERROR_WORDS.iter().any(|e| words.contains(e))))
+    };
+    if t.split(['|', '-', '–', '—', ':', '·']).any(is_404_part) {
         return Some("404".to_owned());
     }
     None
@@ -139,6 +147,8 @@ mod tests {
         for title in [
             "Talks resume after summit",
             "The 404 bus route is changing",
+            "How a 404 error page is built",
+            "Page 404",
             "Top 10 stories of 2026",
             "",
         ] {

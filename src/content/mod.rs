@@ -10,6 +10,7 @@
 pub mod cues;
 pub mod decode;
 pub mod similarity;
+pub mod soft404;
 pub mod text;
 
 use serde::Serialize;

@@ -154,15 +154,16 @@ fn check_archives_every_exchange_as_evidence() {
     );
 
     let conn = index(&archive);
-    assert_eq!(count(&conn, "SELECT count(*) FROM checks"), 6);
-    // Six URLs plus the redirect's target: seven responses archived, each with its request.
-    assert_eq!(count(&conn, "SELECT count(*) FROM snapshots"), 7);
+    // Six cited URLs and the host's soft-404 probe.
+    assert_eq!(count(&conn, "SELECT count(*) FROM checks"), 7);
+    // Those plus the redirect's target: eight responses archived, each with its request.
+    assert_eq!(count(&conn, "SELECT count(*) FROM snapshots"), 8);
     assert_eq!(
         count(
             &conn,
             "SELECT count(*) FROM records WHERE record_type = 'request'"
         ),
-        7
+        8
     );
     assert!(
         count(
@@ -182,7 +183,7 @@ fn check_archives_every_exchange_as_evidence() {
             &conn,
             "SELECT count(*) FROM snapshots WHERE http_status = 404"
         ),
-        1
+        2
     );
     assert_eq!(
         count(
@@ -196,7 +197,7 @@ fn check_archives_every_exchange_as_evidence() {
             &conn,
             "SELECT count(*) FROM snapshots WHERE length(payload_sha1) = 32"
         ),
-        7
+        8
     );
     let files = warc_files(&archive);
     assert_eq!(files.len(), 1);
@@ -219,7 +220,7 @@ fn check_archives_every_exchange_as_evidence() {
         .arg(&archive)
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("OK: 15 records"));
+        .stdout(predicate::str::contains("OK: 17 records"));
     warcio_check(&files);
 }
 
@@ -291,8 +292,16 @@ fn history_show_and_export_read_what_was_archived() {
         .output()
         .unwrap();
     let text = String::from_utf8(cdxj.stdout).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 2);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.contains("/provcheck-probe-"))
+        .collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "two captures of the page (and one probe per run)"
+    );
+    assert_eq!(text.lines().count(), 4);
     assert!(lines[0].starts_with("1,0,0,127:"));
     assert!(
         lines
@@ -394,8 +403,14 @@ fn an_index_from_a_newer_provcheck_is_refused() {
 /// A site of `n` distinct pages of about 20 KB.
 fn big_site() -> TestServer {
     TestServer::start(|req| {
-        let n: usize = req.target.trim_start_matches("/p/").parse().unwrap_or(0);
-        Resp::ok(&page(n + 10, 20_000))
+        match req
+            .target
+            .strip_prefix("/p/")
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            Some(n) => Resp::ok(&page(n + 10, 20_000)),
+            None => Resp::status(404),
+        }
     })
 }
 
@@ -510,7 +525,7 @@ fn two_processes_write_one_archive_at_once() {
                 "8",
                 "-q",
             ])
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap()
@@ -521,13 +536,18 @@ fn two_processes_write_one_archive_at_once() {
         assert_eq!(
             out.status.code(),
             Some(0),
-            "{}",
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
     }
     let archive = dir.path().join("archive");
     let conn = index(&archive);
-    assert_eq!(count(&conn, "SELECT count(*) FROM checks"), 600);
+    assert_eq!(
+        count(&conn, "SELECT count(*) FROM checks"),
+        602,
+        "600 URLs and one probe per run"
+    );
     assert_eq!(
         count(&conn, "SELECT count(*) FROM runs WHERE status = 'finished'"),
         2

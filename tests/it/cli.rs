@@ -363,7 +363,11 @@ fn an_article_citing_ten_thousand_urls_is_checked_in_full() {
     let doc = json(&out.stdout);
     assert_eq!(doc["summary"]["citations"], 10_000);
     assert_eq!(doc["summary"]["by_outcome"]["ok"], 10_000);
-    assert_eq!(server.total_hits(), 10_000);
+    assert_eq!(
+        server.total_hits(),
+        10_001,
+        "every URL once, and the soft-404 probe"
+    );
 }
 
 #[test]

@@ -36,7 +36,9 @@ fn page(paragraphs: &[&str], stamp: &str, ad: &str) -> String {
 fn site(edition: Arc<AtomicUsize>) -> TestServer {
     TestServer::start(move |req| {
         let e = edition.load(Ordering::SeqCst);
+        let known = ["/stable", "/ads", "/story", "/swap"].contains(&req.target.as_str());
         let html = match (req.target.as_str(), e) {
+            _ if !known => return Resp::status(404),
             ("/stable", _) | (_, 0) => page(&PARAGRAPHS, "10:00", "Buy shoes"),
             ("/ads", _) => page(&PARAGRAPHS, "11:30", "Buy a car"),
             ("/story", _) => {
@@ -44,8 +46,7 @@ fn site(edition: Arc<AtomicUsize>) -> TestServer {
                 p[2] = "Economists warned that the deal could still collapse without a parliamentary vote on spending.";
                 page(&p, "10:00", "Buy shoes")
             }
-            ("/swap", _) => page(&OTHER, "10:00", "Buy shoes"),
-            _ => return Resp::status(404),
+            _ => page(&OTHER, "10:00", "Buy shoes"),
         };
         Resp::ok(&html).header("content-type", "text/html; charset=utf-8")
     })
@@ -146,4 +147,120 @@ fn changes_are_graded_against_the_reference_and_explained_by_diff() {
         "{:?}",
         changes(&after.stdout)
     );
+}
+
+fn article_page(title: &str, paragraphs: &[&str]) -> String {
+    let body: String = paragraphs.iter().map(|p| format!("<p>{p}</p>")).collect();
+    format!(
+        "<html><head><title>{title}</title></head><body><main><article><h1>{title}</h1>{body}</article></main></body></html>"
+    )
+}
+
+#[test]
+fn soft_404s_are_found_by_url_rules_page_cues_and_the_probe() {
+    let home = article_page("Example News", &OTHER);
+    let server = TestServer::start(move |req| {
+        let html = match req.target.as_str() {
+            "/story" => article_page("Talks resume after summit", &PARAGRAPHS),
+            "/about-404" => article_page(
+                "How the 404 bus route changed",
+                &[
+                    "The 404 bus now stops at the station; riders who searched for the old page got an error 404 for days after the change was announced by the city.",
+                ],
+            ),
+            "/missing" => article_page(
+                "Page not found",
+                &["Sorry, we can't find that page. Try the search box."],
+            ),
+            "/moved-away" => return Resp::redirect(302, "/"),
+            // The home page, and every unknown path, answer with the home page.
+            _ => home.clone(),
+        };
+        Resp::ok(&html).header("content-type", "text/html")
+    });
+    let dir = TempDir::new().unwrap();
+    let urls: String = [
+        "/story",
+        "/about-404",
+        "/missing",
+        "/moved-away",
+        "/deleted-story",
+        "/",
+    ]
+    .iter()
+    .map(|p| format!("{}\n", server.url(p)))
+    .collect();
+    write(dir.path(), "story.txt", urls);
+    let out = provcheck(dir.path())
+        .args([
+            "check",
+            "story.txt",
+            "--allow-net",
+            "127.0.0.1/32",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "a soft-404 fails the gate");
+    let doc = json(&out.stdout);
+    let outcomes: Vec<(String, String)> = doc["citations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["url_as_written"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+                c["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("story".to_owned(), "ok".to_owned()),
+            ("about-404".to_owned(), "ok".to_owned()),
+            ("missing".to_owned(), "soft-404".to_owned()),
+            ("moved-away".to_owned(), "soft-404".to_owned()),
+            ("deleted-story".to_owned(), "soft-404".to_owned()),
+            (String::new(), "ok".to_owned()),
+        ]
+    );
+    let details: Vec<&str> = doc["citations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["detail"].as_str())
+        .collect();
+    assert!(details.iter().any(|d| d.contains("title")), "{details:?}");
+    assert!(
+        details.iter().any(|d| d.contains("site root")),
+        "{details:?}"
+    );
+    assert!(
+        details.iter().any(|d| d.contains("cannot exist")),
+        "{details:?}"
+    );
+    // The evidence is recorded, and the probe was archived like any capture.
+    let conn = rusqlite::Connection::open(dir.path().join("archive/index.sqlite")).unwrap();
+    let rules: Vec<String> = conn
+        .prepare("SELECT json_extract(evidence, '$.rule') FROM checks WHERE evidence IS NOT NULL ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut sorted = rules.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["probe", "redirect-to-root", "title"]);
+    let probes: i64 = conn
+        .query_row("SELECT count(*) FROM urls u JOIN checks c ON c.url_id = u.id WHERE u.url LIKE '%/provcheck-probe-%'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(probes, 1, "one probe per host per run");
 }

@@ -2,7 +2,7 @@
 
 use crate::options;
 use crate::server::{Resp, TestServer};
-use provcheck::check::{CheckReport, check, extract_all};
+use provcheck::check::{CheckOptions, CheckReport, check, extract_all};
 use provcheck::citation::ArticleId;
 use provcheck::extract::ArticleFormat;
 use provcheck::fetch::Fetcher;
@@ -11,9 +11,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 async fn run(articles: &[Article], fetcher: Arc<Fetcher>) -> CheckReport {
-    check(extract_all(articles, None), fetcher, None, |_, _| {})
-        .await
-        .unwrap()
+    check(
+        extract_all(articles, None),
+        fetcher,
+        CheckOptions::default(),
+        |_, _| {},
+    )
+    .await
+    .unwrap()
 }
 
 fn article(id: &str, text: String) -> Article {

@@ -1,0 +1,205 @@
+//! Soft-404: a page that answers 200 but is really "not found". Three kinds of evidence:
+//!
+//! - URL rules: a deep link redirected to the site root, or to a path that says 404 / not found;
+//! - page cues: the title or main heading says the page is missing ([`super::cues`]);
+//! - a probe: a path that cannot exist on the host answers 200 with the same main text.
+//!
+//! Never the body: an article that mentions "404" is not a missing page.
+
+use serde::Serialize;
+use url::Url;
+
+/// Why a page is judged a soft-404.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    /// `redirect-to-root`, `redirect-to-error-path`, `title`, `heading` or `probe`.
+    pub rule: &'static str,
+    pub detail: String,
+}
+
+/// Index pages a site may legitimately redirect to its root.
+const INDEX_PAGES: &[&str] = &[
+    "index.html",
+    "index.htm",
+    "index.php",
+    "default.aspx",
+    "default.asp",
+    "home",
+    "index",
+];
+
+/// Path segments that say "error page".
+const ERROR_SEGMENTS: &[&str] = &[
+    "404",
+    "404.html",
+    "404.htm",
+    "404.php",
+    "not-found",
+    "notfound",
+    "not_found",
+    "page-not-found",
+    "pagenotfound",
+    "error404",
+    "error-404",
+];
+
+/// The URL rules, for a fetch that was redirected from `original` to `final_url`.
+#[must_use]
+pub fn url_rule(original: &Url, final_url: &Url) -> Option<Evidence> {
+    if original == final_url {
+        return None;
+    }
+    let segments: Vec<&str> = original
+        .path_segments()
+        .map(|s| s.filter(|x| !x.is_empty()).collect())
+        .unwrap_or_default();
+    let index_page =
+        segments.len() == 1 && INDEX_PAGES.contains(&segments[0].to_ascii_lowercase().as_str());
+    let deep = !segments.is_empty() && !index_page;
+    let to_root = final_url.path() == "/" && final_url.query().is_none();
+    if deep && to_root {
+        return Some(Evidence {
+            rule: "redirect-to-root",
+            detail: format!("the deep link was redirected to the site root {final_url}"),
+        });
+    }
+    let says_error = final_url
+        .path_segments()
+        .into_iter()
+        .flatten()
+        .any(|s| ERROR_SEGMENTS.contains(&s.to_ascii_lowercase().as_str()));
+    if says_error {
+        return Some(Evidence {
+            rule: "redirect-to-error-path",
+            detail: format!("redirected to an error page {final_url}"),
+        });
+    }
+    None
+}
+
+/// The page cues, from the title and first heading.
+#[must_use]
+pub fn page_cue(title: Option<&str>, heading: Option<&str>) -> Option<Evidence> {
+    if let Some(t) = title
+        && let Some(phrase) = super::cues::missing_cue(t)
+    {
+        return Some(Evidence {
+            rule: "title",
+            detail: format!("the title {t:?} says the page is missing ({phrase:?})"),
+        });
+    }
+    if let Some(h) = heading
+        && let Some(phrase) = super::cues::missing_cue(h)
+    {
+        return Some(Evidence {
+            rule: "heading",
+            detail: format!("the main heading {h:?} says the page is missing ({phrase:?})"),
+        });
+    }
+    None
+}
+
+/// Similarity to the probe's text at or above which the target is the host's "not found" page.
+pub const PROBE_SIMILARITY: f64 = 0.9;
+
+/// A path on `url`'s host that cannot exist: random, and named so that a webmaster reading logs
+/// knows what it was.
+#[must_use]
+pub fn probe_url(url: &Url) -> Url {
+    let mut probe = url.clone();
+    probe.set_path(&format!("/provcheck-probe-{:016x}", fastrand::u64(..)));
+    probe.set_query(None);
+    probe.set_fragment(None);
+    probe
+}
+
+/// `scheme://host:port`, the scope of a probe.
+#[must_use]
+pub fn origin(url: &Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn deep_links_redirected_to_the_root_or_an_error_path() {
+        assert_eq!(
+            url_rule(&u("https://a.test/2024/story"), &u("https://a.test/"))
+                .unwrap()
+                .rule,
+            "redirect-to-root"
+        );
+        assert_eq!(
+            url_rule(&u("https://a.test/story"), &u("https://a.test/errors/404"))
+                .unwrap()
+                .rule,
+            "redirect-to-error-path"
+        );
+        assert_eq!(
+            url_rule(
+                &u("https://a.test/story"),
+                &u("https://a.test/page-not-found?x=1")
+            )
+            .unwrap()
+            .rule,
+            "redirect-to-error-path"
+        );
+        // Not soft-404s: the root itself, an index page, a move to another article.
+        assert_eq!(
+            url_rule(&u("https://a.test/"), &u("https://www.a.test/")),
+            None
+        );
+        assert_eq!(
+            url_rule(&u("https://a.test/index.html"), &u("https://a.test/")),
+            None
+        );
+        assert_eq!(
+            url_rule(
+                &u("https://a.test/old-story"),
+                &u("https://a.test/new-story")
+            ),
+            None
+        );
+        assert_eq!(
+            url_rule(&u("https://a.test/story"), &u("https://a.test/story")),
+            None
+        );
+    }
+
+    #[test]
+    fn cues_come_from_title_then_heading() {
+        assert_eq!(
+            page_cue(Some("Page not found"), None).unwrap().rule,
+            "title"
+        );
+        assert_eq!(
+            page_cue(Some("Example News"), Some("Seite nicht gefunden"))
+                .unwrap()
+                .rule,
+            "heading"
+        );
+        assert_eq!(
+            page_cue(Some("How a 404 error page is built"), Some("Talks resume")),
+            None
+        );
+    }
+
+    #[test]
+    fn probes_are_random_paths_on_the_same_origin() {
+        let a = probe_url(&u("https://a.test:8443/x/y?q=1#f"));
+        let b = probe_url(&u("https://a.test:8443/x/y"));
+        assert_ne!(a, b);
+        assert!(
+            a.as_str()
+                .starts_with("https://a.test:8443/provcheck-probe-")
+        );
+        assert_eq!(a.query(), None);
+        assert_eq!(origin(&a), "https://a.test:8443");
+    }
+}
