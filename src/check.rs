@@ -14,7 +14,7 @@ use crate::content::similarity::{shingles, similarity};
 use crate::content::soft404::{self, Evidence};
 use crate::content::{self, cues, decode, text};
 use crate::extract::{Diagnostic, Extraction, extract};
-use crate::fetch::{Fetched, Fetcher, fetch_all};
+use crate::fetch::{Fetched, Fetcher, Validators, fetch_all};
 use crate::input::Article;
 use crate::outcome::{Outcome, OutcomeKind};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -99,6 +99,9 @@ pub struct CheckOptions {
     pub archive: Option<ArchiveSink>,
     /// Probe each host once with a path that cannot exist, to find soft-404s.
     pub soft404_probe: bool,
+    /// Validators of earlier captures, and the snapshot each came from: those URLs are
+    /// re-checked conditionally.
+    pub conditional: HashMap<Url, (Validators, i64)>,
 }
 
 /// The main-text shingles of each origin's probe that answered like a page.
@@ -146,6 +149,7 @@ async fn probe_origins(
     fetch_all(
         Arc::clone(fetcher),
         origins.into_values().collect(),
+        Arc::new(HashMap::new()),
         Arc::clone(stop),
         process,
         |(origin, shingles, error)| {
@@ -228,6 +232,20 @@ pub async fn check(
     mut on_progress: impl FnMut(usize, usize),
 ) -> Result<CheckReport, Arc<ArchiveError>> {
     let archive = options.archive;
+    let conditional_of: Arc<HashMap<Url, i64>> = Arc::new(
+        options
+            .conditional
+            .iter()
+            .map(|(u, (_, s))| (u.clone(), *s))
+            .collect(),
+    );
+    let validators: Arc<HashMap<Url, Validators>> = Arc::new(
+        options
+            .conditional
+            .into_iter()
+            .map(|(u, (v, _))| (u, v))
+            .collect(),
+    );
     let mut seen = HashSet::new();
     let urls: Vec<Url> = extracted
         .iter()
@@ -254,6 +272,7 @@ pub async fn check(
             let archive = archive.clone();
             let stop = Arc::clone(&stop);
             let probes = Arc::clone(&probes);
+            let conditional_of = Arc::clone(&conditional_of);
             async move {
                 let evidence = soft404_evidence(&url, &fetched, probes.get(&soft404::origin(&url)));
                 if let Some(evidence) = &evidence {
@@ -266,6 +285,7 @@ pub async fn check(
                         capture.evidence = evidence
                             .as_ref()
                             .and_then(|e| serde_json::to_string(e).ok());
+                        capture.conditional_of = conditional_of.get(&url).copied();
                         let stored = sink.writer.store(capture).await;
                         if stored.is_err() {
                             stop.store(true, Ordering::SeqCst);
@@ -279,24 +299,42 @@ pub async fn check(
         }
     };
     on_progress(0, total);
-    fetch_all(fetcher, urls, stop, process, |(url, outcome, stored)| {
-        let (snapshot, judgements) = match stored {
-            Some(Ok(stored)) => (stored.snapshot, stored.judgements),
-            Some(Err(error)) => {
-                failure.get_or_insert(error);
-                (None, Vec::new())
-            }
-            None => (None, Vec::new()),
-        };
-        results.insert(url, (Arc::new(outcome), snapshot, judgements));
-        on_progress(results.len(), total);
-    })
+    fetch_all(
+        fetcher,
+        urls,
+        validators,
+        stop,
+        process,
+        |(url, outcome, stored)| {
+            let (snapshot, judgements) = match stored {
+                Some(Ok(stored)) => (stored.snapshot, stored.judgements),
+                Some(Err(error)) => {
+                    failure.get_or_insert(error);
+                    (None, Vec::new())
+                }
+                None => (None, Vec::new()),
+            };
+            results.insert(url, (Arc::new(outcome), snapshot, judgements));
+            on_progress(results.len(), total);
+        },
+    )
     .await;
     if let Some(error) = failure {
         return Err(error);
     }
 
-    let articles = extracted
+    Ok(CheckReport {
+        articles: assemble(extracted, &results),
+        fetched_urls: total,
+    })
+}
+
+/// Pairs every citation with what its URL gave.
+fn assemble(
+    extracted: Vec<(&Article, Extraction)>,
+    results: &HashMap<Url, Fetchresult>,
+) -> Vec<CheckedArticle> {
+    extracted
         .into_iter()
         .map(|(article, extraction)| CheckedArticle {
             id: article.id.clone(),
@@ -305,7 +343,7 @@ pub async fn check(
                 .citations
                 .into_iter()
                 .map(|citation| {
-                    let (outcome, capture, judgement) = outcome_for(&citation, &results);
+                    let (outcome, capture, judgement) = outcome_for(&citation, results);
                     CheckedCitation {
                         citation,
                         outcome,
@@ -316,11 +354,7 @@ pub async fn check(
                 .collect(),
             diagnostics: extraction.diagnostics,
         })
-        .collect();
-    Ok(CheckReport {
-        articles,
-        fetched_urls: total,
-    })
+        .collect()
 }
 
 /// Hashes and compresses every exchange of a fetch (CPU work, done in the fetch's task).
@@ -339,7 +373,7 @@ fn prepare_capture(url: &Url, fetched: &Fetched, level: u32) -> PreparedCapture 
             .map(|e| e.body.clone())
             .unwrap_or_default(),
         evidence: None,
-        conditional: false,
+        conditional_of: None,
     }
 }
 

@@ -354,7 +354,7 @@ fn run_check(args: &CheckArgs, config_path: Option<&Path>, quiet: bool) -> Resul
     let fetcher = Arc::new(Fetcher::new(options)?);
     let extracted = extract_all(&articles, args.input.base_url.as_ref());
 
-    let session = if args.no_archive {
+    let mut session = if args.no_archive {
         None
     } else {
         let references = if args.rebaseline {
@@ -370,11 +370,15 @@ fn run_check(args: &CheckArgs, config_path: Option<&Path>, quiet: bool) -> Resul
         )?)
     };
     let options = CheckOptions {
-        archive: session.as_ref().map(|(writer, _)| ArchiveSink {
+        archive: session.as_ref().map(|(writer, _, _)| ArchiveSink {
             writer: writer.handle(),
             gzip_level,
         }),
         soft404_probe: file.soft404_probe.unwrap_or(true),
+        conditional: session
+            .as_mut()
+            .map(|(_, _, c)| std::mem::take(c))
+            .unwrap_or_default(),
     };
 
     let progress = progress_bar(quiet);
@@ -387,7 +391,7 @@ fn run_check(args: &CheckArgs, config_path: Option<&Path>, quiet: bool) -> Resul
         progress.set_position(done as u64);
     }));
     progress.finish_and_clear();
-    if let Some((writer, run_id)) = session {
+    if let Some((writer, run_id, _)) = session {
         let (mut archive, failure) = writer.finish();
         let status = if failure.is_some() {
             "failed"
@@ -433,14 +437,17 @@ fn run_check(args: &CheckArgs, config_path: Option<&Path>, quiet: bool) -> Resul
     })
 }
 
-/// Opens the archive, recovers what a crashed run left, records the run and its articles, and
-/// starts the writer.
+/// Validators of earlier captures, by URL, with the snapshot each came from.
+type Conditional = std::collections::HashMap<url::Url, (provcheck::fetch::Validators, i64)>;
+
+/// Opens the archive, recovers what a crashed run left, records the run and its articles, looks
+/// up the validators for conditional re-checks, and starts the writer.
 fn open_session(
     options: provcheck::archive::ArchiveOptions,
     kind: &str,
     extracted: &[(&input::Article, provcheck::extract::Extraction)],
     references: References,
-) -> Result<(ArchiveWriter, i64)> {
+) -> Result<(ArchiveWriter, i64, Conditional)> {
     let dir = options.dir.clone();
     let (mut archive, recovered) = Archive::open(options)?;
     for note in recovered {
@@ -454,7 +461,15 @@ fn open_session(
     let run_id = archive.begin_run(kind, jiff::Timestamp::now())?;
     let pairs: Vec<_> = extracted.iter().map(|(a, e)| (*a, e)).collect();
     archive.register_articles(run_id, &pairs, references)?;
-    Ok((ArchiveWriter::spawn(archive, run_id), run_id))
+    let urls: Vec<url::Url> = extracted
+        .iter()
+        .flat_map(|(_, e)| e.citations.iter())
+        .filter_map(|c| c.target.url().cloned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let conditional = archive.validators(&urls)?;
+    Ok((ArchiveWriter::spawn(archive, run_id), run_id, conditional))
 }
 
 fn run_extract(args: &ExtractArgs) -> Result<ExitCode> {

@@ -75,8 +75,8 @@ pub struct PreparedCapture {
     pub final_payload: Vec<u8>,
     /// Why the outcome is soft-404 (JSON), when it is.
     pub evidence: Option<String>,
-    /// Whether the request carried validators from an earlier capture.
-    pub conditional: bool,
+    /// The snapshot whose validators the request carried, if it was conditional.
+    pub conditional_of: Option<i64>,
 }
 
 /// Where a capture was stored.
@@ -374,6 +374,153 @@ impl Archive {
         }
     }
 
+    /// Appends one exchange's records: a server-not-modified revisit for a 304 (`not_modified`
+    /// names the original), an identical-payload revisit for a payload already held, else the
+    /// response; then the request.
+    fn write_exchange(
+        &mut self,
+        ex: &PreparedExchange,
+        not_modified: Option<&(RefersTo, Sha256, i64)>,
+        in_batch: &mut HashMap<Sha256, RefersTo>,
+        now: jiff::Timestamp,
+    ) -> Result<WrittenExchange, ArchiveError> {
+        let level = self.options.gzip_level;
+        let dedupe = not_modified.is_none() && ex.payload_length > 0 && ex.truncated.is_none();
+        let original = if dedupe {
+            match in_batch.get(&ex.payload_sha256) {
+                Some(o) => Some(o.clone()),
+                None => self.original_of(&ex.payload_sha256)?,
+            }
+        } else {
+            None
+        };
+        let (member, block, record_type, payload, revisit_of) = match (not_modified, &original) {
+            (Some((refers, payload, holder)), _) => {
+                let (gz, block) = ex.revisit(
+                    refers,
+                    crate::warc::PROFILE_SERVER_NOT_MODIFIED,
+                    *payload,
+                    level,
+                );
+                (gz, block, "revisit", *payload, Some(*holder))
+            }
+            (None, Some(o)) => {
+                let (gz, block) = ex.revisit(
+                    o,
+                    crate::warc::PROFILE_IDENTICAL_PAYLOAD,
+                    ex.payload_sha256,
+                    level,
+                );
+                (gz, block, "revisit", ex.payload_sha256, None)
+            }
+            (None, None) => (
+                ex.response_gz.clone(),
+                ex.response_block,
+                "response",
+                ex.payload_sha256,
+                None,
+            ),
+        };
+        if dedupe && original.is_none() {
+            in_batch.insert(
+                ex.payload_sha256,
+                RefersTo {
+                    record_id: ex.response_id.clone(),
+                    target_uri: ex.url.to_string(),
+                    date: ex.date(),
+                },
+            );
+        }
+        let file = self.file_for((member.len() + ex.request_gz.len()) as u64, now)?;
+        let path = file.abs_path.clone();
+        let write_err = |source| ArchiveError::Write {
+            path: path.clone(),
+            source,
+        };
+        let response_at = file.append(&member).map_err(write_err)?;
+        let request_at = file.append(&ex.request_gz).map_err(write_err)?;
+        Ok(WrittenExchange {
+            file_id: file.id,
+            file: file.rel_path.clone(),
+            response_at,
+            request_at,
+            record_type,
+            block,
+            payload,
+            revisit_of,
+        })
+    }
+
+    /// The record that holds a snapshot's payload (following a revisit to its original), with
+    /// its payload digest and snapshot id: what a 304 refers to.
+    fn record_of_snapshot(
+        &self,
+        snapshot: i64,
+    ) -> Result<Option<(RefersTo, Sha256, i64)>, ArchiveError> {
+        let row: Option<(String, String, String, String, i64)> = self
+            .index
+            .conn
+            .query_row(
+                "SELECT r.record_id, r.target_uri, r.date, h.payload_sha256, h.id
+                 FROM snapshots s JOIN snapshots h ON h.id = COALESCE(s.revisit_of, s.id)
+                 JOIN records r ON r.id = h.record_id WHERE s.id = ?1",
+                [snapshot],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()
+            .map_err(|e| ArchiveError::Index(self.index.wrap(e)))?;
+        Ok(row.and_then(|(record_id, target_uri, date, sha, holder)| {
+            Some((
+                RefersTo {
+                    record_id,
+                    target_uri,
+                    date,
+                },
+                Sha256::from_hex(&sha)?,
+                holder,
+            ))
+        }))
+    }
+
+    /// The validators of the latest successful capture of each URL, for conditional re-checks,
+    /// with the snapshot they came from.
+    pub fn validators(
+        &self,
+        urls: &[Url],
+    ) -> Result<HashMap<Url, (crate::fetch::Validators, i64)>, ArchiveError> {
+        let mut stmt = self
+            .index
+            .conn
+            .prepare(
+                "SELECT c.etag, c.last_modified, s.id FROM checks c JOIN urls u ON u.id = c.url_id
+                 JOIN snapshots s ON s.id = c.snapshot_id
+                 WHERE u.url = ?1 AND (s.http_status = 200 OR s.http_status = 304)
+                   AND (c.etag IS NOT NULL OR c.last_modified IS NOT NULL)
+                 ORDER BY c.id DESC LIMIT 1",
+            )
+            .map_err(|e| self.index.wrap(e))?;
+        let mut out = HashMap::new();
+        for url in urls {
+            let row: Option<(Option<String>, Option<String>, i64)> = stmt
+                .query_row([url.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()
+                .map_err(|e| self.index.wrap(e))?;
+            if let Some((etag, last_modified, snapshot)) = row {
+                out.insert(
+                    url.clone(),
+                    (
+                        crate::fetch::Validators {
+                            etag,
+                            last_modified,
+                        },
+                        snapshot,
+                    ),
+                );
+            }
+        }
+        Ok(out)
+    }
+
     /// The record holding a payload already archived, if any.
     fn original_of(&self, payload: &Sha256) -> Result<Option<RefersTo>, ArchiveError> {
         self.index
@@ -405,54 +552,25 @@ impl Archive {
         batch: &[PreparedCapture],
     ) -> Result<Vec<Stored>, ArchiveError> {
         let now = jiff::Timestamp::now();
-        let level = self.options.gzip_level;
         let mut written: Vec<Vec<WrittenExchange>> = Vec::with_capacity(batch.len());
         let mut in_batch: HashMap<Sha256, RefersTo> = HashMap::new();
         for capture in batch {
             let mut exchanges = Vec::with_capacity(capture.exchanges.len());
-            for ex in &capture.exchanges {
-                let dedupe = ex.payload_length > 0 && ex.truncated.is_none();
-                let original = if dedupe {
-                    match in_batch.get(&ex.payload_sha256) {
-                        Some(o) => Some(o.clone()),
-                        None => self.original_of(&ex.payload_sha256)?,
+            for (i, ex) in capture.exchanges.iter().enumerate() {
+                let not_modified = if i == 0 && ex.status == 304 {
+                    match capture.conditional_of {
+                        Some(snapshot) => self.record_of_snapshot(snapshot)?,
+                        None => None,
                     }
                 } else {
                     None
                 };
-                let (member, block, record_type) = match &original {
-                    Some(o) => {
-                        let (gz, block) = ex.revisit(o, level);
-                        (gz, block, "revisit")
-                    }
-                    None => (ex.response_gz.clone(), ex.response_block, "response"),
-                };
-                if dedupe && original.is_none() {
-                    in_batch.insert(
-                        ex.payload_sha256,
-                        RefersTo {
-                            record_id: ex.response_id.clone(),
-                            target_uri: ex.url.to_string(),
-                            date: ex.date(),
-                        },
-                    );
-                }
-                let file = self.file_for((member.len() + ex.request_gz.len()) as u64, now)?;
-                let path = file.abs_path.clone();
-                let write_err = |source| ArchiveError::Write {
-                    path: path.clone(),
-                    source,
-                };
-                let response_at = file.append(&member).map_err(write_err)?;
-                let request_at = file.append(&ex.request_gz).map_err(write_err)?;
-                exchanges.push(WrittenExchange {
-                    file_id: file.id,
-                    file: file.rel_path.clone(),
-                    response_at,
-                    request_at,
-                    record_type,
-                    block,
-                });
+                exchanges.push(self.write_exchange(
+                    ex,
+                    not_modified.as_ref(),
+                    &mut in_batch,
+                    now,
+                )?);
             }
             written.push(exchanges);
         }
@@ -498,6 +616,10 @@ struct WrittenExchange {
     request_at: (u64, u64),
     record_type: &'static str,
     block: Sha256,
+    /// The payload digest the snapshot carries: its own, or the original's for a 304.
+    payload: Sha256,
+    /// For a 304: the snapshot that holds the payload.
+    revisit_of: Option<i64>,
 }
 
 fn insert_capture(
@@ -533,7 +655,7 @@ fn insert_capture(
         last.and_then(|e| e.etag.clone()),
         last.and_then(|e| e.last_modified.clone()),
         capture.evidence,
-        capture.conditional,
+        capture.conditional_of.is_some(),
     ])?;
     let check_id = tx.last_insert_rowid();
     let mut snapshot = None;
@@ -542,7 +664,7 @@ fn insert_capture(
         snapshot = Some((
             snapshot_id,
             SnapshotRef {
-                payload_sha256: ex.payload_sha256.hex(),
+                payload_sha256: w.payload.hex(),
                 warc_file: w.file.clone(),
                 offset: w.response_at.0,
                 record_type: w.record_type,
@@ -553,8 +675,8 @@ fn insert_capture(
     if let (Some((id, snap)), Some(last)) = (&snapshot, last) {
         tx.prepare_cached("UPDATE checks SET snapshot_id = ?1 WHERE id = ?2")?
             .execute(params![id, check_id])?;
-        let judgeable =
-            (200..300).contains(&last.status) || (last.status == 304 && capture.conditional);
+        let judgeable = (200..300).contains(&last.status)
+            || (last.status == 304 && capture.conditional_of.is_some());
         if judgeable {
             judgements = judge::judge(
                 tx,
@@ -615,7 +737,7 @@ fn insert_exchange(
         w.record_type,
         &ex.response_id,
         &w.block,
-        Some(ex.payload_sha256.hex()),
+        Some(w.payload.hex()),
     )?;
     let request_id = insert_record(
         w.request_at,
@@ -624,7 +746,9 @@ fn insert_exchange(
         &ex.request_block,
         None,
     )?;
-    let revisit_of: Option<i64> = if w.record_type == "revisit" {
+    let revisit_of: Option<i64> = if w.revisit_of.is_some() {
+        w.revisit_of
+    } else if w.record_type == "revisit" {
         tx.prepare_cached(
             "SELECT id FROM snapshots WHERE payload_sha256 = ?1 AND revisit_of IS NULL
              AND truncated IS NULL ORDER BY id LIMIT 1",
@@ -650,7 +774,7 @@ fn insert_exchange(
         ex.content_type,
         ex.content_encoding,
         ex.payload_length.cast_signed(),
-        ex.payload_sha256.hex(),
+        w.payload.hex(),
         ex.payload_sha1,
         ex.truncated,
         revisit_of

@@ -3,8 +3,8 @@
 
 use crate::fetch::Exchange;
 use crate::warc::{
-    PROFILE_IDENTICAL_PAYLOAD, Record, Sha256, http_request_head, http_response_head,
-    new_record_id, record_gzip, sha1_base32, warc_date,
+    Record, Sha256, http_request_head, http_response_head, new_record_id, record_gzip, sha1_base32,
+    warc_date,
 };
 use url::Url;
 
@@ -141,8 +141,16 @@ pub fn prepare(exchange: &Exchange, level: u32) -> PreparedExchange {
 
 impl PreparedExchange {
     /// A revisit record replacing the response: same id, the response headers, no payload.
+    /// `profile` is identical-payload-digest, or server-not-modified for a 304, whose payload is
+    /// the original's (`payload`).
     #[must_use]
-    pub fn revisit(&self, original: &RefersTo, level: u32) -> (Vec<u8>, Sha256) {
+    pub fn revisit(
+        &self,
+        original: &RefersTo,
+        profile: &'static str,
+        payload: Sha256,
+        level: u32,
+    ) -> (Vec<u8>, Sha256) {
         let block = self.http_head.clone();
         let digest = Sha256::of(&[&block]);
         let mut fields = vec![
@@ -150,7 +158,7 @@ impl PreparedExchange {
             ("WARC-Record-ID", self.response_id.clone()),
             ("WARC-Date", warc_date(self.at)),
             ("WARC-Target-URI", self.url.to_string()),
-            ("WARC-Profile", PROFILE_IDENTICAL_PAYLOAD.to_owned()),
+            ("WARC-Profile", profile.to_owned()),
             ("WARC-Refers-To", original.record_id.clone()),
             ("WARC-Refers-To-Target-URI", original.target_uri.clone()),
             ("WARC-Refers-To-Date", original.date.clone()),
@@ -158,7 +166,7 @@ impl PreparedExchange {
                 "Content-Type",
                 "application/http;msgtype=response".to_owned(),
             ),
-            ("WARC-Payload-Digest", self.payload_sha256.warc_label()),
+            ("WARC-Payload-Digest", payload.warc_label()),
             ("WARC-Block-Digest", digest.warc_label()),
         ];
         fields.extend(

@@ -77,6 +77,14 @@ impl FetchOptions {
     }
 }
 
+/// The validators of an earlier capture, sent on a re-check so that an unchanged page costs a
+/// `304 Not Modified` and no body.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
 /// Why a stored body is shorter than what the server meant to send (`WARC-Truncated`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Truncation {
@@ -186,8 +194,20 @@ impl Fetcher {
     /// Fetches `url`, following redirects. `permit`, when given, is a permit for the URL's host
     /// that the caller already holds.
     pub async fn fetch(&self, url: &Url, permit: Option<HostPermit>) -> Fetched {
+        self.fetch_conditional(url, permit, None).await
+    }
+
+    /// Fetches `url`, sending `validators` (`If-None-Match`, `If-Modified-Since`) with the first
+    /// request: a `304` then answers `ok`.
+    pub async fn fetch_conditional(
+        &self,
+        url: &Url,
+        permit: Option<HostPermit>,
+        validators: Option<&Validators>,
+    ) -> Fetched {
         let started = Instant::now();
         let mut run = Run {
+            conditional: validators.cloned(),
             chain: Vec::new(),
             exchanges: Vec::new(),
             attempts: 0,
@@ -257,7 +277,18 @@ impl Fetcher {
     /// returns where it redirects to.
     async fn request(&self, url: &Url, mut permit: HostPermit, run: &mut Run) -> Step {
         run.attempts = 0;
-        let request_headers = self.request_headers(url);
+        let mut request_headers = self.request_headers(url);
+        // Only the cited URL is asked conditionally; redirect hops are fetched whole.
+        if run.chain.is_empty()
+            && let Some(v) = &run.conditional
+        {
+            if let Some(etag) = &v.etag {
+                request_headers.push(("If-None-Match".to_owned(), etag.clone()));
+            }
+            if let Some(date) = &v.last_modified {
+                request_headers.push(("If-Modified-Since".to_owned(), date.clone()));
+            }
+        }
         loop {
             permit.wait_turn().await;
             run.attempts += 1;
@@ -436,6 +467,8 @@ struct ReadResponse {
 
 /// The state of one fetch as it walks the chain.
 struct Run {
+    /// The validators sent with the first request, if any.
+    conditional: Option<Validators>,
     chain: Vec<Hop>,
     exchanges: Vec<Exchange>,
     attempts: u32,
@@ -477,7 +510,10 @@ impl Run {
             .headers
             .get("cf-mitigated")
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"challenge"));
-        let (kind, detail) = if exchange.truncated == Some(Truncation::Length) {
+        let not_modified = status == 304 && self.conditional.is_some() && self.chain.len() == 1;
+        let (kind, detail) = if not_modified {
+            (OutcomeKind::Ok, None)
+        } else if exchange.truncated == Some(Truncation::Length) {
             (
                 OutcomeKind::TooLarge,
                 Some("the body is larger than max_body".to_owned()),

@@ -7,7 +7,7 @@
 //! they arrive.
 
 use super::politeness::HostKey;
-use super::{Fetched, Fetcher};
+use super::{Fetched, Fetcher, Validators};
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::Arc;
@@ -19,10 +19,14 @@ use url::Url;
 /// CPU work there, such as preparing archive records, runs in parallel and counts against the
 /// concurrency limit), and `on_done` receives what `process` returns, in completion order.
 ///
-/// Once `stop` is set, no new URL is started; those in flight finish.
+/// A URL in `validators` is requested conditionally. Once `stop` is set, no new URL is started;
+/// those in flight finish.
+// The map is built by provcheck with the default hasher; generality buys nothing here.
+#[allow(clippy::implicit_hasher)]
 pub async fn fetch_all<P, Fut, T, F>(
     fetcher: Arc<Fetcher>,
     urls: Vec<Url>,
+    validators: Arc<HashMap<Url, Validators>>,
     stop: Arc<AtomicBool>,
     process: P,
     mut on_done: F,
@@ -55,6 +59,7 @@ pub async fn fetch_all<P, Fut, T, F>(
             &mut running,
             concurrency,
             &process,
+            &validators,
         );
         if running.is_empty() && turns.is_empty() {
             return;
@@ -80,6 +85,7 @@ fn start_ready<P, Fut, T>(
     running: &mut JoinSet<T>,
     concurrency: usize,
     process: &P,
+    validators: &Arc<HashMap<Url, Validators>>,
 ) where
     P: Fn(Url, Fetched) -> Fut + Clone + Send + 'static,
     Fut: Future<Output = T> + Send + 'static,
@@ -105,8 +111,11 @@ fn start_ready<P, Fut, T>(
         }
         let fetcher = Arc::clone(fetcher);
         let process = process.clone();
+        let validators = Arc::clone(validators);
         running.spawn(async move {
-            let result = fetcher.fetch(&url, Some(permit)).await;
+            let result = fetcher
+                .fetch_conditional(&url, Some(permit), validators.get(&url))
+                .await;
             process(url, result).await
         });
     }

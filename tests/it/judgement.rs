@@ -264,3 +264,96 @@ fn soft_404s_are_found_by_url_rules_page_cues_and_the_probe() {
         .unwrap();
     assert_eq!(probes, 1, "one probe per host per run");
 }
+
+#[test]
+fn a_recheck_is_conditional_and_a_304_is_an_unchanged_revisit_without_body() {
+    let server = TestServer::start(|req| {
+        if req.target != "/tagged" {
+            return Resp::status(404);
+        }
+        if req.headers.get("if-none-match").map(String::as_str) == Some("\"v1\"") {
+            return Resp {
+                body: Vec::new(),
+                ..Resp::status(304)
+            }
+            .header("etag", "\"v1\"");
+        }
+        Resp::ok(&article_page("Talks resume after summit", &PARAGRAPHS))
+            .header("content-type", "text/html")
+            .header("etag", "\"v1\"")
+            .header("last-modified", "Mon, 02 Nov 2026 08:00:00 GMT")
+    });
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", server.url("/tagged"));
+    let check = || {
+        provcheck(dir.path())
+            .args([
+                "check",
+                "story.txt",
+                "--allow-net",
+                "127.0.0.1/32",
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap()
+    };
+    let first = json(&check().stdout);
+    assert_eq!(first["citations"][0]["http_status"], 200);
+    let second = check();
+    assert_eq!(second.status.code(), Some(0));
+    let doc = json(&second.stdout);
+    let c = &doc["citations"][0];
+    assert_eq!(c["outcome"], "ok");
+    assert_eq!(c["http_status"], 304);
+    assert_eq!(c["change"], "unchanged");
+    assert_eq!(c["capture"]["record_type"], "revisit");
+    assert_eq!(
+        c["capture"]["payload_sha256"],
+        first["citations"][0]["capture"]["payload_sha256"]
+    );
+
+    let archive = dir.path().join("archive");
+    let conn = rusqlite::Connection::open(archive.join("index.sqlite")).unwrap();
+    let (length, conditional): (i64, bool) = conn
+        .query_row(
+            "SELECT s.payload_length, c.conditional FROM checks c JOIN snapshots s ON s.id = c.snapshot_id
+             JOIN urls u ON u.id = c.url_id WHERE u.url LIKE '%/tagged' ORDER BY c.id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(length, 0, "the 304 capture has no body");
+    assert!(conditional);
+    let warc: Vec<u8> = std::fs::read_dir(archive.join("warc"))
+        .unwrap()
+        .flat_map(|y| std::fs::read_dir(y.unwrap().path()).unwrap())
+        .flat_map(|m| std::fs::read_dir(m.unwrap().path()).unwrap())
+        .flat_map(|f| {
+            let mut out = Vec::new();
+            let bytes = std::fs::read(f.unwrap().path()).unwrap();
+            std::io::Read::read_to_end(
+                &mut flate2::read::MultiGzDecoder::new(&bytes[..]),
+                &mut out,
+            )
+            .unwrap();
+            out
+        })
+        .collect();
+    let text = String::from_utf8_lossy(&warc);
+    assert!(
+        text.contains("revisit/server-not-modified"),
+        "the 304 is a server-not-modified revisit"
+    );
+    assert!(
+        text.contains("If-None-Match: \"v1\""),
+        "the request record shows the validator sent"
+    );
+    // The payload is still there to show.
+    provcheck(dir.path())
+        .args(["show", "--text", &server.url("/tagged")])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("The minister said on Tuesday"));
+    provcheck(dir.path()).arg("verify").assert().code(0);
+}
