@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 /// The largest decoded body `show` will write (a decompression bomb stops here).
-const DECODE_LIMIT: u64 = 256 * 1024 * 1024;
+const DECODE_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// Which part of a capture `show` writes.
 #[derive(Debug, Clone, Copy)]

@@ -357,3 +357,43 @@ fn a_recheck_is_conditional_and_a_304_is_an_unchanged_revisit_without_body() {
         .stdout(predicate::str::contains("The minister said on Tuesday"));
     provcheck(dir.path()).arg("verify").assert().code(0);
 }
+
+#[test]
+fn a_gzip_bomb_is_cut_off() {
+    // 200 MiB of zeros, gzip-encoded: about 200 KB on the wire.
+    let bomb = {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..200 {
+            e.write_all(&zeros).unwrap();
+        }
+        e.finish().unwrap()
+    };
+    assert!(bomb.len() < 1 << 20);
+    let server = TestServer::start(move |req| {
+        if req.target != "/bomb" {
+            return Resp::status(404);
+        }
+        let mut r = Resp::status(200)
+            .header("content-type", "text/html")
+            .header("content-encoding", "gzip");
+        r.body = bomb.clone();
+        r
+    });
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", server.url("/bomb"));
+    // Twice: the second check compares the capture with its reference, decoding both.
+    for _ in 0..2 {
+        provcheck(dir.path())
+            .args(["check", "story.txt", "--allow-net", "127.0.0.1/32"])
+            .assert()
+            .code(0);
+    }
+    let shown = provcheck(dir.path())
+        .args(["show", "--body", &server.url("/bomb")])
+        .output()
+        .unwrap();
+    assert_eq!(shown.status.code(), Some(0));
+    assert_eq!(shown.stdout.len(), 64 << 20, "show stops at its bound");
+}
