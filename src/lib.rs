@@ -25,4 +25,5 @@ pub mod normalize;
 pub mod outcome;
 pub mod report;
 pub mod time;
+pub mod verdict;
 pub mod warc;
