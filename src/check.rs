@@ -59,6 +59,8 @@ pub struct CheckReport {
     pub articles: Vec<CheckedArticle>,
     /// Distinct URLs fetched.
     pub fetched_urls: usize,
+    /// Distinct URLs not fetched because the run was stopped.
+    pub not_checked: usize,
 }
 
 impl CheckReport {
@@ -102,6 +104,9 @@ pub struct CheckOptions {
     /// Validators of earlier captures, and the snapshot each came from: those URLs are
     /// re-checked conditionally.
     pub conditional: HashMap<Url, (Validators, i64)>,
+    /// Set from outside (a signal, a time budget) to start no new URL; citations whose URL was
+    /// not fetched are left out of the report and counted in `not_checked`.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 /// The main-text shingles of each origin's probe that answered like a page.
@@ -232,20 +237,7 @@ pub async fn check(
     mut on_progress: impl FnMut(usize, usize),
 ) -> Result<CheckReport, Arc<ArchiveError>> {
     let archive = options.archive;
-    let conditional_of: Arc<HashMap<Url, i64>> = Arc::new(
-        options
-            .conditional
-            .iter()
-            .map(|(u, (_, s))| (u.clone(), *s))
-            .collect(),
-    );
-    let validators: Arc<HashMap<Url, Validators>> = Arc::new(
-        options
-            .conditional
-            .into_iter()
-            .map(|(u, (v, _))| (u, v))
-            .collect(),
-    );
+    let (validators, conditional_of) = split_conditional(options.conditional);
     let mut seen = HashSet::new();
     let urls: Vec<Url> = extracted
         .iter()
@@ -259,7 +251,9 @@ pub async fn check(
     let total = urls.len();
     let mut results: HashMap<Url, Fetchresult> = HashMap::with_capacity(total);
     let mut failure: Option<Arc<ArchiveError>> = None;
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = options
+        .stop
+        .unwrap_or_else(|| Arc::new(AtomicBool::new(false)));
     let probes = if options.soft404_probe && !urls.is_empty() {
         probe_origins(&fetcher, &urls, archive.as_ref(), &stop, &mut failure).await
     } else {
@@ -323,10 +317,25 @@ pub async fn check(
         return Err(error);
     }
 
+    let fetched_urls = results.len();
+    let articles = assemble(extracted, &results);
     Ok(CheckReport {
-        articles: assemble(extracted, &results),
-        fetched_urls: total,
+        articles,
+        fetched_urls,
+        not_checked: total - fetched_urls,
     })
+}
+
+/// The validators to send, and the snapshot each came from.
+type SplitConditional = (Arc<HashMap<Url, Validators>>, Arc<HashMap<Url, i64>>);
+
+fn split_conditional(conditional: HashMap<Url, (Validators, i64)>) -> SplitConditional {
+    let snapshots = conditional
+        .iter()
+        .map(|(u, (_, s))| (u.clone(), *s))
+        .collect();
+    let validators = conditional.into_iter().map(|(u, (v, _))| (u, v)).collect();
+    (Arc::new(validators), Arc::new(snapshots))
 }
 
 /// Pairs every citation with what its URL gave.
@@ -342,14 +351,14 @@ fn assemble(
             citations: extraction
                 .citations
                 .into_iter()
-                .map(|citation| {
-                    let (outcome, capture, judgement) = outcome_for(&citation, results);
-                    CheckedCitation {
+                .filter_map(|citation| {
+                    let (outcome, capture, judgement) = outcome_for(&citation, results)?;
+                    Some(CheckedCitation {
                         citation,
                         outcome,
                         capture,
                         judgement,
-                    }
+                    })
                 })
                 .collect(),
             diagnostics: extraction.diagnostics,
@@ -380,14 +389,14 @@ fn prepare_capture(url: &Url, fetched: &Fetched, level: u32) -> PreparedCapture 
 /// What fetching one URL gave: its outcome, where it was archived, its judgements.
 type Fetchresult = (Arc<Outcome>, Option<SnapshotRef>, Vec<Judgement>);
 
+/// What a citation's URL gave; `None` when it was not fetched (the run was stopped).
 fn outcome_for(
     citation: &Citation,
     results: &HashMap<Url, Fetchresult>,
-) -> (Arc<Outcome>, Option<SnapshotRef>, Option<Judgement>) {
-    match &citation.target {
+) -> Option<(Arc<Outcome>, Option<SnapshotRef>, Option<Judgement>)> {
+    Some(match &citation.target {
         Target::Fetchable(url) => {
-            let (outcome, capture, judgements) =
-                results.get(url).expect("every fetchable URL was fetched");
+            let (outcome, capture, judgements) = results.get(url)?;
             let judgement = judgements
                 .iter()
                 .find(|j| j.article == citation.article.as_str())
@@ -410,5 +419,5 @@ fn outcome_for(
             None,
             None,
         ),
-    }
+    })
 }

@@ -379,6 +379,7 @@ fn run_check(args: &CheckArgs, config_path: Option<&Path>, quiet: bool) -> Resul
             .as_mut()
             .map(|(_, _, c)| std::mem::take(c))
             .unwrap_or_default(),
+        stop: None,
     };
 
     let progress = progress_bar(quiet);
@@ -386,6 +387,8 @@ fn run_check(args: &CheckArgs, config_path: Option<&Path>, quiet: bool) -> Resul
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let mut options = options;
+    options.stop = Some(stop_on_signal(&runtime));
     let result = runtime.block_on(check(extracted, fetcher, options, |done, total| {
         progress.set_length(total as u64);
         progress.set_position(done as u64);
@@ -430,11 +433,47 @@ fn run_check(args: &CheckArgs, config_path: Option<&Path>, quiet: bool) -> Resul
     write_output(args.output.as_deref(), |out| {
         report::render_check(&report, args.format, style, out)
     })?;
+    if report.not_checked > 0 {
+        eprintln!(
+            "provcheck: interrupted: {} URL{} not checked; the report covers the rest",
+            report.not_checked,
+            if report.not_checked == 1 { "" } else { "s" }
+        );
+        return Ok(ExitCode::from(2));
+    }
     Ok(if report.all_fine() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// A flag set on SIGINT or SIGTERM: the run then starts no new request, lets those in flight
+/// finish, closes the archive at a record boundary and reports what it has.
+pub(crate) fn stop_on_signal(
+    runtime: &tokio::runtime::Runtime,
+) -> Arc<std::sync::atomic::AtomicBool> {
+    let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let set = Arc::clone(&flag);
+    runtime.spawn(async move {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let terminated = async {
+            match term.as_mut() {
+                Some(t) => {
+                    t.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = terminated => {}
+        }
+        tracing::warn!("stopping: no new requests; finishing those in flight");
+        set.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    flag
 }
 
 /// Validators of earlier captures, by URL, with the snapshot each came from.

@@ -147,7 +147,23 @@ fn check_archives_every_exchange_as_evidence() {
     );
     let doc = json(&out.stdout);
     let first = &doc["citations"][0];
-    assert_eq!(first["capture"]["record_type"], "response");
+    // /page and /same serve one payload: whichever is archived first is the response, the
+    // other a revisit of it.
+    let types: Vec<&str> = (0..2)
+        .map(|i| {
+            doc["citations"][i]["capture"]["record_type"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        types.contains(&"response") && types.contains(&"revisit"),
+        "{types:?}"
+    );
+    assert_eq!(
+        doc["citations"][0]["capture"]["payload_sha256"],
+        doc["citations"][1]["capture"]["payload_sha256"]
+    );
     assert_eq!(
         first["capture"]["payload_sha256"].as_str().unwrap().len(),
         64
@@ -640,4 +656,69 @@ fn warc_files_rotate_at_the_configured_size() {
     drop(conn);
     provcheck(dir.path()).arg("verify").assert().code(0);
     warcio_check(&files);
+}
+
+#[test]
+fn sigterm_stops_a_run_at_a_record_boundary_with_a_partial_report() {
+    let server = TestServer::start(|req| {
+        if req.target.starts_with("/p/") {
+            Resp::ok(&page(7, 2_000)).delay(Duration::from_millis(100))
+        } else {
+            Resp::status(404)
+        }
+    });
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "many.txt", many_urls(&server, 0..200));
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("provcheck"))
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "many.txt",
+            "--allow-net",
+            "127.0.0.1/32",
+            "--host-interval",
+            "0s",
+            "--host-concurrency",
+            "2",
+            "--format",
+            "json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let sent = Instant::now();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        sent.elapsed() < Duration::from_secs(5),
+        "stopped within seconds"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("not checked"), "{stderr}");
+    let doc = json(&out.stdout);
+    let reported = doc["citations"].as_array().unwrap().len();
+    assert!(
+        reported > 0 && reported < 200,
+        "a partial report ({reported})"
+    );
+    let conn = index(&dir.path().join("archive"));
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM warc_files WHERE state = 'open'"
+        ),
+        0,
+        "the file was closed"
+    );
+    drop(conn);
+    provcheck(dir.path()).arg("verify").assert().code(0);
 }
