@@ -55,11 +55,37 @@ enum Command {
     History(HistoryArgs),
     /// Write what was archived for a URL (the capture nearest before --at, default the latest)
     Show(ShowArgs),
+    /// The nightly job: re-check every citation due, and report only what is new (exit 1 if anything is)
+    #[command(
+        after_help = "Exit codes:\n  0  nothing new went wrong (and nothing is printed)\n  1  something changed: newly failing, dead, recovered, edited, replaced, soft-404\n  2  could not run, another sweep is running, or stopped by a signal"
+    )]
+    Sweep(SweepArgs),
     /// Word-level diff of a source's main text: its reference against the latest capture, by default
     Diff(DiffArgs),
     /// Export the archive's index for other tools
     #[command(subcommand)]
     Export(ExportCommand),
+}
+
+#[derive(Debug, Args)]
+struct SweepArgs {
+    /// Directories of article files to register (new or changed files); already registered
+    /// articles are swept either way
+    #[arg(value_name = "ARTICLES_DIR")]
+    dirs: Vec<PathBuf>,
+    /// Re-check citations last checked longer ago than this
+    #[arg(long, value_name = "DURATION", default_value = "20h")]
+    max_age: String,
+    /// Start no new request after this long; the rest waits for the next sweep, first in line
+    #[arg(long, value_name = "DURATION")]
+    budget: Option<String>,
+    /// Output format (JSON is printed even when there is no news)
+    #[arg(long, value_enum, default_value = "text")]
+    format: ExtractFormat,
+    #[command(flatten)]
+    archive: ArchiveArg,
+    #[command(flatten)]
+    fetch: FetchArgs,
 }
 
 #[derive(Debug, Args)]
@@ -283,6 +309,32 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 args.at.as_deref(),
                 part,
                 args.output.as_deref(),
+            )
+        }
+        Command::Sweep(args) => {
+            let (file, file_path) = config::load(cli.config.as_deref())?;
+            let fetch =
+                config::fetch_options(&file, file_path.as_deref(), &args.fetch.overrides())?;
+            let max_age = config::parse_duration(&args.max_age)
+                .map_err(|e| anyhow::anyhow!("invalid --max-age: {e}"))?;
+            let budget = args
+                .budget
+                .as_deref()
+                .map(config::parse_duration)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("invalid --budget: {e}"))?;
+            crate::sweep_cmd::run(
+                &crate::sweep_cmd::SweepRequest {
+                    dirs: &args.dirs,
+                    max_age,
+                    budget,
+                    format: args.format,
+                    file: &file,
+                    file_path: file_path.as_deref(),
+                    archive_dir: args.archive.archive.as_deref(),
+                    fetch,
+                },
+                cli.quiet,
             )
         }
         Command::Diff(args) => {

@@ -91,6 +91,26 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "true",
         "probe each host once per run with a path that cannot exist",
     ),
+    (
+        "confirm_failures",
+        "3",
+        "sweep: counted failures that confirm dead, soft-404 or replaced",
+    ),
+    (
+        "confirm_spacing",
+        "\"24h\"",
+        "sweep: least time between two counted failures",
+    ),
+    (
+        "count_server_errors",
+        "true",
+        "sweep: whether a 5xx counts as a failure",
+    ),
+    (
+        "count_timeouts",
+        "true",
+        "sweep: whether a timeout counts as a failure",
+    ),
 ];
 
 /// `provcheck.toml`, as written.
@@ -113,6 +133,10 @@ pub struct FileConfig {
     pub warc_gzip_level: Option<u32>,
     pub edited_threshold: Option<f64>,
     pub soft404_probe: Option<bool>,
+    pub confirm_failures: Option<u32>,
+    pub confirm_spacing: Option<String>,
+    pub count_server_errors: Option<bool>,
+    pub count_timeouts: Option<bool>,
 }
 
 /// A byte size: a number of bytes, or text such as `"20MiB"`, `"512 KB"`.
@@ -354,6 +378,34 @@ pub fn archive_options(
         rotate_at,
         gzip_level,
         thresholds: crate::content::similarity::Thresholds { edited },
+    })
+}
+
+/// The sweep's confirmation policy.
+pub fn verdict_policy(
+    file: &FileConfig,
+    file_path: Option<&Path>,
+) -> Result<crate::verdict::Policy, ConfigError> {
+    let defaults = crate::verdict::Policy::default();
+    let spacing = match &file.confirm_spacing {
+        Some(text) => parse_duration(text).map_err(|message| ConfigError::Invalid {
+            origin: file_path.map_or_else(|| "config".to_owned(), |p| p.display().to_string()),
+            key: "confirm_spacing",
+            value: text.clone(),
+            message,
+        })?,
+        None => defaults.spacing,
+    };
+    Ok(crate::verdict::Policy {
+        confirmations: file
+            .confirm_failures
+            .unwrap_or(defaults.confirmations)
+            .max(1),
+        spacing,
+        server_errors_count: file
+            .count_server_errors
+            .unwrap_or(defaults.server_errors_count),
+        timeouts_count: file.count_timeouts.unwrap_or(defaults.timeouts_count),
     })
 }
 

@@ -2,6 +2,7 @@
 
 mod archive_cmd;
 mod cli;
+mod sweep_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -80,6 +80,35 @@ impl OutcomeKind {
     }
 }
 
+impl OutcomeKind {
+    /// Every kind, for parsing back.
+    pub const ALL: [OutcomeKind; 17] = [
+        OutcomeKind::Ok,
+        OutcomeKind::Redirected,
+        OutcomeKind::NotFound,
+        OutcomeKind::Soft404,
+        OutcomeKind::Blocked,
+        OutcomeKind::RateLimited,
+        OutcomeKind::ServerError,
+        OutcomeKind::HttpError,
+        OutcomeKind::Timeout,
+        OutcomeKind::DnsFailure,
+        OutcomeKind::ConnectFailure,
+        OutcomeKind::TlsFailure,
+        OutcomeKind::TooLarge,
+        OutcomeKind::TooManyRedirects,
+        OutcomeKind::InvalidUrl,
+        OutcomeKind::UnsupportedScheme,
+        OutcomeKind::ForbiddenAddress,
+    ];
+
+    /// The kind named `name` (kebab-case), as stored in the index.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
 impl fmt::Display for OutcomeKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -43,15 +43,15 @@ pub(super) struct Judged<'a> {
 pub(super) fn judge(
     tx: &Transaction<'_>,
     root: &Path,
-    run_id: i64,
     judged: &Judged<'_>,
     thresholds: Thresholds,
 ) -> rusqlite::Result<Vec<Judgement>> {
     let citations: Vec<(i64, String, Option<i64>)> = tx
         .prepare_cached(
-            "SELECT id, article_id, reference_snapshot_id FROM citations WHERE url_id = ?1 AND last_run_id = ?2",
+            "SELECT id, article_id, reference_snapshot_id FROM citations
+             WHERE url_id = ?1 AND retired_run_id IS NULL",
         )?
-        .query_map(params![judged.url_id, run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map([judged.url_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let previous: Option<i64> = tx
         .prepare_cached(

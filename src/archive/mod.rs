@@ -10,6 +10,7 @@ pub mod index;
 pub mod judge;
 pub mod prepare;
 pub mod query;
+pub mod sweeping;
 pub mod verify;
 mod warcfile;
 pub mod writer;
@@ -681,7 +682,6 @@ fn insert_capture(
             judgements = judge::judge(
                 tx,
                 root,
-                run_id,
                 &judge::Judged {
                     url_id,
                     check_id,

@@ -17,6 +17,7 @@ mod guard;
 mod judgement;
 mod scheduling;
 mod server;
+mod sweep;
 
 use provcheck::fetch::guard::AddressGuard;
 use provcheck::fetch::resolve::StaticLookup;

@@ -1,0 +1,152 @@
+//! The archive's side of the nightly sweep: retiring citations articles no longer have, choosing
+//! the citations due for a check, and reading each citation's history back for its verdict.
+
+use super::{Archive, ArchiveError};
+use crate::citation::{ArticleId, Citation, Section, Target};
+use crate::content::similarity::Change;
+use crate::extract::{ArticleFormat, Extraction};
+use crate::input::Article;
+use crate::outcome::OutcomeKind;
+use rusqlite::params;
+use std::collections::BTreeMap;
+
+/// One check of a citation, as the verdict state machine reads it.
+#[derive(Debug, Clone)]
+pub struct CheckRow {
+    pub run_id: i64,
+    pub at: jiff::Timestamp,
+    pub outcome: OutcomeKind,
+    pub change_vs_reference: Option<Change>,
+    pub change_vs_previous: Option<Change>,
+}
+
+impl Archive {
+    /// Retires the citations of `articles` that were not seen in `run_id`: their history stays,
+    /// but they are no longer checked.
+    pub fn retire_missing(
+        &mut self,
+        run_id: i64,
+        articles: &[ArticleId],
+    ) -> Result<usize, ArchiveError> {
+        let mut retired = 0;
+        for id in articles {
+            retired += self
+                .index
+                .conn
+                .execute(
+                    "UPDATE citations SET retired_run_id = ?1
+                     WHERE article_id = ?2 AND last_run_id < ?1 AND retired_run_id IS NULL",
+                    params![run_id, id.as_str()],
+                )
+                .map_err(|e| self.index.wrap(e))?;
+        }
+        Ok(retired)
+    }
+
+    /// Every active citation whose URL was last checked before `cutoff` (or never), grouped by
+    /// article as the check machinery takes them, least recently checked first.
+    pub fn due(&self, cutoff: jiff::Timestamp) -> Result<Vec<(Article, Extraction)>, ArchiveError> {
+        let cutoff = crate::time::db_time(cutoff);
+        let mut stmt = self
+            .index
+            .conn
+            .prepare(
+                "SELECT c.article_id, a.path, c.line, c.col, c.section, c.anchor, c.url_as_written, u.url,
+                        (SELECT MAX(checked_at) FROM checks k WHERE k.url_id = c.url_id) AS last
+                 FROM citations c JOIN articles a ON a.id = c.article_id JOIN urls u ON u.id = c.url_id
+                 WHERE c.retired_run_id IS NULL AND (last IS NULL OR last < ?1)
+                 ORDER BY last IS NOT NULL, last, c.article_id, c.line",
+            )
+            .map_err(|e| self.index.wrap(e))?;
+        let rows = stmt
+            .query_map([cutoff], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, u32>(2)?,
+                    r.get::<_, u32>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
+                ))
+            })
+            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+            .map_err(|e| self.index.wrap(e))?;
+        let mut by_article: BTreeMap<String, (Article, Extraction)> = BTreeMap::new();
+        for (article, path, line, column, section, anchor, written, url) in rows {
+            let Ok(url) = url::Url::parse(&url) else {
+                continue;
+            };
+            let id = ArticleId::new(article.clone());
+            let entry = by_article.entry(article).or_insert_with(|| {
+                (
+                    Article {
+                        id: id.clone(),
+                        source: path.into(),
+                        format: ArticleFormat::Text,
+                        text: String::new(),
+                    },
+                    Extraction::default(),
+                )
+            });
+            entry.1.citations.push(Citation {
+                article: id,
+                line,
+                column,
+                section: if section == "provenance" {
+                    Section::Provenance
+                } else {
+                    Section::Body
+                },
+                anchor,
+                url_as_written: written,
+                target: Target::Fetchable(url),
+            });
+        }
+        Ok(by_article.into_values().collect())
+    }
+
+    /// Every check of the URL an article cites, oldest first, with how it was judged for that
+    /// citation.
+    pub fn citation_history(
+        &self,
+        article: &str,
+        url: &str,
+    ) -> Result<Vec<CheckRow>, ArchiveError> {
+        let mut stmt = self
+            .index
+            .conn
+            .prepare_cached(
+                "SELECT k.run_id, k.checked_at, k.outcome, j.change_vs_reference, j.change_vs_previous
+                 FROM citations c JOIN urls u ON u.id = c.url_id JOIN checks k ON k.url_id = c.url_id
+                 LEFT JOIN judgements j ON j.check_id = k.id AND j.citation_id = c.id
+                 WHERE c.article_id = ?1 AND u.url = ?2 ORDER BY k.id",
+            )
+            .map_err(|e| self.index.wrap(e))?;
+        let rows = stmt
+            .query_map(params![article, url], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            })
+            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+            .map_err(|e| self.index.wrap(e))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(run_id, at, outcome, vs_ref, vs_prev)| {
+                Some(CheckRow {
+                    run_id,
+                    at: at.parse().ok()?,
+                    outcome: OutcomeKind::parse(&outcome)?,
+                    change_vs_reference: vs_ref.as_deref().and_then(Change::parse),
+                    change_vs_previous: vs_prev.as_deref().and_then(Change::parse),
+                })
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,225 @@
+//! `provcheck sweep`: the nightly cron job. Glue over the library: lock, register articles,
+//! choose what is due, check it through the same fetch, archive and judgement path as `check`,
+//! then report only what is new.
+
+use crate::cli::{ExtractFormat, stop_on_signal, write_output};
+use anyhow::{Context, Result};
+use provcheck::archive::writer::ArchiveWriter;
+use provcheck::archive::{Archive, References};
+use provcheck::check::{ArchiveSink, CheckOptions, check, extract_all};
+use provcheck::config::{self, FileConfig};
+use provcheck::fetch::{FetchOptions, Fetcher};
+use provcheck::input::{self, ReadOptions};
+use provcheck::sweep::{News, news_of, render_text, verdict_of};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// What `sweep` was asked to do.
+pub struct SweepRequest<'a> {
+    pub dirs: &'a [PathBuf],
+    pub max_age: Duration,
+    pub budget: Option<Duration>,
+    pub format: ExtractFormat,
+    pub file: &'a FileConfig,
+    pub file_path: Option<&'a Path>,
+    pub archive_dir: Option<&'a Path>,
+    pub fetch: FetchOptions,
+}
+
+/// Holds `sweep.lock` in the archive for the whole run: a second sweep is refused at once, with
+/// the pid and start time of the one running. A `check` does not take it.
+fn lock(dir: &Path) -> Result<File> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create archive directory {}", dir.display()))?;
+    let path = dir.join("sweep.lock");
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    if file.try_lock().is_err() {
+        let mut holder = String::new();
+        let _ = file.read_to_string(&mut holder);
+        anyhow::bail!(
+            "another sweep is running on {} ({}); not starting a second one",
+            dir.display(),
+            holder.trim()
+        );
+    }
+    file.set_len(0)?;
+    file.seek(SeekFrom::Start(0))?;
+    writeln!(
+        file,
+        "pid {} started {}",
+        std::process::id(),
+        jiff::Timestamp::now()
+    )?;
+    file.flush()?;
+    Ok(file)
+}
+
+/// The news of every citation checked in `run_id`.
+fn collect_news(
+    archive: &Archive,
+    report: &provcheck::check::CheckReport,
+    run_id: i64,
+    policy: &provcheck::verdict::Policy,
+) -> Result<Vec<News>> {
+    let mut news = Vec::new();
+    for article in &report.articles {
+        for c in &article.citations {
+            let url = c.citation.display_url();
+            let history = archive.citation_history(article.id.as_str(), url)?;
+            for what in news_of(&history, run_id, policy) {
+                news.push(News {
+                    article: article.id.to_string(),
+                    source: article.source.display().to_string(),
+                    line: c.citation.line,
+                    url: url.to_owned(),
+                    what,
+                    verdict: verdict_of(&history, policy),
+                    outcome: c.outcome.kind.as_str().to_owned(),
+                    detail: c.outcome.detail.clone(),
+                });
+            }
+        }
+    }
+    Ok(news)
+}
+
+/// The citations due for a check, grouped by article.
+type Due = Vec<(input::Article, provcheck::extract::Extraction)>;
+
+/// Opens the archive, registers the articles found, retires what they no longer cite, and
+/// returns the archive, the run id and the citations due.
+fn start_run(
+    options: provcheck::archive::ArchiveOptions,
+    articles: &[input::Article],
+    max_age: Duration,
+) -> Result<(Archive, i64, Due)> {
+    let extracted = extract_all(articles, None);
+    let (mut archive, recovered) = Archive::open(options)?;
+    for note in recovered {
+        tracing::warn!(
+            "recovered {} after an interrupted run: cut {} bytes of torn tail",
+            note.warc_file,
+            note.cut_bytes
+        );
+    }
+    let now = jiff::Timestamp::now();
+    let run_id = archive.begin_run("sweep", now)?;
+    let pairs: Vec<_> = extracted.iter().map(|(a, e)| (*a, e)).collect();
+    archive.register_articles(run_id, &pairs, References::Keep)?;
+    let ids: Vec<_> = articles.iter().map(|a| a.id.clone()).collect();
+    let retired = archive.retire_missing(run_id, &ids)?;
+    if retired > 0 {
+        tracing::info!("retired {retired} citations their articles no longer have");
+    }
+    let max_age = jiff::SignedDuration::try_from(max_age).unwrap_or(jiff::SignedDuration::MAX);
+    let due = archive.due(now.checked_sub(max_age).unwrap_or(jiff::Timestamp::MIN))?;
+    Ok((archive, run_id, due))
+}
+
+pub fn run(request: &SweepRequest<'_>, quiet: bool) -> Result<ExitCode> {
+    let options = config::archive_options(request.file, request.file_path, request.archive_dir)?;
+    let policy = config::verdict_policy(request.file, request.file_path)?;
+    let soft404_probe = request.file.soft404_probe.unwrap_or(true);
+    let gzip_level = options.gzip_level;
+    let _lock = lock(&options.dir)?;
+
+    let articles = if request.dirs.is_empty() {
+        Vec::new()
+    } else {
+        input::read_articles(request.dirs, ReadOptions::default())?
+    };
+    let (archive, run_id, due) = start_run(options, &articles, request.max_age)?;
+    let due_urls: Vec<url::Url> = due
+        .iter()
+        .flat_map(|(_, e)| e.citations.iter().filter_map(|c| c.target.url().cloned()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    tracing::info!(
+        "{} citations of {} URLs are due",
+        due.iter().map(|(_, e)| e.citations.len()).sum::<usize>(),
+        due_urls.len()
+    );
+    let conditional = archive.validators(&due_urls)?;
+    let writer = ArchiveWriter::spawn(archive, run_id);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let stop = stop_on_signal(&runtime);
+    if let Some(budget) = request.budget {
+        let flag = Arc::clone(&stop);
+        runtime.spawn(async move {
+            tokio::time::sleep(budget).await;
+            tracing::warn!("budget spent: no new requests; the rest waits for the next sweep");
+            flag.store(true, Ordering::SeqCst);
+        });
+    }
+    let fetcher = Arc::new(Fetcher::new(request.fetch.clone())?);
+    let due_refs: Vec<_> = due.iter().map(|(a, e)| (a, e.clone())).collect();
+    let check_options = CheckOptions {
+        archive: Some(ArchiveSink {
+            writer: writer.handle(),
+            gzip_level,
+        }),
+        soft404_probe,
+        conditional,
+        stop: Some(stop),
+    };
+    let _ = quiet;
+    let result = runtime.block_on(check(due_refs, fetcher, check_options, |_, _| {}));
+    let (mut archive, failure) = writer.finish();
+    let status = if failure.is_some() {
+        "failed"
+    } else {
+        "finished"
+    };
+    archive
+        .finish_run(run_id, status, jiff::Timestamp::now())
+        .context("cannot close the archive")?;
+    if let Some(error) = failure {
+        anyhow::bail!("archiving failed, the sweep was stopped: {error}");
+    }
+    let report = result.map_err(|e| anyhow::anyhow!("archiving failed: {e}"))?;
+
+    let news = collect_news(&archive, &report, run_id, &policy)?;
+    if report.not_checked > 0 {
+        tracing::warn!(
+            "{} URLs not checked in this sweep; the next one starts with them",
+            report.not_checked
+        );
+    }
+    match request.format {
+        ExtractFormat::Json => write_output(None, |out| {
+            serde_json::to_writer_pretty(
+                &mut *out,
+                &serde_json::json!({
+                    "schema_version": 1,
+                    "run": run_id,
+                    "checked_urls": report.fetched_urls,
+                    "not_checked_urls": report.not_checked,
+                    "news": news,
+                }),
+            )?;
+            writeln!(out)
+        })?,
+        ExtractFormat::Text => write_output(None, |out| render_text(&news, out))?,
+    }
+    Ok(if news.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,225 @@
+//! The nightly sweep end to end: sources that change between sweeps, confirmed verdicts, the
+//! lock, and the budget.
+
+use crate::cli::{json, provcheck, write};
+use crate::server::{Resp, TestServer};
+use predicates::prelude::*;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tempfile::TempDir;
+
+fn article(paragraphs: &[&str]) -> String {
+    let body: String = paragraphs.iter().map(|p| format!("<p>{p}</p>")).collect();
+    format!(
+        "<html><head><title>Story</title></head><body><main><article><h1>Story</h1>{body}</article></main></body></html>"
+    )
+}
+
+const TEXT: [&str; 4] = [
+    "The minister said on Tuesday that talks with regional partners would resume after the summit, officials confirmed.",
+    "A delegation arrived in the capital, where negotiations over trade, tariffs and energy supplies continued late into the night.",
+    "Analysts cautioned that any agreement would depend on parliament approving the budget before the end of the month.",
+    "Opposition leaders demanded an inquiry into the handling of the crisis and called for the minister to testify.",
+];
+
+#[test]
+fn a_sweep_reports_only_what_is_new_and_confirms_before_calling_a_source_dead() {
+    let edition = Arc::new(AtomicUsize::new(0));
+    let e = Arc::clone(&edition);
+    let server = TestServer::start(move |req| {
+        let night = e.load(Ordering::SeqCst);
+        match (req.target.as_str(), night) {
+            ("/stable", _) | ("/breaks" | "/edits", 0) | ("/recovers", 1..) => {
+                Resp::ok(&article(&TEXT))
+            }
+            ("/edits", _) => {
+                let mut t = TEXT;
+                t[2] = "Economists warned that the deal could still collapse without a parliamentary vote on spending.";
+                Resp::ok(&article(&t))
+            }
+            _ => Resp::status(404),
+        }
+    });
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("desk")).unwrap();
+    write(
+        dir.path(),
+        "desk/a.txt",
+        format!(
+            "Wire provenance\n- {}\n- {}\n- {}\n",
+            server.url("/stable"),
+            server.url("/breaks"),
+            server.url("/edits")
+        ),
+    );
+    write(
+        dir.path(),
+        "desk/b.md",
+        format!("[source]({})\n", server.url("/recovers")),
+    );
+    // Failures confirm after 2, with no spacing, so the test need not wait a day.
+    write(
+        dir.path(),
+        "provcheck.toml",
+        "allow_net = [\"127.0.0.1/32\"]\nconfirm_failures = 2\nconfirm_spacing = \"0s\"\nhost_interval = \"0s\"\n",
+    );
+    let sweep = |max_age: &str| {
+        provcheck(dir.path())
+            .args(["sweep", "desk", "--max-age", max_age, "--format", "json"])
+            .output()
+            .unwrap()
+    };
+    let news = |out: &std::process::Output| -> Vec<(String, String)> {
+        json(&out.stdout)["news"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                let url = n["url"].as_str().unwrap();
+                (
+                    url[url.rfind('/').unwrap()..].to_owned(),
+                    n["what"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+
+    let night1 = sweep("20h");
+    assert_eq!(night1.status.code(), Some(1));
+    assert_eq!(
+        news(&night1),
+        [("/recovers".to_owned(), "newly-failing".to_owned())]
+    );
+
+    // Nothing is due within max-age: no request, no news, exit 0.
+    let again = sweep("20h");
+    assert_eq!(again.status.code(), Some(0));
+    assert!(news(&again).is_empty());
+    assert_eq!(json(&again.stdout)["checked_urls"], 0);
+
+    edition.store(1, Ordering::SeqCst);
+    let night2 = sweep("0s");
+    assert_eq!(night2.status.code(), Some(1));
+    let mut n2 = news(&night2);
+    n2.sort();
+    assert_eq!(
+        n2,
+        [
+            ("/breaks".to_owned(), "newly-failing".to_owned()),
+            ("/edits".to_owned(), "edited".to_owned()),
+            ("/recovers".to_owned(), "recovered".to_owned()),
+        ]
+    );
+
+    let night3 = sweep("0s");
+    assert_eq!(night3.status.code(), Some(1));
+    assert_eq!(
+        news(&night3),
+        [("/breaks".to_owned(), "newly-dead".to_owned())]
+    );
+
+    // Text output for cron: silent when nothing is new.
+    let quiet = provcheck(dir.path())
+        .args(["sweep", "desk", "--max-age", "0s"])
+        .output()
+        .unwrap();
+    assert_eq!(quiet.status.code(), Some(0));
+    assert!(
+        quiet.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&quiet.stdout)
+    );
+    provcheck(dir.path()).arg("verify").assert().code(0);
+}
+
+#[test]
+fn a_second_sweep_is_refused_while_a_check_may_run() {
+    let server = TestServer::start(|req| {
+        if req.target == "/a" {
+            Resp::ok(&article(&TEXT))
+        } else {
+            Resp::status(404)
+        }
+    });
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("desk")).unwrap();
+    write(dir.path(), "desk/a.txt", server.url("/a"));
+    write(
+        dir.path(),
+        "provcheck.toml",
+        "allow_net = [\"127.0.0.1/32\"]\n",
+    );
+    std::fs::create_dir(dir.path().join("archive")).unwrap();
+    // Another sweep holds the lock.
+    let mut held = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .open(dir.path().join("archive/sweep.lock"))
+        .unwrap();
+    held.lock().unwrap();
+    std::io::Write::write_all(&mut held, b"pid 4242 started 2026-11-28T02:00:00Z\n").unwrap();
+    provcheck(dir.path())
+        .args(["sweep", "desk"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("another sweep is running")
+                .and(predicate::str::contains("pid 4242")),
+        );
+    provcheck(dir.path())
+        .args(["check", "desk/a.txt"])
+        .assert()
+        .code(0);
+    drop(held);
+    provcheck(dir.path())
+        .args(["sweep", "desk"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn a_budget_stops_early_and_the_next_sweep_takes_the_rest_first() {
+    let server = TestServer::start(|req| {
+        if req.target.starts_with("/p/") {
+            Resp::ok(&article(&TEXT[..1])).delay(Duration::from_millis(100))
+        } else {
+            Resp::status(404)
+        }
+    });
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("desk")).unwrap();
+    let urls: String = (0..30)
+        .map(|i| format!("{}\n", server.url(&format!("/p/{i}"))))
+        .collect();
+    write(dir.path(), "desk/a.txt", urls);
+    write(
+        dir.path(),
+        "provcheck.toml",
+        "allow_net = [\"127.0.0.1/32\"]\nhost_interval = \"0s\"\nhost_concurrency = 2\n",
+    );
+    let first = provcheck(dir.path())
+        .args(["sweep", "desk", "--budget", "500ms", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc = json(&first.stdout);
+    let checked = doc["checked_urls"].as_u64().unwrap();
+    assert!(
+        checked > 0 && checked < 30,
+        "stopped early ({checked} checked)"
+    );
+    assert_eq!(doc["not_checked_urls"].as_u64().unwrap(), 30 - checked);
+    let second = provcheck(dir.path())
+        .args(["sweep", "desk", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        json(&second.stdout)["checked_urls"].as_u64().unwrap(),
+        30 - checked,
+        "the rest, and only the rest"
+    );
+    for i in 0..30 {
+        assert_eq!(server.hits(&format!("/p/{i}")), 1, "/p/{i} fetched once");
+    }
+}
