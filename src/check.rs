@@ -104,9 +104,129 @@ pub struct CheckOptions {
     /// Validators of earlier captures, and the snapshot each came from: those URLs are
     /// re-checked conditionally.
     pub conditional: HashMap<Url, (Validators, i64)>,
+    /// Honour robots.txt: a disallowed URL is `blocked` (reason robots) and never requested.
+    pub robots: bool,
     /// Set from outside (a signal, a time budget) to start no new URL; citations whose URL was
     /// not fetched are left out of the report and counted in `not_checked`.
     pub stop: Option<Arc<AtomicBool>>,
+}
+
+/// What an origin's robots.txt says.
+enum RobotsRule {
+    AllowAll,
+    /// robots.txt answered 5xx: RFC 9309 says to assume complete disallow.
+    DisallowAll(String),
+    Rules(Box<texting_robots::Robot>),
+}
+
+impl RobotsRule {
+    /// `None` when allowed, else why not.
+    fn refusal(&self, url: &Url) -> Option<String> {
+        match self {
+            RobotsRule::AllowAll => None,
+            RobotsRule::DisallowAll(why) => Some(why.clone()),
+            RobotsRule::Rules(robot) => {
+                (!robot.allowed(url.as_str())).then(|| "disallowed by robots.txt".to_owned())
+            }
+        }
+    }
+
+    fn of(fetched: &Fetched) -> Self {
+        let Some(exchange) = fetched.final_exchange() else {
+            // No answer at all: the citations will say why themselves.
+            return RobotsRule::AllowAll;
+        };
+        match exchange.status {
+            200..=299 => {
+                let encoding = exchange
+                    .headers
+                    .get("content-encoding")
+                    .and_then(|v| v.to_str().ok());
+                let body = decode::decode_content(encoding, &exchange.body, 512 * 1024)
+                    .map(|(b, _)| b)
+                    .unwrap_or_default();
+                texting_robots::Robot::new("provcheck", &body)
+                    .map_or(RobotsRule::AllowAll, |r| RobotsRule::Rules(Box::new(r)))
+            }
+            500..=599 => RobotsRule::DisallowAll(format!(
+                "robots.txt answered HTTP {}: complete disallow assumed (RFC 9309)",
+                exchange.status
+            )),
+            _ => RobotsRule::AllowAll,
+        }
+    }
+}
+
+/// Fetches each origin's robots.txt once, politely.
+async fn fetch_robots(
+    fetcher: &Arc<Fetcher>,
+    urls: &[Url],
+    stop: &Arc<AtomicBool>,
+) -> HashMap<String, RobotsRule> {
+    let mut origins: BTreeMap<String, Url> = BTreeMap::new();
+    for url in urls {
+        origins.entry(soft404::origin(url)).or_insert_with(|| {
+            let mut robots = url.clone();
+            robots.set_path("/robots.txt");
+            robots.set_query(None);
+            robots
+        });
+    }
+    let process = |url: Url, fetched: Fetched| async move {
+        (soft404::origin(&url), RobotsRule::of(&fetched))
+    };
+    let mut rules = HashMap::new();
+    fetch_all(
+        Arc::clone(fetcher),
+        origins.into_values().collect(),
+        Arc::new(HashMap::new()),
+        Arc::clone(stop),
+        process,
+        |(origin, rule)| {
+            rules.insert(origin, rule);
+        },
+    )
+    .await;
+    rules
+}
+
+/// Leaves out of `urls` those robots.txt disallows, each recorded as `blocked` (reason robots)
+/// without a request, and archived as a check without a capture.
+async fn apply_robots(
+    fetcher: &Arc<Fetcher>,
+    urls: Vec<Url>,
+    archive: Option<&ArchiveSink>,
+    stop: &Arc<AtomicBool>,
+    results: &mut HashMap<Url, Fetchresult>,
+    failure: &mut Option<Arc<ArchiveError>>,
+) -> Vec<Url> {
+    let rules = fetch_robots(fetcher, &urls, stop).await;
+    let mut allowed = Vec::with_capacity(urls.len());
+    for url in urls {
+        let Some(why) = rules
+            .get(&soft404::origin(&url))
+            .and_then(|r| r.refusal(&url))
+        else {
+            allowed.push(url);
+            continue;
+        };
+        let outcome = Outcome::without_request(OutcomeKind::Blocked, why);
+        if let Some(sink) = archive {
+            let refused = Fetched {
+                outcome: outcome.clone(),
+                exchanges: Vec::new(),
+            };
+            if let Err(error) = sink
+                .writer
+                .store(prepare_capture(&url, &refused, sink.gzip_level))
+                .await
+            {
+                failure.get_or_insert(error);
+            }
+        }
+        results.insert(url, (Arc::new(outcome), None, Vec::new()));
+    }
+    allowed
 }
 
 /// The main-text shingles of each origin's probe that answered like a page.
@@ -238,15 +358,7 @@ pub async fn check(
 ) -> Result<CheckReport, Arc<ArchiveError>> {
     let archive = options.archive;
     let (validators, conditional_of) = split_conditional(options.conditional);
-    let mut seen = HashSet::new();
-    let urls: Vec<Url> = extracted
-        .iter()
-        .flat_map(|(_, e)| e.citations.iter())
-        .filter_map(|c| c.target.url())
-        .filter(|u| seen.insert(u.as_str().to_owned()))
-        .cloned()
-        .collect();
-    drop(seen);
+    let urls = distinct_urls(&extracted);
 
     let total = urls.len();
     let mut results: HashMap<Url, Fetchresult> = HashMap::with_capacity(total);
@@ -254,6 +366,19 @@ pub async fn check(
     let stop = options
         .stop
         .unwrap_or_else(|| Arc::new(AtomicBool::new(false)));
+    let urls = if options.robots && !urls.is_empty() {
+        apply_robots(
+            &fetcher,
+            urls,
+            archive.as_ref(),
+            &stop,
+            &mut results,
+            &mut failure,
+        )
+        .await
+    } else {
+        urls
+    };
     let probes = if options.soft404_probe && !urls.is_empty() {
         probe_origins(&fetcher, &urls, archive.as_ref(), &stop, &mut failure).await
     } else {
@@ -324,6 +449,18 @@ pub async fn check(
         fetched_urls,
         not_checked: total - fetched_urls,
     })
+}
+
+/// Each fetchable URL once, in the order first cited.
+fn distinct_urls(extracted: &[(&Article, Extraction)]) -> Vec<Url> {
+    let mut seen = HashSet::new();
+    extracted
+        .iter()
+        .flat_map(|(_, e)| e.citations.iter())
+        .filter_map(|c| c.target.url())
+        .filter(|u| seen.insert(u.as_str().to_owned()))
+        .cloned()
+        .collect()
 }
 
 /// The validators to send, and the snapshot each came from.

@@ -431,6 +431,8 @@ fn run_check(args: &CheckArgs, config_path: Option<&Path>, quiet: bool) -> Resul
             .as_mut()
             .map(|(_, _, c)| std::mem::take(c))
             .unwrap_or_default(),
+        // The pre-publication check asks once for the editor; robots.txt governs the sweep.
+        robots: false,
         stop: None,
     };
 

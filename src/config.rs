@@ -137,6 +137,7 @@ pub struct FileConfig {
     pub confirm_spacing: Option<String>,
     pub count_server_errors: Option<bool>,
     pub count_timeouts: Option<bool>,
+    pub robots: Option<bool>,
 }
 
 /// A byte size: a number of bytes, or text such as `"20MiB"`, `"512 KB"`.

@@ -176,6 +176,7 @@ pub fn run(request: &SweepRequest<'_>, quiet: bool) -> Result<ExitCode> {
         }),
         soft404_probe,
         conditional,
+        robots: request.file.robots.unwrap_or(true),
         stop: Some(stop),
     };
     let _ = quiet;

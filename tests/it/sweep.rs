@@ -309,3 +309,59 @@ fn a_sweep_killed_mid_run_resumes_without_fetching_anything_twice() {
         .unwrap();
     assert_eq!(archived_twice, 0, "no URL checked twice in that night");
 }
+
+#[test]
+fn robots_txt_makes_a_disallowed_url_blocked_never_dead() {
+    let server = TestServer::start(|req| match req.target.as_str() {
+        "/robots.txt" => {
+            Resp::ok("User-agent: *\nDisallow: /private/\n").header("content-type", "text/plain")
+        }
+        "/public" | "/private/page" => Resp::ok(&article(&TEXT)),
+        _ => Resp::status(404),
+    });
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("desk")).unwrap();
+    write(
+        dir.path(),
+        "desk/a.txt",
+        format!(
+            "{}\n{}\n",
+            server.url("/public"),
+            server.url("/private/page")
+        ),
+    );
+    write(
+        dir.path(),
+        "provcheck.toml",
+        "allow_net = [\"127.0.0.1/32\"]\nhost_interval = \"0s\"\nconfirm_failures = 1\nconfirm_spacing = \"0s\"\n",
+    );
+    for _ in 0..3 {
+        let out = provcheck(dir.path())
+            .args(["sweep", "desk", "--max-age", "0s", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            json(&out.stdout)["news"].as_array().unwrap().is_empty(),
+            "a robots refusal is never news of a dead source: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    assert_eq!(server.hits("/private/page"), 0, "never requested");
+    assert_eq!(server.hits("/public"), 3);
+    let conn = rusqlite::Connection::open(dir.path().join("archive/index.sqlite")).unwrap();
+    let (outcome, detail): (String, String) = conn
+        .query_row(
+            "SELECT c.outcome, c.detail FROM checks c JOIN urls u ON u.id = c.url_id WHERE u.url LIKE '%/private/page' LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(outcome, "blocked");
+    assert!(detail.contains("robots"));
+    // The pre-publication check asks anyway: the editor wants to know.
+    provcheck(dir.path())
+        .args(["check", "desk/a.txt"])
+        .assert()
+        .code(0);
+    assert_eq!(server.hits("/private/page"), 1);
+}
