@@ -30,9 +30,13 @@ fn a_sweep_reports_only_what_is_new_and_confirms_before_calling_a_source_dead() 
     let server = TestServer::start(move |req| {
         let night = e.load(Ordering::SeqCst);
         match (req.target.as_str(), night) {
-            ("/stable", _) | ("/breaks" | "/edits", 0) | ("/recovers", 1..) => {
+            ("/stable", _) | ("/breaks" | "/edits" | "/swaps", 0) | ("/recovers", 1..) => {
                 Resp::ok(&article(&TEXT))
             }
+            ("/swaps", _) => Resp::ok(&article(&[
+                "Heavy rain flooded the valley overnight and rescue teams evacuated three villages along the river banks.",
+                "The weather service warned of more storms in the coming days and urged residents to stay away from the water.",
+            ])),
             ("/edits", _) => {
                 let mut t = TEXT;
                 t[2] = "Economists warned that the deal could still collapse without a parliamentary vote on spending.";
@@ -47,10 +51,11 @@ fn a_sweep_reports_only_what_is_new_and_confirms_before_calling_a_source_dead() 
         dir.path(),
         "desk/a.txt",
         format!(
-            "Wire provenance\n- {}\n- {}\n- {}\n",
+            "Wire provenance\n- {}\n- {}\n- {}\n- {}\n",
             server.url("/stable"),
             server.url("/breaks"),
-            server.url("/edits")
+            server.url("/edits"),
+            server.url("/swaps")
         ),
     );
     write(
@@ -109,14 +114,22 @@ fn a_sweep_reports_only_what_is_new_and_confirms_before_calling_a_source_dead() 
             ("/breaks".to_owned(), "newly-failing".to_owned()),
             ("/edits".to_owned(), "edited".to_owned()),
             ("/recovers".to_owned(), "recovered".to_owned()),
+            ("/swaps".to_owned(), "newly-failing".to_owned()),
+            ("/swaps".to_owned(), "replaced".to_owned()),
         ]
     );
 
+    // Confirmed on the second failure: the 404 is dead, the swapped page replaced.
     let night3 = sweep("0s");
     assert_eq!(night3.status.code(), Some(1));
+    let mut n3 = news(&night3);
+    n3.sort();
     assert_eq!(
-        news(&night3),
-        [("/breaks".to_owned(), "newly-dead".to_owned())]
+        n3,
+        [
+            ("/breaks".to_owned(), "newly-dead".to_owned()),
+            ("/swaps".to_owned(), "newly-replaced".to_owned()),
+        ]
     );
 
     // Text output for cron: silent when nothing is new.
