@@ -41,7 +41,25 @@ pub struct Index {
 
 impl Index {
     /// Opens (creating if needed) and migrates the index at `path`.
+    ///
+    /// Two processes opening a new archive at once race to switch it to WAL mode, which needs the
+    /// database to themselves and does not wait on the busy timeout: a busy answer while opening
+    /// is retried for up to a minute.
     pub fn open(path: &Path) -> Result<Self, IndexError> {
+        let started = std::time::Instant::now();
+        loop {
+            match Self::try_open(path) {
+                Err(IndexError::Sqlite { source, .. })
+                    if is_busy(&source) && started.elapsed() < Duration::from_secs(60) =>
+                {
+                    std::thread::sleep(Duration::from_millis(20 + u64::from(fastrand::u8(..))));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn try_open(path: &Path) -> Result<Self, IndexError> {
         let wrap = |source| IndexError::Sqlite {
             path: path.to_path_buf(),
             source,
@@ -130,6 +148,14 @@ impl Index {
     }
 }
 
+/// Whether SQLite said another connection holds the lock.
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +171,21 @@ mod tests {
             Index::open(&path).unwrap().schema_version().unwrap(),
             SCHEMA_VERSION
         );
+    }
+
+    #[test]
+    fn processes_opening_a_new_index_at_once_all_succeed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.sqlite");
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || Index::open(&path).map(|i| i.schema_version().unwrap()))
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap().unwrap(), SCHEMA_VERSION);
+        }
     }
 
     #[test]
