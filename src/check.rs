@@ -116,7 +116,7 @@ enum RobotsRule {
     AllowAll,
     /// robots.txt answered 5xx: RFC 9309 says to assume complete disallow.
     DisallowAll(String),
-    Rules(Box<texting_robots::Robot>),
+    Rules(crate::robots::Robots),
 }
 
 impl RobotsRule {
@@ -125,8 +125,12 @@ impl RobotsRule {
         match self {
             RobotsRule::AllowAll => None,
             RobotsRule::DisallowAll(why) => Some(why.clone()),
-            RobotsRule::Rules(robot) => {
-                (!robot.allowed(url.as_str())).then(|| "disallowed by robots.txt".to_owned())
+            RobotsRule::Rules(robots) => {
+                let path = match url.query() {
+                    Some(q) => format!("{}?{q}", url.path()),
+                    None => url.path().to_owned(),
+                };
+                (!robots.allowed(&path)).then(|| "disallowed by robots.txt".to_owned())
             }
         }
     }
@@ -145,8 +149,10 @@ impl RobotsRule {
                 let body = decode::decode_content(encoding, &exchange.body, 512 * 1024)
                     .map(|(b, _)| b)
                     .unwrap_or_default();
-                texting_robots::Robot::new("provcheck", &body)
-                    .map_or(RobotsRule::AllowAll, |r| RobotsRule::Rules(Box::new(r)))
+                RobotsRule::Rules(crate::robots::Robots::parse(
+                    &String::from_utf8_lossy(&body),
+                    "provcheck",
+                ))
             }
             500..=599 => RobotsRule::DisallowAll(format!(
                 "robots.txt answered HTTP {}: complete disallow assumed (RFC 9309)",

@@ -24,6 +24,7 @@ pub mod input;
 pub mod normalize;
 pub mod outcome;
 pub mod report;
+pub mod robots;
 pub mod sweep;
 pub mod time;
 pub mod verdict;
