@@ -4,9 +4,10 @@
 use crate::cli::{ExtractFormat, write_output};
 use anyhow::{Context, Result};
 use provcheck::archive::Archive;
-use provcheck::archive::query::{self, decode_payload, find_capture, html_text};
+use provcheck::archive::query::{self, find_capture};
 use provcheck::archive::verify::verify as verify_archive;
 use provcheck::citation::Target;
+use provcheck::content::{self, decode};
 use provcheck::normalize::normalize;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
@@ -167,22 +168,29 @@ pub fn show(
     };
     let (head, _) = capture.record.http_parts().unwrap_or((&[], &[]));
     let (_, payload) = capture.payload_record.http_parts().unwrap_or((&[], &[]));
+    let head_text = String::from_utf8_lossy(head);
+    let header = |name: &str| provcheck::archive::judge::header_value(&head_text, name);
     let bytes: Vec<u8> = match part {
         Part::Headers => head.to_vec(),
-        Part::Body => decode_payload(head, payload, DECODE_LIMIT)
-            .map_err(|e| anyhow::anyhow!("{url}: {e}"))?,
+        Part::Body => {
+            decode::decode_content(header("content-encoding").as_deref(), payload, DECODE_LIMIT)
+                .map_err(|e| anyhow::anyhow!("{url}: {e}"))?
+                .0
+        }
         Part::Text => {
-            let body = decode_payload(head, payload, DECODE_LIMIT)
-                .map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
-            let text = String::from_utf8_lossy(&body);
-            let is_html = String::from_utf8_lossy(head)
-                .to_ascii_lowercase()
-                .contains("html")
-                || text.trim_start().starts_with('<');
-            if is_html {
-                html_text(&text).into_bytes()
-            } else {
-                text.into_owned().into_bytes()
+            let extracted = content::extract(
+                header("content-type").as_deref(),
+                header("content-encoding").as_deref(),
+                payload,
+                Some(&url),
+            )
+            .map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
+            let Some(text) = extracted.text else {
+                anyhow::bail!("{url}: the payload is binary; use --body");
+            };
+            match extracted.title {
+                Some(title) => format!("{title}\n\n{text}\n").into_bytes(),
+                None => format!("{text}\n").into_bytes(),
             }
         }
         Part::Summary => {

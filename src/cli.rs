@@ -146,7 +146,7 @@ struct ShowArgs {
     /// Only the body, decoded from its Content-Encoding
     #[arg(long, group = "part")]
     body: bool,
-    /// Only the readable text of the body
+    /// Only the title and main text of the body (as compared by change grading)
     #[arg(long, group = "part")]
     text: bool,
     #[command(flatten)]

@@ -194,36 +194,6 @@ pub fn read_record(
     parse_record(&bytes).map_err(|e| err(e.to_string()))
 }
 
-/// The payload of a capture decoded from its `Content-Encoding` (gzip, deflate, identity), at
-/// most `limit` bytes of output: a decompression bomb stops there.
-pub fn decode_payload(head: &[u8], payload: &[u8], limit: u64) -> Result<Vec<u8>, String> {
-    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
-    let encoding = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-encoding:"))
-        .map(|v| v.trim().to_owned())
-        .unwrap_or_default();
-    let mut out = Vec::new();
-    let result = match encoding.as_str() {
-        "" | "identity" => return Ok(payload.to_vec()),
-        "gzip" | "x-gzip" => flate2::read::MultiGzDecoder::new(payload)
-            .take(limit)
-            .read_to_end(&mut out),
-        "deflate" => flate2::read::ZlibDecoder::new(payload)
-            .take(limit)
-            .read_to_end(&mut out)
-            .or_else(|_| {
-                out.clear();
-                flate2::read::DeflateDecoder::new(payload)
-                    .take(limit)
-                    .read_to_end(&mut out)
-            }),
-        other => return Err(format!("content-encoding {other:?} is not supported")),
-    };
-    result.map_err(|e| format!("cannot decode {encoding}: {e}"))?;
-    Ok(out)
-}
-
 /// One CDXJ line per response and revisit record, sorted: `SURT TIMESTAMP JSON`.
 pub fn cdxj(index: &Index) -> rusqlite::Result<Vec<String>> {
     let mut stmt = index.conn.prepare(
@@ -288,59 +258,6 @@ pub fn surt(url: &str) -> String {
     key
 }
 
-/// The readable text of an HTML page: every text node outside `script`, `style`, `noscript` and
-/// `template`, one block per line. (Main-text extraction, which drops boilerplate, is a
-/// separate step.)
-#[must_use]
-pub fn html_text(html: &str) -> String {
-    let document = scraper::Html::parse_document(html);
-    let mut out = String::new();
-    for node in document.root_element().descendants() {
-        if let Some(element) = scraper::ElementRef::wrap(node) {
-            if matches!(
-                element.value().name(),
-                "p" | "div"
-                    | "br"
-                    | "li"
-                    | "h1"
-                    | "h2"
-                    | "h3"
-                    | "h4"
-                    | "h5"
-                    | "h6"
-                    | "tr"
-                    | "title"
-                    | "article"
-                    | "section"
-            ) && !out.ends_with('\n')
-            {
-                out.push('\n');
-            }
-            continue;
-        }
-        let Some(text) = node.value().as_text() else {
-            continue;
-        };
-        let hidden = node.ancestors().any(|a| {
-            a.value()
-                .as_element()
-                .is_some_and(|e| matches!(e.name(), "script" | "style" | "noscript" | "template"))
-        });
-        if hidden {
-            continue;
-        }
-        let words: Vec<&str> = text.split_whitespace().collect();
-        if words.is_empty() {
-            continue;
-        }
-        if !out.is_empty() && !out.ends_with('\n') {
-            out.push(' ');
-        }
-        out.push_str(&words.join(" "));
-    }
-    out.trim().to_owned() + "\n"
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,20 +270,5 @@ mod tests {
         );
         assert_eq!(surt("http://127.0.0.1:8080/x"), "1,0,0,127:8080)/x");
         assert_eq!(surt("http://example.com"), "com,example)/");
-    }
-
-    #[test]
-    fn payloads_decode_within_a_limit() {
-        let gz = crate::warc::gzip_member(&vec![b'a'; 100_000], 6);
-        let head = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n";
-        assert_eq!(decode_payload(head, &gz, 1 << 20).unwrap().len(), 100_000);
-        assert_eq!(decode_payload(head, &gz, 1000).unwrap().len(), 1000);
-        assert_eq!(
-            decode_payload(b"HTTP/1.1 200 OK\r\n\r\n", b"plain", 10).unwrap(),
-            b"plain"
-        );
-        assert!(
-            decode_payload(b"HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n\r\n", b"x", 10).is_err()
-        );
     }
 }
