@@ -323,19 +323,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 .map(config::parse_duration)
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("invalid --budget: {e}"))?;
-            crate::sweep_cmd::run(
-                &crate::sweep_cmd::SweepRequest {
-                    dirs: &args.dirs,
-                    max_age,
-                    budget,
-                    format: args.format,
-                    file: &file,
-                    file_path: file_path.as_deref(),
-                    archive_dir: args.archive.archive.as_deref(),
-                    fetch,
-                },
-                cli.quiet,
-            )
+            crate::sweep_cmd::run(&crate::sweep_cmd::SweepRequest {
+                dirs: &args.dirs,
+                max_age,
+                budget,
+                format: args.format,
+                file: &file,
+                file_path: file_path.as_deref(),
+                archive_dir: args.archive.archive.as_deref(),
+                fetch,
+            })
         }
         Command::Diff(args) => {
             let (file, file_path) = config::load(cli.config.as_deref())?;
@@ -449,18 +446,7 @@ fn run_check(args: &CheckArgs, config_path: Option<&Path>, quiet: bool) -> Resul
     }));
     progress.finish_and_clear();
     if let Some((writer, run_id, _)) = session {
-        let (mut archive, failure) = writer.finish();
-        let status = if failure.is_some() {
-            "failed"
-        } else {
-            "finished"
-        };
-        archive
-            .finish_run(run_id, status, jiff::Timestamp::now())
-            .context("cannot close the archive")?;
-        if let Some(error) = failure {
-            anyhow::bail!("archiving failed, the run was stopped: {error}");
-        }
+        finish_archive(writer, run_id)?;
     }
     let report = result.map_err(|error| anyhow::anyhow!("archiving failed: {error}"))?;
 
@@ -500,6 +486,24 @@ fn run_check(args: &CheckArgs, config_path: Option<&Path>, quiet: bool) -> Resul
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Waits for the writer to drain, records how the run ended and closes the WARC file; a failed
+/// archive is an error (exit 2).
+pub(crate) fn finish_archive(writer: ArchiveWriter, run_id: i64) -> Result<Archive> {
+    let (mut archive, failure) = writer.finish();
+    let status = if failure.is_some() {
+        "failed"
+    } else {
+        "finished"
+    };
+    archive
+        .finish_run(run_id, status, jiff::Timestamp::now())
+        .context("cannot close the archive")?;
+    if let Some(error) = failure {
+        anyhow::bail!("archiving failed, the run was stopped: {error}");
+    }
+    Ok(archive)
 }
 
 /// A flag set on SIGINT or SIGTERM: the run then starts no new request, lets those in flight

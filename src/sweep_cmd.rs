@@ -2,7 +2,7 @@
 //! choose what is due, check it through the same fetch, archive and judgement path as `check`,
 //! then report only what is new.
 
-use crate::cli::{ExtractFormat, stop_on_signal, write_output};
+use crate::cli::{ExtractFormat, finish_archive, stop_on_signal, write_output};
 use anyhow::{Context, Result};
 use provcheck::archive::writer::ArchiveWriter;
 use provcheck::archive::{Archive, References};
@@ -127,7 +127,7 @@ fn start_run(
     Ok((archive, run_id, due))
 }
 
-pub fn run(request: &SweepRequest<'_>, quiet: bool) -> Result<ExitCode> {
+pub fn run(request: &SweepRequest<'_>) -> Result<ExitCode> {
     let options = config::archive_options(request.file, request.file_path, request.archive_dir)?;
     let policy = config::verdict_policy(request.file, request.file_path)?;
     let soft404_probe = request.file.soft404_probe.unwrap_or(true);
@@ -179,20 +179,8 @@ pub fn run(request: &SweepRequest<'_>, quiet: bool) -> Result<ExitCode> {
         robots: request.file.robots.unwrap_or(true),
         stop: Some(stop),
     };
-    let _ = quiet;
     let result = runtime.block_on(check(due_refs, fetcher, check_options, |_, _| {}));
-    let (mut archive, failure) = writer.finish();
-    let status = if failure.is_some() {
-        "failed"
-    } else {
-        "finished"
-    };
-    archive
-        .finish_run(run_id, status, jiff::Timestamp::now())
-        .context("cannot close the archive")?;
-    if let Some(error) = failure {
-        anyhow::bail!("archiving failed, the sweep was stopped: {error}");
-    }
+    let archive = finish_archive(writer, run_id)?;
     let report = result.map_err(|e| anyhow::anyhow!("archiving failed: {e}"))?;
 
     let news = collect_news(&archive, &report, run_id, &policy)?;
