@@ -62,6 +62,11 @@ enum Command {
     Sweep(SweepArgs),
     /// Word-level diff of a source's main text: its reference against the latest capture, by default
     Diff(DiffArgs),
+    /// Audit report for the standards desk, from the archive: verdicts, evidence, what to cite instead
+    #[command(
+        after_help = "Exit codes:\n  0  the report was written (whatever it says)\n  2  could not run (bad arguments, no archive, unwritable output)"
+    )]
+    Report(Box<ReportArgs>),
     /// Export the archive's index for other tools
     #[command(subcommand)]
     Export(ExportCommand),
@@ -105,11 +110,54 @@ struct DiffArgs {
     archive: ArchiveArg,
 }
 
+/// Formats of `provcheck report`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum ReportFormat {
+    Html,
+    Md,
+    Csv,
+    Json,
+}
+
 #[derive(Debug, Args)]
-struct ArchiveArg {
+pub(crate) struct ReportArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value = "html")]
+    pub format: ReportFormat,
+    /// Write to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only what changed in the period: a duration back from the last check (7d, 36h) or a date
+    /// (2026-11-01) or RFC 3339 time
+    #[arg(long, value_name = "DURATION|DATE")]
+    pub since: Option<String>,
+    /// Only this article (repeatable)
+    #[arg(long = "article", value_name = "ID")]
+    pub articles: Vec<String>,
+    /// Only citations with these statuses, comma-separated: dead, soft-404, replaced, failing,
+    /// edited, moved, blocked, rate-limited, unchecked, ok
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub status: Vec<String>,
+    /// List fine citations too
+    #[arg(long)]
+    pub all: bool,
+    /// Do not ask the Wayback Machine (cached answers are still used)
+    #[arg(long)]
+    pub offline: bool,
+    /// The Wayback Machine availability API [default: the config key wayback_endpoint]
+    #[arg(long, value_name = "URL")]
+    pub wayback_endpoint: Option<String>,
+    #[command(flatten)]
+    pub archive: ArchiveArg,
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ArchiveArg {
     /// Archive directory [default: the config key archive, else ./archive]
     #[arg(long, value_name = "DIR")]
-    archive: Option<PathBuf>,
+    pub archive: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -226,7 +274,7 @@ pub(crate) enum ExtractFormat {
 /// Fetch settings; each overrides the config key of the same name.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Fetching (each overrides the config key of the same name)")]
-struct FetchArgs {
+pub(crate) struct FetchArgs {
     /// Requests in flight at once [default: 64]
     #[arg(long, value_name = "N")]
     concurrency: Option<usize>,
@@ -260,7 +308,7 @@ struct FetchArgs {
 }
 
 impl FetchArgs {
-    fn overrides(&self) -> Overrides {
+    pub(crate) fn overrides(&self) -> Overrides {
         Overrides {
             concurrency: self.concurrency,
             host_concurrency: self.host_concurrency,
@@ -349,6 +397,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 args.to.as_deref(),
             )
         }
+        Command::Report(args) => crate::report_cmd::run(cli.config.as_deref(), &args),
         Command::Export(ExportCommand::Cdxj { archive, output }) => {
             archive_cmd::export_cdxj(&archive.dir(cli.config.as_deref())?, output.as_deref())
         }

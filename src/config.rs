@@ -111,6 +111,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "true",
         "sweep: whether a timeout counts as a failure",
     ),
+    (
+        "wayback_endpoint",
+        "\"https://archive.org/wayback/available\"",
+        "report and check: the Wayback Machine availability API asked for what to cite instead",
+    ),
 ];
 
 /// `provcheck.toml`, as written.
@@ -138,6 +143,7 @@ pub struct FileConfig {
     pub count_server_errors: Option<bool>,
     pub count_timeouts: Option<bool>,
     pub robots: Option<bool>,
+    pub wayback_endpoint: Option<String>,
 }
 
 /// A byte size: a number of bytes, or text such as `"20MiB"`, `"512 KB"`.
@@ -380,6 +386,36 @@ pub fn archive_options(
         gzip_level,
         thresholds: crate::content::similarity::Thresholds { edited },
     })
+}
+
+/// The Wayback Machine availability API: the flag, else the config key, else the public one.
+pub fn wayback_endpoint(
+    file: &FileConfig,
+    file_path: Option<&Path>,
+    cli: Option<&str>,
+) -> Result<url::Url, ConfigError> {
+    let (text, origin) = match (cli, &file.wayback_endpoint) {
+        (Some(text), _) => (text.to_owned(), "command line".to_owned()),
+        (None, Some(text)) => (
+            text.clone(),
+            file_path.map_or_else(|| "config".to_owned(), |p| p.display().to_string()),
+        ),
+        (None, None) => (
+            crate::audit::wayback::DEFAULT_ENDPOINT.to_owned(),
+            "default".to_owned(),
+        ),
+    };
+    let invalid = |message: String| ConfigError::Invalid {
+        origin: origin.clone(),
+        key: "wayback_endpoint",
+        value: text.clone(),
+        message,
+    };
+    let url = url::Url::parse(&text).map_err(|e| invalid(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("not an http or https URL".to_owned()));
+    }
+    Ok(url)
 }
 
 /// The sweep's confirmation policy.

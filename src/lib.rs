@@ -14,6 +14,7 @@
 //! See ARCHITECTURE.md for the map and the invariants.
 
 pub mod archive;
+pub mod audit;
 pub mod check;
 pub mod citation;
 pub mod config;

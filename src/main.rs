@@ -2,6 +2,7 @@
 
 mod archive_cmd;
 mod cli;
+mod report_cmd;
 mod sweep_cmd;
 
 use clap::Parser;

@@ -38,10 +38,24 @@ pub fn news_of(history: &[CheckRow], run_id: i64, policy: &Policy) -> Vec<&'stat
         policy,
     );
     let after = Verdict::replay(history.iter().map(event), policy);
+    news_between(
+        &before,
+        &after,
+        history.iter().rev().find(|r| r.run_id == run_id),
+    )
+}
+
+/// The news of a run: the verdict before and after it, and the run's own (last) check.
+#[must_use]
+pub fn news_between(
+    before: &Verdict,
+    after: &Verdict,
+    this: Option<&CheckRow>,
+) -> Vec<&'static str> {
     let mut news = Vec::new();
     let failing_or_worse =
         |v: &Verdict| matches!(v, Verdict::Failing { .. } | Verdict::Confirmed { .. });
-    match (&before, &after) {
+    match (before, after) {
         (b, Verdict::Failing { .. }) if !failing_or_worse(b) => news.push("newly-failing"),
         (b, Verdict::Confirmed { track, .. }) if !matches!(b, Verdict::Confirmed { track: t, .. } if t == track) =>
         {
@@ -54,7 +68,7 @@ pub fn news_of(history: &[CheckRow], run_id: i64, policy: &Policy) -> Vec<&'stat
         (b, Verdict::Ok { .. }) if failing_or_worse(b) => news.push("recovered"),
         _ => {}
     }
-    if let Some(this) = history.iter().rev().find(|r| r.run_id == run_id) {
+    if let Some(this) = this {
         match this.change_vs_previous {
             Some(Change::Edited) => news.push("edited"),
             Some(Change::Replaced) => news.push("replaced"),

@@ -133,6 +133,19 @@ impl Verdict {
         }
     }
 
+    /// Since when the verdict has held (for `failing`, since the first failure).
+    #[must_use]
+    pub fn since(&self) -> Option<Timestamp> {
+        match self {
+            Verdict::Unchecked => None,
+            Verdict::Ok { since }
+            | Verdict::Failing { since, .. }
+            | Verdict::Confirmed { since, .. }
+            | Verdict::Blocked { since }
+            | Verdict::RateLimited { since } => Some(*since),
+        }
+    }
+
     /// The verdict after a check at `at` that says `event`.
     #[must_use]
     pub fn step(self, event: Event, at: Timestamp, policy: &Policy) -> Self {

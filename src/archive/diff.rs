@@ -199,59 +199,75 @@ fn edge_words(line: &str, n: usize, from_end: bool) -> String {
     }
 }
 
-/// A word diff of two texts with `context` words kept around each change.
+/// One piece of a word diff.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Segment {
+    /// `same`, `removed`, `added`, or `gap` (unchanged words left out).
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// A word diff as pieces: unchanged stretches longer than `context` words on each side of a change
+/// are cut to that and a `gap`.
 #[must_use]
-pub fn word_diff(old: &str, new: &str, context: usize) -> String {
+pub fn word_diff_segments(old: &str, new: &str, context: usize) -> Vec<Segment> {
     let diff = TextDiff::from_words(old, new);
     let changes: Vec<(ChangeTag, &str)> = diff
         .iter_all_changes()
         .map(|c| (c.tag(), c.value()))
         .collect();
-    let mut out = String::new();
+    let mut out = Vec::new();
+    let mut push = |kind: &'static str, text: String| {
+        if !text.is_empty() {
+            out.push(Segment { kind, text });
+        }
+    };
     let mut i = 0;
     while i < changes.len() {
-        if changes[i].0 == ChangeTag::Equal {
-            let start = i;
-            while i < changes.len() && changes[i].0 == ChangeTag::Equal {
-                i += 1;
-            }
-            let run: Vec<&str> = changes[start..i].iter().map(|c| c.1).collect();
-            let words = run.iter().filter(|w| !w.trim().is_empty()).count();
-            if words > 2 * context {
-                let head = if start == 0 {
-                    String::new()
-                } else {
-                    take_words(&run, context, false)
-                };
-                let tail = if i == changes.len() {
-                    String::new()
-                } else {
-                    take_words(&run, context, true)
-                };
-                out.push_str(&head);
-                out.push_str(" … ");
-                out.push_str(&tail);
-            } else {
-                out.push_str(&run.concat());
-            }
-            continue;
-        }
         let tag = changes[i].0;
         let start = i;
         while i < changes.len() && changes[i].0 == tag {
             i += 1;
         }
-        let text: String = changes[start..i].iter().map(|c| c.1).collect();
+        let run: Vec<&str> = changes[start..i].iter().map(|c| c.1).collect();
         match tag {
-            ChangeTag::Delete => {
-                let _ = write!(out, "[-{}-]", text.trim());
+            ChangeTag::Equal => {
+                let words = run.iter().filter(|w| !w.trim().is_empty()).count();
+                if words > 2 * context {
+                    if start > 0 {
+                        push("same", take_words(&run, context, false));
+                    }
+                    push("gap", "…".to_owned());
+                    if i < changes.len() {
+                        push("same", take_words(&run, context, true));
+                    }
+                } else {
+                    push("same", run.concat());
+                }
             }
-            ChangeTag::Insert => {
-                let _ = write!(out, "{{+{}+}}", text.trim());
-            }
-            ChangeTag::Equal => {}
+            ChangeTag::Delete => push("removed", run.concat().trim().to_owned()),
+            ChangeTag::Insert => push("added", run.concat().trim().to_owned()),
         }
-        out.push(' ');
+    }
+    out
+}
+
+/// A word diff as text: `[-removed-]` and `{+added+}`, unchanged stretches longer than `context`
+/// words on each side elided.
+#[must_use]
+pub fn word_diff(old: &str, new: &str, context: usize) -> String {
+    let mut out = String::new();
+    for segment in word_diff_segments(old, new, context) {
+        match segment.kind {
+            "removed" => {
+                let _ = write!(out, "[-{}-] ", segment.text);
+            }
+            "added" => {
+                let _ = write!(out, "{{+{}+}} ", segment.text);
+            }
+            "gap" => out.push_str(" … "),
+            _ => out.push_str(&segment.text),
+        }
     }
     let mut out = out.trim().to_owned();
     out.push('\n');

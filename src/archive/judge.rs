@@ -146,7 +146,7 @@ fn own_extract(tx: &Transaction<'_>, judged: &Judged<'_>) -> Option<Extracted> {
 }
 
 /// The text of an archived capture: from the cache, else extracted from its WARC record.
-pub(super) fn text_of_snapshot(
+pub(crate) fn text_of_snapshot(
     tx: &Transaction<'_>,
     root: &Path,
     snapshot: i64,

@@ -102,11 +102,19 @@ fn element_text(html: &str, tag: &str) -> Option<String> {
     let inner = &html[content_start..end];
     // Drop nested tags and decode the common entities.
     let mut text = String::new();
+    // A `<` starts a tag only before a letter, `/` or `!`, as in HTML; other `<` and `>` are text.
     let mut in_tag = false;
-    for c in inner.chars() {
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
+            '<' if !in_tag
+                && chars
+                    .peek()
+                    .is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, '/' | '!')) =>
+            {
+                in_tag = true;
+            }
+            '>' if in_tag => in_tag = false,
             c if !in_tag => text.push(c),
             _ => {}
         }
@@ -125,6 +133,15 @@ fn element_text(html: &str, tag: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn angle_brackets_that_are_not_tags_stay_in_the_text() {
+        let (title, heading) = title_and_heading(
+            "<title>a < b > c &lt;script&gt;x&lt;/script&gt;</title><h1>One <em>two</em></h1>",
+        );
+        assert_eq!(title.as_deref(), Some("a < b > c <script>x</script>"));
+        assert_eq!(heading.as_deref(), Some("One two"));
+    }
 
     #[test]
     fn missing_page_titles_in_five_languages() {

@@ -15,6 +15,7 @@ mod cli;
 mod fetching;
 mod guard;
 mod judgement;
+mod reports;
 mod scheduling;
 mod server;
 mod sweep;

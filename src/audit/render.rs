@@ -1,0 +1,334 @@
+//! Renders an [`AuditReport`]: HTML (one self-contained file), Markdown, CSV, JSON. Pure: the
+//! report in, bytes out; nothing here reads a clock or the archive.
+//!
+//! HTML and Markdown come from templates (`templates/`) rendered by minijinja with escaping on by
+//! default: every value is HTML-escaped in the `.html` template and Markdown-escaped in the `.md`
+//! one, so text from sources and articles (titles, URLs, anchors, diffs) can never become markup.
+//! Only URLs with an `http` or `https` scheme are ever made links.
+
+use super::{AuditReport, CitationReport, Suggestion};
+use minijinja::value::{Serde, Value};
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State};
+use std::io;
+
+/// The formats `provcheck report` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    Markdown,
+    Csv,
+    Json,
+}
+
+/// The name of the Markdown auto-escape mode.
+const MARKDOWN_ESCAPE: &str = "markdown";
+
+const HTML: &str = include_str!("templates/report.html");
+const MARKDOWN: &str = include_str!("templates/report.md");
+
+/// Writes the report in `format`.
+pub fn render(report: &AuditReport, format: Format, out: &mut dyn io::Write) -> io::Result<()> {
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, report)?;
+            writeln!(out)
+        }
+        Format::Csv => csv(report, out),
+        Format::Html => template("report.html", report, out),
+        Format::Markdown => template("report.md", report, out),
+    }
+}
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|name| match name {
+        "report.html" => AutoEscape::Html,
+        "report.md" => AutoEscape::Custom(MARKDOWN_ESCAPE.into()),
+        _ => AutoEscape::None,
+    });
+    env.set_formatter(markdown_formatter);
+    env.add_filter("time", |t: &str| display_time(t));
+    env.add_filter("wbtime", |t: &str| wayback_time(t));
+    env.add_filter("code", code_span);
+    env.add_filter("short", |sha: &str| {
+        sha.chars().take(12).collect::<String>()
+    });
+    env.add_test("weburl", |u: &str| is_web_url(u));
+    env.add_template("report.html", HTML)
+        .expect("the HTML template parses");
+    env.add_template("report.md", MARKDOWN)
+        .expect("the Markdown template parses");
+    env
+}
+
+fn template(name: &str, report: &AuditReport, out: &mut dyn io::Write) -> io::Result<()> {
+    let env = environment();
+    let text = env
+        .get_template(name)
+        .and_then(|t| t.render(minijinja::context! { r => Value::from(Serde(report)) }))
+        .map_err(io::Error::other)?;
+    out.write_all(text.as_bytes())
+}
+
+/// Escapes every value written into the Markdown template; everything else goes to minijinja's
+/// own formatter (HTML escaping for `.html`).
+fn markdown_formatter(
+    out: &mut Output<'_>,
+    state: &mut State<'_, '_>,
+    value: &Value,
+) -> Result<(), Error> {
+    if !matches!(state.auto_escape(), AutoEscape::Custom(name) if name == MARKDOWN_ESCAPE) {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    if value.is_none() || value.is_undefined() {
+        return Ok(());
+    }
+    let text = value.to_string();
+    let written = if value.is_safe() {
+        text
+    } else {
+        markdown_escape(&text)
+    };
+    out.write_str(&written)
+        .map_err(|e| Error::new(ErrorKind::WriteFailure, e.to_string()))
+}
+
+/// Text that Markdown shows as written: punctuation that could start markup is backslash-escaped
+/// and line breaks become spaces (a value never starts a block of its own).
+#[must_use]
+pub fn markdown_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '<' | '>' | '(' | ')' | '#' | '!'
+            | '|' | '~' | '&' | '"' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A Markdown code span holding `text` literally, whatever backticks it contains.
+fn code_span(text: &str) -> Value {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    Value::from_safe_string(format!("{fence} {clean} {fence}"))
+}
+
+fn is_web_url(text: &str) -> bool {
+    url::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+/// `2026-11-28T16:15:55.565149Z` → `2026-11-28 16:15:55 UTC`.
+fn display_time(time: &str) -> String {
+    match (time.get(..10), time.get(11..19)) {
+        (Some(date), Some(clock)) if time.len() >= 20 => format!("{date} {clock} UTC"),
+        _ => time.to_owned(),
+    }
+}
+
+/// `20130919044612` → `2013-09-19 04:46:12 UTC`.
+fn wayback_time(ts: &str) -> String {
+    if ts.len() == 14 && ts.bytes().all(|b| b.is_ascii_digit()) {
+        format!(
+            "{}-{}-{} {}:{}:{} UTC",
+            &ts[..4],
+            &ts[4..6],
+            &ts[6..8],
+            &ts[8..10],
+            &ts[10..12],
+            &ts[12..14]
+        )
+    } else {
+        ts.to_owned()
+    }
+}
+
+/// A suggestion in one line of plain text.
+#[must_use]
+pub fn suggestion_text(s: &Suggestion) -> String {
+    match s {
+        Suggestion::ArchivedCopy {
+            captured_at, show, ..
+        } => format!(
+            "our archived copy of {} ({show})",
+            display_time(captured_at)
+        ),
+        Suggestion::Wayback {
+            url,
+            timestamp,
+            after_citation,
+        } => format!(
+            "Wayback Machine capture of {}{}: {url}",
+            wayback_time(timestamp),
+            if *after_citation {
+                " (after the citation date)"
+            } else {
+                ""
+            }
+        ),
+        Suggestion::WaybackNone => "no Wayback Machine capture".to_owned(),
+        Suggestion::WaybackFailed { detail } => detail.clone(),
+        Suggestion::NewUrl { url } => format!("the new URL: {url}"),
+    }
+}
+
+/// A spreadsheet cell that cannot be read as a formula.
+fn cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+const CSV_HEADER: &[&str] = &[
+    "article",
+    "article_path",
+    "line",
+    "column",
+    "section",
+    "url",
+    "url_as_written",
+    "anchor",
+    "status",
+    "since",
+    "verdict",
+    "cited_at",
+    "last_fine",
+    "checks",
+    "latest_checked_at",
+    "latest_outcome",
+    "http_status",
+    "final_url",
+    "change",
+    "similarity",
+    "soft404_rule",
+    "soft404_detail",
+    "reference_captured_at",
+    "reference_sha256",
+    "reference_warc_file",
+    "reference_offset",
+    "latest_captured_at",
+    "latest_sha256",
+    "latest_warc_file",
+    "latest_offset",
+    "show_reference",
+    "suggestions",
+];
+
+fn csv_row(article: &super::ArticleReport, c: &CitationReport) -> Vec<String> {
+    let opt = |v: Option<&str>| v.unwrap_or_default().to_owned();
+    let latest = c.latest.as_ref();
+    let reference = c.reference.as_ref();
+    let capture = c.latest_capture.as_ref();
+    vec![
+        article.id.clone(),
+        article.path.clone(),
+        c.line.to_string(),
+        c.column.to_string(),
+        c.section.clone(),
+        c.url.clone(),
+        c.url_as_written.clone(),
+        opt(c.anchor.as_deref()),
+        c.status.as_str().to_owned(),
+        opt(c.since.as_deref()),
+        c.verdict.to_owned(),
+        c.cited_at.clone(),
+        opt(c.last_fine.as_deref()),
+        c.checks.to_string(),
+        opt(latest.map(|l| l.at.as_str())),
+        opt(latest.map(|l| l.outcome.as_str())),
+        latest
+            .and_then(|l| l.http_status)
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+        opt(latest.and_then(|l| l.final_url.as_deref())),
+        opt(c.change.as_ref().map(|ch| ch.grade.as_str())),
+        c.change
+            .as_ref()
+            .and_then(|ch| ch.similarity)
+            .map(|s| format!("{s:.3}"))
+            .unwrap_or_default(),
+        opt(c.soft404.as_ref().map(|s| s.rule.as_str())),
+        opt(c.soft404.as_ref().map(|s| s.detail.as_str())),
+        opt(reference.map(|r| r.captured_at.as_str())),
+        opt(reference.map(|r| r.sha256.as_str())),
+        opt(reference.map(|r| r.warc_file.as_str())),
+        reference.map(|r| r.offset.to_string()).unwrap_or_default(),
+        opt(capture.map(|r| r.captured_at.as_str())),
+        opt(capture.map(|r| r.sha256.as_str())),
+        opt(capture.map(|r| r.warc_file.as_str())),
+        capture.map(|r| r.offset.to_string()).unwrap_or_default(),
+        opt(reference.map(|r| r.show.as_str())),
+        c.suggestions
+            .iter()
+            .map(suggestion_text)
+            .collect::<Vec<_>>()
+            .join("; "),
+    ]
+}
+
+fn csv(report: &AuditReport, out: &mut dyn io::Write) -> io::Result<()> {
+    let mut writer = ::csv::Writer::from_writer(out);
+    writer.write_record(CSV_HEADER)?;
+    for article in &report.articles {
+        for c in &article.citations {
+            writer.write_record(csv_row(article, c).iter().map(|v| cell(v)))?;
+        }
+    }
+    writer.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_escaping_leaves_no_markup() {
+        let hostile = "<script>alert(1)</script> [x](javascript:alert(1)) **b** `c` | d\n# e";
+        let escaped = markdown_escape(hostile);
+        assert_eq!(
+            escaped,
+            r"\<script\>alert\(1\)\</script\> \[x\]\(javascript:alert\(1\)\) \*\*b\*\* \`c\` \| d \# e"
+        );
+    }
+
+    #[test]
+    fn code_spans_hold_backticks() {
+        assert_eq!(code_span("a `b` c").to_string(), "`` a `b` c ``");
+        assert_eq!(code_span("plain").to_string(), "` plain `");
+    }
+
+    #[test]
+    fn spreadsheet_cells_never_start_a_formula() {
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(cell("-1"), "'-1");
+        assert_eq!(cell("https://a"), "https://a");
+    }
+
+    #[test]
+    fn only_web_urls_are_links() {
+        assert!(is_web_url("https://example.com/"));
+        assert!(!is_web_url("javascript:alert(1)"));
+        assert!(!is_web_url("data:text/html,x"));
+    }
+
+    #[test]
+    fn times_read_as_utc() {
+        assert_eq!(
+            display_time("2026-11-28T16:15:55.565149Z"),
+            "2026-11-28 16:15:55 UTC"
+        );
+        assert_eq!(wayback_time("20130919044612"), "2013-09-19 04:46:12 UTC");
+    }
+}
