@@ -292,6 +292,208 @@ fn csv(report: &AuditReport, out: &mut dyn io::Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::archive::diff::Segment;
+    use crate::audit::{
+        ArticleReport, CaptureInfo, ChangeInfo, Count, LatestCheck, NewsItem, Night, RunRef,
+        Soft404Info, Status, Summary,
+    };
+
+    fn capture(at: &str, sha: char, offset: u64, title: &str) -> CaptureInfo {
+        CaptureInfo {
+            captured_at: at.into(),
+            sha256: sha.to_string().repeat(64),
+            http_status: 200,
+            record_type: "response".into(),
+            warc_file: "warc/2026/11/provcheck-20261101000000-1-00001.warc.gz".into(),
+            offset,
+            title: Some(title.into()),
+            show: format!("provcheck show 'https://news.example/a?id=1' --at {at}"),
+        }
+    }
+
+    fn citation(status: Status, line: u32, url: &str) -> CitationReport {
+        CitationReport {
+            line,
+            column: 3,
+            section: "provenance".into(),
+            anchor: None,
+            url: url.into(),
+            url_as_written: url.into(),
+            status,
+            since: Some("2026-11-20T02:00:00.000000Z".into()),
+            verdict: "dead",
+            cited_at: "2026-11-01T09:00:00.000000Z".into(),
+            last_fine: Some("2026-11-18T02:00:00.000000Z".into()),
+            checks: 20,
+            latest: None,
+            change: None,
+            soft404: None,
+            reference: None,
+            latest_capture: None,
+            news: Vec::new(),
+            suggestions: Vec::new(),
+        }
+    }
+
+    /// A report with one of everything, hostile text included.
+    #[allow(clippy::too_many_lines)] // one value, written out for the reader
+    fn fixture() -> AuditReport {
+        let mut dead = citation(Status::Dead, 12, "https://news.example/a?id=1");
+        dead.anchor = Some("<script>alert(1)</script> & \"friends\"".into());
+        dead.latest = Some(LatestCheck {
+            at: "2026-11-22T02:00:00.000000Z".into(),
+            outcome: "not-found".into(),
+            http_status: Some(404),
+            final_url: Some("https://news.example/a?id=1".into()),
+            permanent: None,
+            detail: None,
+        });
+        dead.reference = Some(capture(
+            "2026-11-01T09:00:00.000000Z",
+            'a',
+            1043,
+            "<img src=x onerror=alert(2)> | *Talks* [resume](javascript:alert(3))",
+        ));
+        dead.news = vec![NewsItem {
+            at: "2026-11-22T02:00:00.000000Z".into(),
+            what: "newly-dead",
+        }];
+        dead.suggestions = vec![
+            Suggestion::ArchivedCopy {
+                captured_at: "2026-11-01T09:00:00.000000Z".into(),
+                sha256: "a".repeat(64),
+                show:
+                    "provcheck show 'https://news.example/a?id=1' --at 2026-11-01T09:00:00.000000Z"
+                        .into(),
+            },
+            Suggestion::Wayback {
+                url: "http://web.archive.org/web/20261031120000/https://news.example/a?id=1".into(),
+                timestamp: "20261031120000".into(),
+                after_citation: false,
+            },
+        ];
+        let mut soft = citation(Status::Soft404, 13, "https://wire.example/b");
+        soft.verdict = "soft-404";
+        soft.soft404 = Some(Soft404Info {
+            rule: "title".into(),
+            detail: "title \"Page not found\"".into(),
+        });
+        soft.suggestions = vec![
+            Suggestion::WaybackNone,
+            Suggestion::WaybackFailed {
+                detail: "Wayback lookup failed: timeout".into(),
+            },
+        ];
+        let mut edited = citation(Status::Edited, 14, "https://wire.example/c");
+        edited.verdict = "ok";
+        edited.change = Some(ChangeInfo {
+            grade: "edited".into(),
+            similarity: Some(0.617),
+            at: "2026-11-22T02:00:00.000000Z".into(),
+            excerpt: vec![
+                Segment {
+                    kind: "gap",
+                    text: "…".into(),
+                },
+                Segment {
+                    kind: "same",
+                    text: "the deal ".into(),
+                },
+                Segment {
+                    kind: "removed",
+                    text: "would pass".into(),
+                },
+                Segment {
+                    kind: "added",
+                    text: "<b>could collapse</b>".into(),
+                },
+            ],
+        });
+        edited.latest_capture = Some(capture("2026-11-22T02:00:00.000000Z", 'b', 88, "Talks"));
+        let mut moved = citation(Status::Moved, 2, "https://old.example/d");
+        moved.verdict = "ok";
+        moved.suggestions = vec![Suggestion::NewUrl {
+            url: "https://new.example/d".into(),
+        }];
+        let count = |name, count| Count { name, count };
+        AuditReport {
+            schema_version: 1,
+            as_of: Some("2026-11-22T02:00:05.000000Z".into()),
+            since: Some("2026-11-15T02:00:05.000000Z".into()),
+            summary: Summary {
+                articles: 3,
+                articles_checked: 3,
+                articles_affected: 2,
+                citations: 6,
+                by_status: vec![
+                    count("dead", 1),
+                    count("soft-404", 1),
+                    count("edited", 1),
+                    count("moved", 1),
+                    count("ok", 2),
+                ],
+                listed: 4,
+                not_listed: 2,
+            },
+            nights: vec![Night {
+                date: "2026-11-22".into(),
+                runs: vec![RunRef {
+                    id: 7,
+                    kind: "sweep".into(),
+                    started_at: "2026-11-22T02:00:00.000000Z".into(),
+                }],
+                checks: 6,
+                news: vec![count("edited", 1), count("newly-dead", 1)],
+            }],
+            articles: vec![
+                ArticleReport {
+                    id: "2026_talks_resume".into(),
+                    path: "desk/2026_talks_resume.txt".into(),
+                    citations: vec![dead, soft, edited],
+                    counts: vec![
+                        count("dead", 1),
+                        count("soft-404", 1),
+                        count("edited", 1),
+                        count("ok", 1),
+                    ],
+                    not_listed: 1,
+                },
+                ArticleReport {
+                    id: "floods<b>".into(),
+                    path: "desk/floods.md".into(),
+                    citations: vec![moved],
+                    counts: vec![count("moved", 1), count("ok", 1)],
+                    not_listed: 1,
+                },
+            ],
+        }
+    }
+
+    fn rendered(format: Format) -> String {
+        let mut out = Vec::new();
+        render(&fixture(), format, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn html_snapshot() {
+        insta::assert_snapshot!(rendered(Format::Html));
+    }
+
+    #[test]
+    fn markdown_snapshot() {
+        insta::assert_snapshot!(rendered(Format::Markdown));
+    }
+
+    #[test]
+    fn csv_snapshot() {
+        insta::assert_snapshot!(rendered(Format::Csv));
+    }
+
+    #[test]
+    fn json_snapshot() {
+        insta::assert_snapshot!(rendered(Format::Json));
+    }
 
     #[test]
     fn markdown_escaping_leaves_no_markup() {
