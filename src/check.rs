@@ -32,6 +32,8 @@ pub struct CheckedCitation {
     pub capture: Option<SnapshotRef>,
     /// How the capture compares with the citation's reference and the previous capture.
     pub judgement: Option<Judgement>,
+    /// What to cite instead, for a problem or a permanent redirect (see [`crate::audit::suggest`]).
+    pub suggestions: Vec<crate::audit::Suggestion>,
 }
 
 /// One article's citations, in the order they appear.
@@ -501,6 +503,7 @@ fn assemble(
                         outcome,
                         capture,
                         judgement,
+                        suggestions: Vec::new(),
                     })
                 })
                 .collect(),

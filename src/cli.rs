@@ -142,7 +142,7 @@ pub(crate) struct ReportArgs {
     #[arg(long)]
     pub all: bool,
     /// Do not ask the Wayback Machine (cached answers are still used)
-    #[arg(long)]
+    #[arg(long, env = "PROVCHECK_OFFLINE", value_parser = clap::builder::BoolishValueParser::new())]
     pub offline: bool,
     /// The Wayback Machine availability API [default: the config key wayback_endpoint]
     #[arg(long, value_name = "URL")]
@@ -249,6 +249,12 @@ struct CheckArgs {
     /// deliberately cites an updated page)
     #[arg(long, conflicts_with = "no_archive")]
     rebaseline: bool,
+    /// Do not ask the Wayback Machine what to cite instead of a problem source
+    #[arg(long, env = "PROVCHECK_OFFLINE", value_parser = clap::builder::BoolishValueParser::new())]
+    offline: bool,
+    /// The Wayback Machine availability API [default: the config key wayback_endpoint]
+    #[arg(long, value_name = "URL")]
+    wayback_endpoint: Option<String>,
     #[command(flatten)]
     fetch: FetchArgs,
 }
@@ -448,6 +454,11 @@ fn run_check(args: &CheckArgs, config_path: Option<&Path>, quiet: bool) -> Resul
     let archive_options =
         config::archive_options(&file, file_path.as_deref(), args.archive.as_deref())?;
     let gzip_level = archive_options.gzip_level;
+    let endpoint = config::wayback_endpoint(
+        &file,
+        file_path.as_deref(),
+        args.wayback_endpoint.as_deref(),
+    )?;
     let articles = read_inputs(&args.input)?;
     let fetcher = Arc::new(Fetcher::new(options)?);
     let extracted = extract_all(&articles, args.input.base_url.as_ref());
@@ -489,30 +500,30 @@ fn run_check(args: &CheckArgs, config_path: Option<&Path>, quiet: bool) -> Resul
         .context("cannot start the async runtime")?;
     let mut options = options;
     options.stop = Some(stop_on_signal(&runtime));
-    let result = runtime.block_on(check(extracted, fetcher, options, |done, total| {
-        progress.set_length(total as u64);
-        progress.set_position(done as u64);
-    }));
+    let result = runtime.block_on(check(
+        extracted,
+        Arc::clone(&fetcher),
+        options,
+        |done, total| {
+            progress.set_length(total as u64);
+            progress.set_position(done as u64);
+        },
+    ));
     progress.finish_and_clear();
-    if let Some((writer, run_id, _)) = session {
-        finish_archive(writer, run_id)?;
-    }
-    let report = result.map_err(|error| anyhow::anyhow!("archiving failed: {error}"))?;
+    let archive = match session {
+        Some((writer, run_id, _)) => Some((finish_archive(writer, run_id)?, run_id)),
+        None => None,
+    };
+    let mut report = result.map_err(|error| anyhow::anyhow!("archiving failed: {error}"))?;
+    suggest(
+        &mut report,
+        archive
+            .as_ref()
+            .map(|(a, id)| (a, *id, args.archive.as_deref())),
+        (!args.offline).then_some((&runtime, fetcher, &endpoint)),
+    )?;
 
-    for article in &report.articles {
-        if article.citations.is_empty() {
-            tracing::warn!("{} cites no URLs", article.source.display());
-        }
-        for d in &article.diagnostics {
-            tracing::info!(
-                "{}:{}:{}: {}",
-                article.source.display(),
-                d.line,
-                d.column,
-                d.message
-            );
-        }
-    }
+    log_diagnostics(&report);
 
     let style = if args.output.is_none() && std::io::stdout().is_terminal() {
         TerminalStyle::Colour
@@ -535,6 +546,71 @@ fn run_check(args: &CheckArgs, config_path: Option<&Path>, quiet: bool) -> Resul
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Articles that cite nothing, and what extraction skipped, on stderr.
+fn log_diagnostics(report: &provcheck::check::CheckReport) {
+    for article in &report.articles {
+        if article.citations.is_empty() {
+            tracing::warn!("{} cites no URLs", article.source.display());
+        }
+        for d in &article.diagnostics {
+            tracing::info!(
+                "{}:{}:{}: {}",
+                article.source.display(),
+                d.line,
+                d.column,
+                d.message
+            );
+        }
+    }
+}
+
+/// What to cite instead of each problem: a permanent redirect's new URL, our last good copy, and
+/// (online) the Wayback Machine's capture closest to today, cached in the archive's index.
+fn suggest(
+    report: &mut provcheck::check::CheckReport,
+    archive: Option<(&Archive, i64, Option<&Path>)>,
+    online: Option<(&tokio::runtime::Runtime, Arc<Fetcher>, &Url)>,
+) -> Result<()> {
+    use provcheck::audit::{suggest, wayback};
+    let arg = archive.and_then(|(_, _, p)| p.map(|p| p.display().to_string()));
+    suggest::from_archive(
+        report,
+        archive.map(|(a, run_id, _)| (a.index(), run_id, arg.as_deref())),
+    )
+    .context("cannot read the archive's index")?;
+    let Some((runtime, fetcher, endpoint)) = online else {
+        return Ok(());
+    };
+    let queries = suggest::wayback_queries(report, jiff::Timestamp::now());
+    let mut answers = std::collections::HashMap::new();
+    let mut missing = Vec::new();
+    for query in queries {
+        match archive.map(|(a, _, _)| wayback::cached(a.index(), endpoint, &query)) {
+            Some(Ok(Some(answer))) => {
+                answers.insert(query, answer);
+            }
+            _ => missing.push(query),
+        }
+    }
+    if !missing.is_empty() {
+        let fresh = runtime.block_on(suggest::look_up_within(
+            fetcher,
+            endpoint,
+            &missing,
+            std::time::Duration::from_secs(5),
+        ));
+        for (query, answer) in fresh {
+            if let Some((a, _, _)) = archive {
+                wayback::store(a.index(), endpoint, &query, &answer, jiff::Timestamp::now())
+                    .context("cannot cache a Wayback answer in the archive's index")?;
+            }
+            answers.insert(query, answer);
+        }
+    }
+    suggest::apply_wayback(report, &answers);
+    Ok(())
 }
 
 /// Waits for the writer to drain, records how the run ended and closes the WARC file; a failed

@@ -155,6 +155,12 @@ impl Archive {
         Ok(Index::open(&path)?)
     }
 
+    /// The index, for reading.
+    #[must_use]
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
     #[must_use]
     pub fn root(&self) -> &Path {
         &self.root

@@ -8,6 +8,7 @@
 //! separately ([`wayback`]) and cached in the index.
 
 pub mod render;
+pub mod suggest;
 pub mod wayback;
 
 use crate::archive::diff::{Segment, word_diff_segments};

@@ -58,6 +58,8 @@ struct CitationJson<'a> {
     reference_captured_at: Option<&'a str>,
     /// "digest" when the payloads are binary and only digests were compared, else "text".
     compared_by: Option<&'static str>,
+    /// What to cite instead (see the report command's `suggestions`).
+    suggestions: &'a [crate::audit::Suggestion],
 }
 
 #[derive(Serialize)]
@@ -124,6 +126,7 @@ fn citation_json(checked: &CheckedCitation, source: String) -> CitationJson<'_> 
             .as_ref()
             .filter(|j| j.change_vs_reference.is_some() || j.change_vs_previous.is_some())
             .map(|j| if j.digest_only { "digest" } else { "text" }),
+        suggestions: &checked.suggestions,
     }
 }
 

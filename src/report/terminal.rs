@@ -95,6 +95,10 @@ pub(super) fn render(
             {
                 let _ = write!(line, "\n{:>38}{detail}", "");
             }
+            for suggestion in &checked.suggestions {
+                let text = crate::audit::render::suggestion_text(suggestion);
+                let _ = write!(line, "\n{:>38}instead: {text}", "");
+            }
             writeln!(out, "{line}")?;
         }
         writeln!(out)?;

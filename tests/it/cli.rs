@@ -6,9 +6,12 @@ use predicates::prelude::*;
 use std::path::Path;
 use tempfile::TempDir;
 
+/// The binary, run in `dir`. Offline (`PROVCHECK_OFFLINE`, as a user without the Internet would
+/// set it): a problem never sends `check` to the real Wayback Machine. Tests of the Wayback
+/// suggestions remove it and point `--wayback-endpoint` at a stand-in.
 pub fn provcheck(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("provcheck").unwrap();
-    cmd.current_dir(dir);
+    cmd.current_dir(dir).env("PROVCHECK_OFFLINE", "1");
     cmd
 }
 

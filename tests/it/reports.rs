@@ -42,6 +42,7 @@ struct Desk {
 impl Desk {
     fn report(&self, args: &[&str]) -> std::process::Output {
         provcheck(self.dir.path())
+            .env_remove("PROVCHECK_OFFLINE")
             .arg("report")
             .args(args)
             .args([
@@ -522,4 +523,65 @@ fn a_browser_shows_hostile_text_as_text_and_runs_nothing() {
     let text: String = doc.root_element().text().collect();
     assert!(text.contains(HOSTILE_TITLE));
     assert!(text.contains(HOSTILE_ANCHOR));
+}
+
+#[test]
+fn check_suggests_what_to_cite_instead_of_a_problem() {
+    let desk = desk();
+    // A new article cites the dead source (archived fine on the first night) and the moved one.
+    write(
+        desk.dir.path(),
+        "draft.txt",
+        format!(
+            "Wire provenance\n- {}\n- {}\n",
+            desk.site.url("/dies"),
+            desk.site.url("/moves")
+        ),
+    );
+    let out = provcheck(desk.dir.path())
+        .env_remove("PROVCHECK_OFFLINE")
+        .args(["check", "draft.txt", "--format", "json", "--retries", "0"])
+        .args([
+            "--wayback-endpoint",
+            &desk.wayback.url("/wayback/available"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = json(&out.stdout);
+    let by_path = |path: &str| -> serde_json::Value {
+        doc["citations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["url"].as_str().unwrap().ends_with(path))
+            .unwrap()
+            .clone()
+    };
+    let dies = by_path("/dies");
+    assert_eq!(dies["outcome"], "not-found");
+    assert_eq!(kinds(&dies), ["archived-copy", "wayback"]);
+    assert!(
+        dies["suggestions"][0]["show"]
+            .as_str()
+            .unwrap()
+            .contains("--at")
+    );
+    let moves = by_path("/moves");
+    assert_eq!(kinds(&moves), ["new-url"]);
+
+    // The terminal says it too; offline, no Wayback line.
+    let text = provcheck(desk.dir.path())
+        .args(["check", "draft.txt", "--retries", "0"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("instead: our archived copy of"), "{text}");
+    assert!(text.contains("instead: the new URL: "), "{text}");
+    assert!(!text.contains("Wayback"), "{text}");
 }

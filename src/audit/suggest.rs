@@ -1,0 +1,146 @@
+//! What to cite instead of a problem `check` found: the new URL of a permanent redirect, our own
+//! last good capture of the source from an earlier run, and the Wayback Machine's capture closest
+//! to today. The same suggestions as the audit report's, for the editor at the gate.
+
+use super::Suggestion;
+use super::wayback::{self, Answer, Query};
+use crate::archive::index::Index;
+use crate::check::{CheckReport, CheckedCitation};
+use crate::fetch::Fetcher;
+use crate::outcome::OutcomeKind;
+use rusqlite::{OptionalExtension, params};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
+
+/// Whether a checked citation wants something to cite instead.
+fn wants_replacement(c: &CheckedCitation) -> bool {
+    !c.outcome.kind.is_fine() && c.citation.target.url().is_some()
+}
+
+/// Our latest capture of `url` that was fine, from a run other than `run_id`.
+fn archived_copy(
+    index: &Index,
+    url: &str,
+    run_id: i64,
+    archive_arg: Option<&str>,
+) -> rusqlite::Result<Option<Suggestion>> {
+    let found: Option<(String, String)> = index
+        .conn
+        .prepare_cached(
+            "SELECT s.captured_at, s.payload_sha256 FROM checks k JOIN urls u ON u.id = k.url_id
+             JOIN snapshots s ON s.id = k.snapshot_id
+             WHERE u.url = ?1 AND k.run_id != ?2 AND k.outcome IN ('ok', 'redirected')
+               AND (s.http_status BETWEEN 200 AND 299 OR s.http_status = 304)
+             ORDER BY s.captured_at DESC, s.id DESC LIMIT 1",
+        )?
+        .query_row(params![url, run_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(found.map(|(captured_at, sha256)| {
+        let mut show = format!(
+            "provcheck show {} --at {captured_at}",
+            super::shell_quote(url)
+        );
+        if let Some(archive) = archive_arg {
+            show.push_str(" --archive ");
+            show.push_str(&super::shell_quote(archive));
+        }
+        Suggestion::ArchivedCopy {
+            captured_at,
+            sha256,
+            show,
+        }
+    }))
+}
+
+/// Adds the new URL of each permanent redirect and, with an archive, our last good copy of each
+/// problem source.
+pub fn from_archive(
+    report: &mut CheckReport,
+    archive: Option<(&Index, i64, Option<&str>)>,
+) -> rusqlite::Result<()> {
+    for c in report.articles.iter_mut().flat_map(|a| &mut a.citations) {
+        let outcome = &c.outcome;
+        if outcome.kind == OutcomeKind::Redirected
+            && outcome.permanent == Some(true)
+            && let Some(to) = outcome.final_url()
+            && Some(to) != c.citation.target.url()
+        {
+            c.suggestions.push(Suggestion::NewUrl {
+                url: to.to_string(),
+            });
+        }
+        if !wants_replacement(c) {
+            continue;
+        }
+        if let (Some((index, run_id, archive_arg)), Some(url)) = (archive, c.citation.target.url())
+            && let Some(copy) = archived_copy(index, url.as_str(), run_id, archive_arg)?
+        {
+            c.suggestions.push(copy);
+        }
+    }
+    Ok(())
+}
+
+/// The Wayback queries of a check: each problem URL, closest to the start of `today` (so that
+/// answers cached during a day serve every check of that day).
+#[must_use]
+pub fn wayback_queries(report: &CheckReport, today: jiff::Timestamp) -> Vec<Query> {
+    let day = format!("{}000000", today.strftime("%Y%m%d"));
+    report
+        .citations()
+        .filter(|c| wants_replacement(c))
+        .filter_map(|c| c.citation.target.url())
+        .map(|u| (u.to_string(), day.clone()))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// Looks up the queries not in `cached`, waiting at most `within` (a pre-publication check must
+/// not wait on the Wayback Machine): what did not answer in time is a failed lookup.
+pub async fn look_up_within(
+    fetcher: Arc<Fetcher>,
+    endpoint: &Url,
+    queries: &[Query],
+    within: Duration,
+) -> HashMap<Query, Answer> {
+    match tokio::time::timeout(within, wayback::look_up(fetcher, endpoint, queries)).await {
+        Ok(answers) => answers,
+        Err(_) => queries
+            .iter()
+            .map(|q| {
+                (
+                    q.clone(),
+                    Answer::Failed(format!(
+                        "Wayback lookup failed: no answer within {}",
+                        humantime::format_duration(within)
+                    )),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Adds the Wayback answers to each problem citation's suggestions.
+pub fn apply_wayback<S: std::hash::BuildHasher>(
+    report: &mut CheckReport,
+    answers: &HashMap<Query, Answer, S>,
+) {
+    let by_url: HashMap<&str, (&Query, &Answer)> = answers
+        .iter()
+        .map(|(q, a)| (q.0.as_str(), (q, a)))
+        .collect();
+    for c in report.articles.iter_mut().flat_map(|a| &mut a.citations) {
+        if !wants_replacement(c) {
+            continue;
+        }
+        let Some(url) = c.citation.target.url() else {
+            continue;
+        };
+        if let Some((query, answer)) = by_url.get(url.as_str()) {
+            c.suggestions.push(wayback::suggestion(answer, &query.1));
+        }
+    }
+}
