@@ -80,9 +80,14 @@ async fn request_starts_to_one_host_are_spaced_by_the_interval() {
     run(&[article("a", text)], fetcher).await;
     let starts = server.starts();
     assert_eq!(starts.len(), 5);
+    // Arrivals are seen by the server, whose threads may be late on a loaded machine: a late
+    // arrival shortens the next gap (and, if it is the first, the span by as much). Without
+    // spacing, every gap is ~0.
+    let span = starts[4] - starts[0];
+    assert!(span >= Duration::from_millis(4 * 150 - 50), "span {span:?}");
     for pair in starts.windows(2) {
         let gap = pair[1] - pair[0];
-        assert!(gap >= Duration::from_millis(140), "gap {gap:?}");
+        assert!(gap >= Duration::from_millis(75), "gap {gap:?}");
     }
 }
 
