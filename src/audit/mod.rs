@@ -335,6 +335,17 @@ pub fn shell_quote(text: &str) -> String {
     }
 }
 
+/// The command that prints the capture of `url` made at `captured_at`.
+#[must_use]
+pub fn show_command(url: &str, captured_at: &str, archive_arg: Option<&str>) -> String {
+    let mut command = format!("provcheck show {} --at {captured_at}", shell_quote(url));
+    if let Some(archive) = archive_arg {
+        command.push_str(" --archive ");
+        command.push_str(&shell_quote(archive));
+    }
+    command
+}
+
 /// Reads the report from the index. Texts needed for diffs and titles are extracted from the
 /// archived payloads and cached in the index, so the index is opened for writing.
 pub fn gather(
@@ -711,17 +722,8 @@ fn describe(
     runs: &HashMap<i64, (String, String)>,
     filter: &Filter,
 ) -> rusqlite::Result<CitationReport> {
-    let show = |captured_at: &str| {
-        let mut command = format!(
-            "provcheck show {} --at {captured_at}",
-            shell_quote(&citation.url)
-        );
-        if let Some(archive) = &filter.archive_arg {
-            command.push_str(" --archive ");
-            command.push_str(&shell_quote(archive));
-        }
-        command
-    };
+    let show =
+        |captured_at: &str| show_command(&citation.url, captured_at, filter.archive_arg.as_deref());
     let capture = |snapshot: i64| capture_info(tx, root, snapshot, &show);
     let reference = citation.reference.map(capture).transpose()?.flatten();
     let latest_capture = history

@@ -37,20 +37,10 @@ fn archived_copy(
         )?
         .query_row(params![url, run_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    Ok(found.map(|(captured_at, sha256)| {
-        let mut show = format!(
-            "provcheck show {} --at {captured_at}",
-            super::shell_quote(url)
-        );
-        if let Some(archive) = archive_arg {
-            show.push_str(" --archive ");
-            show.push_str(&super::shell_quote(archive));
-        }
-        Suggestion::ArchivedCopy {
-            captured_at,
-            sha256,
-            show,
-        }
+    Ok(found.map(|(captured_at, sha256)| Suggestion::ArchivedCopy {
+        show: super::show_command(url, &captured_at, archive_arg),
+        captured_at,
+        sha256,
     }))
 }
 
