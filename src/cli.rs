@@ -522,6 +522,9 @@ fn run_check(args: &CheckArgs, config_path: Option<&Path>, quiet: bool) -> Resul
             .map(|(a, id)| (a, *id, args.archive.as_deref())),
         (!args.offline).then_some((&runtime, fetcher, &endpoint)),
     )?;
+    // The HTTP client's connection pool (a read buffer per connection) goes before the report is
+    // rendered, so that rendering reuses that memory.
+    drop(runtime);
 
     log_diagnostics(&report);
 

@@ -16,8 +16,23 @@ pub const JSON_SCHEMA_VERSION: u32 = 1;
 struct CheckJson<'a> {
     schema_version: u32,
     summary: Summary,
-    citations: Vec<CitationJson<'a>>,
+    citations: Rows<'a>,
     diagnostics: Vec<&'a Diagnostic>,
+}
+
+/// The citations, serialized one at a time as they are written: the rows of a 10,000-URL report
+/// are never all in memory at once.
+struct Rows<'a>(&'a CheckReport);
+
+impl Serialize for Rows<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.articles.iter().flat_map(|a| {
+            let source = a.source.display().to_string();
+            a.citations
+                .iter()
+                .map(move |c| citation_json(c, source.clone()))
+        }))
+    }
 }
 
 #[derive(Serialize)]
@@ -139,20 +154,11 @@ pub(super) fn render(report: &CheckReport, out: &mut dyn io::Write) -> io::Resul
     for c in report.citations() {
         *by_outcome.entry(c.outcome.kind.as_str()).or_insert(0) += 1;
     }
-    let citations: Vec<CitationJson<'_>> = report
-        .articles
-        .iter()
-        .flat_map(|a| {
-            a.citations
-                .iter()
-                .map(move |c| citation_json(c, a.source.display().to_string()))
-        })
-        .collect();
     let doc = CheckJson {
         schema_version: JSON_SCHEMA_VERSION,
         summary: Summary {
             articles: report.articles.len(),
-            citations: citations.len(),
+            citations: report.citations().count(),
             unique_urls: report.fetched_urls,
             problems: report
                 .articles
@@ -162,7 +168,7 @@ pub(super) fn render(report: &CheckReport, out: &mut dyn io::Write) -> io::Resul
             passed: report.all_fine(),
             by_outcome,
         },
-        citations,
+        citations: Rows(report),
         diagnostics: report
             .articles
             .iter()
