@@ -522,9 +522,10 @@ fn run_check(args: &CheckArgs, config_path: Option<&Path>, quiet: bool) -> Resul
             .map(|(a, id)| (a, *id, args.archive.as_deref())),
         (!args.offline).then_some((&runtime, fetcher, &endpoint)),
     )?;
-    // The HTTP client's connection pool (a read buffer per connection) goes before the report is
-    // rendered, so that rendering reuses that memory.
-    drop(runtime);
+    // The runtime and its connection pool (a read buffer per connection) go before the report is
+    // rendered, so that rendering reuses that memory; in the background, so that a DNS lookup of
+    // a Wayback query cut at its deadline (a blocking thread) does not hold up the exit.
+    runtime.shutdown_background();
 
     log_diagnostics(&report);
 

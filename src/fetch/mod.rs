@@ -487,6 +487,8 @@ impl Run {
                 .iter()
                 .all(|hop| matches!(hop.status, Some(301 | 308)))
         });
+        // Kept in the report for the whole run: one hop, not the four a Vec first makes room for.
+        self.chain.shrink_to_fit();
         Fetched {
             outcome: Outcome {
                 kind,
