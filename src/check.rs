@@ -539,13 +539,14 @@ fn prepare_capture(url: &Url, fetched: &Fetched, level: u32) -> PreparedCapture 
 type Fetchresult = (Arc<Outcome>, Option<Box<SnapshotRef>>, Vec<Judgement>);
 
 /// What one citation gets from its URL's result: the outcome, the capture, its own judgement.
-type CitationResult = (Arc<Outcome>, Option<Box<SnapshotRef>>, Option<Box<Judgement>>);
+type CitationResult = (
+    Arc<Outcome>,
+    Option<Box<SnapshotRef>>,
+    Option<Box<Judgement>>,
+);
 
 /// What a citation's URL gave; `None` when it was not fetched (the run was stopped).
-fn outcome_for(
-    citation: &Citation,
-    results: &HashMap<Url, Fetchresult>,
-) -> Option<CitationResult> {
+fn outcome_for(citation: &Citation, results: &HashMap<Url, Fetchresult>) -> Option<CitationResult> {
     Some(match &citation.target {
         Target::Fetchable(url) => {
             let (outcome, capture, judgements) = results.get(url)?;

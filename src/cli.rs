@@ -733,6 +733,23 @@ pub(crate) fn write_output(
     render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
     if let Some(path) = path {
+        // A device, FIFO or socket (`-o /dev/null`, `-o /dev/stdout`, a pipe) is written in
+        // place: writing a temporary file and renaming it over the path would replace the device
+        // with a regular file (run as root, that once turned /dev/null into a file here).
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+            let written = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .and_then(|file| {
+                    let mut out = std::io::BufWriter::new(file);
+                    render(&mut out)?;
+                    out.flush()
+                });
+            return written.with_context(|| format!("cannot write {}", path.display()));
+        }
+        // A symbolic link is followed, so that the rename replaces the file it points at.
+        let resolved = std::fs::canonicalize(path).ok();
+        let path = resolved.as_deref().unwrap_or(path);
         let tmp = path.with_extension("provcheck-tmp");
         let written = std::fs::File::create(&tmp).and_then(|file| {
             let mut out = std::io::BufWriter::new(file);

@@ -394,3 +394,64 @@ fn an_unwritable_output_file_exits_2_naming_it() {
         .stderr(predicate::str::contains("no/such/dir/out.json"));
     assert!(!dir.path().join("no").exists());
 }
+
+#[test]
+fn output_to_a_device_or_a_pipe_writes_through_it_and_leaves_it_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", "See https://example.com/story\n");
+    // /dev/null stays the character device (the report used to be renamed over it).
+    provcheck(dir.path())
+        .args(["extract", "story.txt", "-o", "/dev/null"])
+        .assert()
+        .success();
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+    // A FIFO is written through, and is still a FIFO afterwards.
+    let fifo = dir.path().join("report.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    provcheck(dir.path())
+        .args(["extract", "story.txt", "--format", "json", "-o"])
+        .arg(&fifo)
+        .assert()
+        .success();
+    assert!(reader.join().unwrap().contains("https://example.com/story"));
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    // A symbolic link to a file: the file gets the report, the link stays a link.
+    write(dir.path(), "real.json", "");
+    std::os::unix::fs::symlink(dir.path().join("real.json"), dir.path().join("link.json")).unwrap();
+    provcheck(dir.path())
+        .args([
+            "extract",
+            "story.txt",
+            "--format",
+            "json",
+            "-o",
+            "link.json",
+        ])
+        .assert()
+        .success();
+    assert!(
+        std::fs::symlink_metadata(dir.path().join("link.json"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::read_to_string(dir.path().join("real.json"))
+            .unwrap()
+            .contains("https://example.com/story")
+    );
+}
