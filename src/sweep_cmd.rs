@@ -73,18 +73,22 @@ fn collect_news(
     policy: &provcheck::verdict::Policy,
 ) -> Result<Vec<News>> {
     let mut news = Vec::new();
+    let histories = archive.histories_of_run(run_id)?;
     for article in &report.articles {
         for c in &article.citations {
             let url = c.citation.display_url();
-            let history = archive.citation_history(article.id.as_str(), url)?;
-            for what in news_of(&history, run_id, policy) {
+            let key = (article.id.as_str().to_owned(), url.to_owned());
+            let Some(history) = histories.get(&key) else {
+                continue;
+            };
+            for what in news_of(history, run_id, policy) {
                 news.push(News {
                     article: article.id.to_string(),
                     source: article.source.display().to_string(),
                     line: c.citation.line,
                     url: url.to_owned(),
                     what,
-                    verdict: verdict_of(&history, policy),
+                    verdict: verdict_of(history, policy),
                     outcome: c.outcome.kind.as_str().to_owned(),
                     detail: c.outcome.detail.clone(),
                 });
@@ -180,10 +184,13 @@ pub fn run(request: &SweepRequest<'_>) -> Result<ExitCode> {
         stop: Some(stop),
     };
     let result = runtime.block_on(check(due_refs, fetcher, check_options, |_, _| {}));
+    tracing::debug!("fetching done");
     let archive = finish_archive(writer, run_id)?;
+    tracing::debug!("archive closed");
     let report = result.map_err(|e| anyhow::anyhow!("archiving failed: {e}"))?;
 
     let news = collect_news(&archive, &report, run_id, &policy)?;
+    tracing::debug!("news of {} citations read back", report.citations().count());
     if report.not_checked > 0 {
         tracing::warn!(
             "{} URLs not checked in this sweep; the next one starts with them",

@@ -107,6 +107,56 @@ impl Archive {
         Ok(by_article.into_values().collect())
     }
 
+    /// The histories (as [`Archive::citation_history`] gives them) of every active citation whose
+    /// URL was checked in `run_id`, keyed by article and URL: one query instead of one per
+    /// citation (10,000 of those took 0.8 s at the end of a sweep).
+    pub fn histories_of_run(
+        &self,
+        run_id: i64,
+    ) -> Result<std::collections::HashMap<(String, String), Vec<CheckRow>>, ArchiveError> {
+        let mut stmt = self
+            .index
+            .conn
+            .prepare(
+                "SELECT c.article_id, u.url, k.run_id, k.checked_at, k.outcome,
+                        j.change_vs_reference, j.change_vs_previous
+                 FROM citations c JOIN urls u ON u.id = c.url_id JOIN checks k ON k.url_id = c.url_id
+                 LEFT JOIN judgements j ON j.check_id = k.id AND j.citation_id = c.id
+                 WHERE c.url_id IN (SELECT url_id FROM checks WHERE run_id = ?1)
+                 ORDER BY c.id, k.id",
+            )
+            .map_err(|e| self.index.wrap(e))?;
+        let mut histories: std::collections::HashMap<(String, String), Vec<CheckRow>> =
+            std::collections::HashMap::new();
+        let mut rows = stmt.query([run_id]).map_err(|e| self.index.wrap(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.index.wrap(e))? {
+            let read = || -> rusqlite::Result<_> {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                ))
+            };
+            let (article, url, run, at, outcome, vs_ref, vs_prev) =
+                read().map_err(|e| self.index.wrap(e))?;
+            let (Ok(at), Some(outcome)) = (at.parse(), OutcomeKind::parse(&outcome)) else {
+                continue;
+            };
+            histories.entry((article, url)).or_default().push(CheckRow {
+                run_id: run,
+                at,
+                outcome,
+                change_vs_reference: vs_ref.as_deref().and_then(Change::parse),
+                change_vs_previous: vs_prev.as_deref().and_then(Change::parse),
+            });
+        }
+        Ok(histories)
+    }
+
     /// Every check of the URL an article cites, oldest first, with how it was judged for that
     /// citation.
     pub fn citation_history(
