@@ -9,15 +9,21 @@ use std::fmt;
 use url::Url;
 
 /// The identity of an article: its file stem (`000_b40f413830291c23` for
-/// `000_b40f413830291c23.txt`), or `stdin`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct ArticleId(String);
+/// `000_b40f413830291c23.txt`), or `stdin`. Shared, not copied, by each of the article's
+/// citations (an article may cite 10,000 URLs).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ArticleId(std::sync::Arc<str>);
+
+impl Serialize for ArticleId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
 
 impl ArticleId {
     #[must_use]
     pub fn new(id: impl Into<String>) -> Self {
-        Self(id.into())
+        Self(id.into().into())
     }
 
     #[must_use]
