@@ -151,6 +151,10 @@ pub struct Fetcher {
     client: reqwest::Client,
     options: FetchOptions,
     hosts: Hosts,
+    /// The global concurrency: a slot per URL being fetched or processed ([`fetch_all`] holds
+    /// one per task). A fetch waiting out a retry (`Retry-After`, backoff) lends its slot back and
+    /// waits for one again, so a few throttled URLs cannot starve the rest of the list.
+    slots: Arc<tokio::sync::Semaphore>,
 }
 
 static TLS_PROVIDER: Once = Once::new();
@@ -175,10 +179,12 @@ impl Fetcher {
             .pool_max_idle_per_host(options.host_concurrency.max(1))
             .build()?;
         let hosts = Hosts::new(options.host_concurrency, options.host_interval);
+        let slots = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
         Ok(Self {
             client,
             options,
             hosts,
+            slots,
         })
     }
 
@@ -397,12 +403,27 @@ impl Fetcher {
         }
     }
 
-    /// Waits before a retry without holding the host: other URLs of the host go on meanwhile.
+    /// Waits before a retry without holding the host or a global slot: other URLs go on
+    /// meanwhile.
     async fn pause(&self, permit: HostPermit, wait: Duration) -> HostPermit {
         let host = permit.host().clone();
+        // Lend the task's global slot back before the host permit goes: its release wakes the
+        // scheduler, which must then find the slot free.
+        self.slots.add_permits(1);
         drop(permit);
         tokio::time::sleep(wait).await;
+        // Take a slot out of circulation again, waiting for one: the limit holds after the wait.
+        self.slots
+            .acquire()
+            .await
+            .expect("the slot semaphore is never closed")
+            .forget();
         self.hosts.acquire(&host).await
+    }
+
+    /// A global slot for one more URL, if one is free.
+    pub(crate) fn try_slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        Arc::clone(&self.slots).try_acquire_owned().ok()
     }
 
     /// Reads a response's body, streamed and cut at the cap.

@@ -36,7 +36,6 @@ pub async fn fetch_all<P, Fut, T, F>(
     T: Send + 'static,
     F: FnMut(T),
 {
-    let concurrency = fetcher.options().concurrency.max(1);
     let mut queues: HashMap<HostKey, VecDeque<Url>> = HashMap::new();
     let mut turns: VecDeque<HostKey> = VecDeque::new();
     for url in urls {
@@ -57,7 +56,6 @@ pub async fn fetch_all<P, Fut, T, F>(
             &mut queues,
             &mut turns,
             &mut running,
-            concurrency,
             &process,
             &validators,
         );
@@ -83,7 +81,6 @@ fn start_ready<P, Fut, T>(
     queues: &mut HashMap<HostKey, VecDeque<Url>>,
     turns: &mut VecDeque<HostKey>,
     running: &mut JoinSet<T>,
-    concurrency: usize,
     process: &P,
     validators: &Arc<HashMap<Url, Validators>>,
 ) where
@@ -91,12 +88,19 @@ fn start_ready<P, Fut, T>(
     Fut: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
+    // A URL holds a global slot from its start to the end of `process`, except while it waits
+    // out a retry (see `Fetcher::pause`): a handful of throttled URLs (429, Retry-After) or 5xx
+    // retried with backoff must not stall the rest of the list.
     let mut idle_hosts = 0;
-    while running.len() < concurrency && idle_hosts < turns.len() {
+    while idle_hosts < turns.len() {
+        let Some(slot) = fetcher.try_slot() else {
+            break;
+        };
         let host = turns.pop_front().expect("turns is not empty");
         let Some(permit) = fetcher.hosts().try_acquire(&host) else {
             turns.push_back(host);
             idle_hosts += 1;
+            drop(slot);
             continue;
         };
         idle_hosts = 0;
@@ -116,7 +120,9 @@ fn start_ready<P, Fut, T>(
             let result = fetcher
                 .fetch_conditional(&url, Some(permit), validators.get(&url))
                 .await;
-            process(url, result).await
+            let done = process(url, result).await;
+            drop(slot);
+            done
         });
     }
 }

@@ -92,6 +92,45 @@ async fn request_starts_to_one_host_are_spaced_by_the_interval() {
 }
 
 #[tokio::test]
+async fn throttled_urls_waiting_out_retry_after_hold_no_global_slot() {
+    // Concurrency 2, and two URLs that answer 429 with Retry-After: 2 first: while they wait, the
+    // other 20 URLs (on other hosts) use both slots; and never more than 2 requests at once.
+    let server = TestServer::start(|req| match (req.target.as_str(), req.previous) {
+        ("/throttled-a" | "/throttled-b", 0) => Resp::status(429).header("retry-after", "2"),
+        _ => Resp::ok("x").delay(Duration::from_millis(20)),
+    });
+    let mut text = format!(
+        "{}\n{}\n",
+        server.url("/throttled-a"),
+        server.url("/throttled-b")
+    );
+    for i in 0..20 {
+        // site.test is 127.0.0.1 too, but another host for politeness.
+        text.push_str(&format!(
+            "{}\n",
+            server
+                .url(&format!("/p{i}"))
+                .replace("127.0.0.1", "site.test")
+        ));
+    }
+    let mut opts = options();
+    opts.concurrency = 2;
+    opts.host_concurrency = 2;
+    let fetcher = Arc::new(Fetcher::new(opts).unwrap());
+    let report = run(&[article("a", text)], fetcher).await;
+    assert!(report.all_fine());
+    assert_eq!(server.hits("/throttled-a"), 2);
+    assert_eq!(server.max_in_flight(), 2, "the global limit still holds");
+    let starts = server.starts();
+    assert_eq!(starts.len(), 24);
+    // The 20 others were all requested before the throttled ones came back for their retry.
+    assert!(
+        starts[21] - starts[0] < Duration::from_secs(2),
+        "the throttled URLs held the global slots while waiting"
+    );
+}
+
+#[tokio::test]
 async fn a_throttled_url_does_not_hold_up_its_host() {
     // One URL answers 429 with Retry-After: 2; the host's other URLs go on meanwhile.
     let server = TestServer::start(|req| match (req.target.as_str(), req.previous) {
