@@ -187,6 +187,55 @@ pub(crate) fn text_of_snapshot(
     Ok(Some(extracted))
 }
 
+/// The title of a capture's page, cheaply: the cached one when its text was extracted before,
+/// else only the `<title>` of the decoded payload (no main-text extraction, nothing cached).
+/// `None` for a payload that is not HTML or has no title.
+pub(crate) fn title_of_snapshot(
+    tx: &Transaction<'_>,
+    root: &Path,
+    snapshot: i64,
+) -> rusqlite::Result<Option<String>> {
+    let (sha, holder): (String, i64) = tx
+        .prepare_cached(
+            "SELECT payload_sha256, COALESCE(revisit_of, id) FROM snapshots WHERE id = ?1",
+        )?
+        .query_row([snapshot], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let cached: Option<Option<String>> = tx
+        .prepare_cached("SELECT title FROM texts WHERE payload_sha256 = ?1")?
+        .query_row([&sha], |r| r.get(0))
+        .optional()?;
+    if let Some(title) = cached {
+        return Ok(title);
+    }
+    let (file, offset, length): (String, i64, i64) = tx
+        .prepare_cached(
+            "SELECT f.path, r.offset, r.length FROM snapshots s JOIN records r ON r.id = s.record_id
+             JOIN warc_files f ON f.id = r.warc_file_id WHERE s.id = ?1",
+        )?
+        .query_row([holder], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let Ok(record) = read_record(root, &file, offset.cast_unsigned(), length.cast_unsigned())
+    else {
+        return Ok(None);
+    };
+    let Some((head, payload)) = record.http_parts() else {
+        return Ok(None);
+    };
+    let head = String::from_utf8_lossy(head);
+    let content_type = header_value(&head, "content-type");
+    let Ok((bytes, _)) = content::decode::decode_content(
+        header_value(&head, "content-encoding").as_deref(),
+        payload,
+        4 << 20,
+    ) else {
+        return Ok(None);
+    };
+    if ContentKind::of(content_type.as_deref(), &bytes) != ContentKind::Html {
+        return Ok(None);
+    }
+    let html = content::decode::to_text(&bytes, content_type.as_deref());
+    Ok(content::cues::title_and_heading(&html).0)
+}
+
 /// A header's value in an HTTP head, by case-insensitive name.
 #[must_use]
 pub fn header_value(head: &str, name: &str) -> Option<String> {

@@ -13,7 +13,7 @@ pub mod wayback;
 
 use crate::archive::diff::{Segment, word_diff_segments};
 use crate::archive::index::Index;
-use crate::archive::judge::text_of_snapshot;
+use crate::archive::judge::{text_of_snapshot, title_of_snapshot};
 use crate::archive::sweeping::CheckRow;
 use crate::content::similarity::Change;
 use crate::outcome::OutcomeKind;
@@ -878,7 +878,7 @@ fn capture_info(
         return Ok(None);
     };
     let title = if (200..300).contains(&http_status) || http_status == 304 {
-        text_of_snapshot(tx, root, snapshot)?.and_then(|e| e.title)
+        title_of_snapshot(tx, root, snapshot)?
     } else {
         None
     };
