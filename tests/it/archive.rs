@@ -602,9 +602,13 @@ fn a_full_disk_ends_the_run_with_exit_2_and_keeps_what_was_written() {
         count(&conn, "SELECT count(*) FROM checks") > 0,
         "some captures were kept"
     );
-    assert_eq!(
-        count(&conn, "SELECT count(*) FROM runs WHERE status = 'failed'"),
-        1
+    // The run is recorded as failed, unless the full disk also refused that last index write
+    // (about one run in twelve here), which the message then says.
+    let failed = count(&conn, "SELECT count(*) FROM runs WHERE status = 'failed'");
+    let unrecorded = count(&conn, "SELECT count(*) FROM runs WHERE status = 'running'");
+    assert!(
+        failed == 1 || (unrecorded == 1 && stderr.contains("cannot close the archive")),
+        "failed {failed}, still running {unrecorded}: {stderr}"
     );
     drop(conn);
     provcheck(dir.path()).arg("verify").assert().code(0);

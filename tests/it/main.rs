@@ -13,6 +13,7 @@
 mod archive;
 mod cli;
 mod fetching;
+mod fixtures;
 mod guard;
 mod judgement;
 mod reports;

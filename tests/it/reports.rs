@@ -4,6 +4,7 @@
 //! error, a slow answer); filters; determinism; escaping.
 
 use crate::cli::{json, provcheck, write};
+use crate::fixtures::{TEXT, page};
 use crate::server::{Resp, TestServer};
 use predicates::prelude::*;
 use std::sync::Arc;
@@ -13,24 +14,6 @@ use tempfile::TempDir;
 
 const HOSTILE_TITLE: &str = "<script>alert(1)</script>";
 const HOSTILE_ANCHOR: &str = "<img src=x onerror=\"document.body.dataset.pwned=1\">";
-
-fn page(title: &str, paragraphs: &[&str]) -> String {
-    let body: String = paragraphs
-        .iter()
-        .map(|p| format!("<p>{}</p>", p.replace('<', "&lt;")))
-        .collect();
-    format!(
-        "<html><head><title>{}</title></head><body><main><article><h1>Story</h1>{body}</article></main></body></html>",
-        title.replace('<', "&lt;")
-    )
-}
-
-const TEXT: [&str; 4] = [
-    "The minister said on Tuesday that talks with regional partners would resume after the summit, officials confirmed.",
-    "A delegation arrived in the capital, where negotiations over trade, tariffs and energy supplies continued late into the night.",
-    "Analysts cautioned that any agreement would depend on parliament approving the budget before the end of the month.",
-    "Opposition leaders demanded an inquiry into the handling of the crisis and called for the minister to testify.",
-];
 
 /// A desk archive after three nights, the Wayback stand-in, and the directory to run in.
 struct Desk {

@@ -2,26 +2,13 @@
 //! lock, and the budget.
 
 use crate::cli::{json, provcheck, write};
+use crate::fixtures::{TEXT, article};
 use crate::server::{Resp, TestServer};
 use predicates::prelude::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tempfile::TempDir;
-
-fn article(paragraphs: &[&str]) -> String {
-    let body: String = paragraphs.iter().map(|p| format!("<p>{p}</p>")).collect();
-    format!(
-        "<html><head><title>Story</title></head><body><main><article><h1>Story</h1>{body}</article></main></body></html>"
-    )
-}
-
-const TEXT: [&str; 4] = [
-    "The minister said on Tuesday that talks with regional partners would resume after the summit, officials confirmed.",
-    "A delegation arrived in the capital, where negotiations over trade, tariffs and energy supplies continued late into the night.",
-    "Analysts cautioned that any agreement would depend on parliament approving the budget before the end of the month.",
-    "Opposition leaders demanded an inquiry into the handling of the crisis and called for the minister to testify.",
-];
 
 #[test]
 fn a_sweep_reports_only_what_is_new_and_confirms_before_calling_a_source_dead() {
