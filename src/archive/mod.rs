@@ -99,6 +99,15 @@ pub struct SnapshotRef {
     pub record_type: &'static str,
 }
 
+/// The writer's pid in a WARC file name: `.../provcheck-<time>-<pid>-<serial>.warc.gz`.
+fn writer_pid(path: &str) -> Option<i64> {
+    let name = path.rsplit('/').next()?;
+    let mut parts = name.split('-');
+    (parts.next()? == "provcheck").then_some(())?;
+    parts.next()?;
+    parts.next()?.parse().ok()
+}
+
 /// What a run does with the references of the citations it checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum References {
@@ -166,6 +175,8 @@ impl Archive {
         &self.root
     }
 
+    /// Recovers the WARC files whose writers died (cutting torn tails), and marks their runs
+    /// `interrupted`.
     fn recover(&mut self) -> Result<Vec<RecoveryNote>, ArchiveError> {
         let open: Vec<(i64, String, u64)> = {
             let mut stmt = self
@@ -209,6 +220,19 @@ impl Archive {
                     params![state, size.cast_signed(), id],
                 )
                 .map_err(|e| self.index.wrap(e))?;
+            // The file's writer is gone: a run of that process still 'running' never ended
+            // (killed, or a full disk refused its last index write). Its pid is in the file name.
+            if let Some(pid) = writer_pid(&rel) {
+                self.index
+                    .conn
+                    .execute(
+                        "UPDATE runs SET status = 'interrupted'
+                         WHERE status = 'running' AND pid = ?1
+                           AND started_at <= (SELECT created_at FROM warc_files WHERE id = ?2)",
+                        params![pid, id],
+                    )
+                    .map_err(|e| self.index.wrap(e))?;
+            }
         }
         Ok(notes)
     }
@@ -786,4 +810,18 @@ fn insert_exchange(
         revisit_of
     ])?;
     Ok(tx.last_insert_rowid())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_writer_pid_is_read_from_a_warc_file_name() {
+        assert_eq!(
+            writer_pid("warc/2026/11/provcheck-20261128183815-8318-00001.warc.gz"),
+            Some(8318)
+        );
+        assert_eq!(writer_pid("warc/2026/11/other-1-2-3.warc.gz"), None);
+    }
 }

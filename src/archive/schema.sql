@@ -8,7 +8,7 @@ CREATE TABLE runs (
     finished_at TEXT,
     pid         INTEGER NOT NULL,
     version     TEXT NOT NULL,            -- provcheck version
-    status      TEXT NOT NULL DEFAULT 'running'  -- running | finished | failed
+    status      TEXT NOT NULL DEFAULT 'running'  -- running | finished | failed | interrupted
 );
 
 CREATE TABLE articles (

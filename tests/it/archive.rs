@@ -517,6 +517,18 @@ fn a_kill_9_mid_run_leaves_every_indexed_record_complete_and_the_next_run_recove
         ),
         1
     );
+    // The killed run is recorded as interrupted, the next one as finished.
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM runs WHERE status = 'interrupted'"
+        ),
+        1
+    );
+    assert_eq!(
+        count(&conn, "SELECT count(*) FROM runs WHERE status = 'finished'"),
+        1
+    );
     provcheck(dir.path()).arg("verify").assert().code(0);
     warcio_check(&warc_files(&archive));
 }
@@ -613,6 +625,19 @@ fn a_full_disk_ends_the_run_with_exit_2_and_keeps_what_was_written() {
     drop(conn);
     provcheck(dir.path()).arg("verify").assert().code(0);
     warcio_check(&warc_files(&dir.path().join("archive")));
+
+    // The next run, with room again, recovers the file; a run whose end could not be recorded
+    // is then marked interrupted, never left running.
+    write(dir.path(), "small.txt", many_urls(&server, 1000..1002));
+    provcheck(dir.path())
+        .args(["check", "small.txt", "--allow-net", "127.0.0.1/32"])
+        .assert()
+        .code(0);
+    let conn = index(&dir.path().join("archive"));
+    assert_eq!(
+        count(&conn, "SELECT count(*) FROM runs WHERE status = 'running'"),
+        0
+    );
 }
 
 #[test]
