@@ -613,6 +613,18 @@ fn suggest(
             answers.insert(query, answer);
         }
     }
+    let failed: std::collections::BTreeSet<&str> = answers
+        .values()
+        .filter_map(|a| match a {
+            wayback::Answer::Failed(why) => Some(why.as_str()),
+            _ => None,
+        })
+        .collect();
+    for why in &failed {
+        tracing::warn!(
+            "{why} (no Wayback suggestion for those sources; --offline skips the lookup)"
+        );
+    }
     suggest::apply_wayback(report, &answers);
     Ok(())
 }

@@ -95,7 +95,12 @@ pub(super) fn render(
             {
                 let _ = write!(line, "\n{:>38}{detail}", "");
             }
-            for suggestion in &checked.suggestions {
+            // A failed Wayback lookup is said once on stderr, not under every citation.
+            for suggestion in checked
+                .suggestions
+                .iter()
+                .filter(|s| !matches!(s, crate::audit::Suggestion::WaybackFailed { .. }))
+            {
                 let text = crate::audit::render::suggestion_text(suggestion);
                 let _ = write!(line, "\n{:>38}instead: {text}", "");
             }

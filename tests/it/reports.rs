@@ -567,4 +567,30 @@ fn check_suggests_what_to_cite_instead_of_a_problem() {
     assert!(text.contains("instead: our archived copy of"), "{text}");
     assert!(text.contains("instead: the new URL: "), "{text}");
     assert!(!text.contains("Wayback"), "{text}");
+
+    // The Wayback Machine unreachable: said once on stderr, not under each citation.
+    write(
+        desk.dir.path(),
+        "draft2.txt",
+        format!(
+            "Wire provenance\n- {}\n- {}\n",
+            desk.site.url("/gone"),
+            desk.site.url("/swaps-never-cited")
+        ),
+    );
+    let out = provcheck(desk.dir.path())
+        .env_remove("PROVCHECK_OFFLINE")
+        .args(["check", "draft2.txt", "--retries", "0"])
+        .args(["--wayback-endpoint", "http://127.0.0.1:9/wayback/available"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stdout.contains("Wayback"), "{stdout}");
+    assert_eq!(
+        stderr.matches("Wayback lookup failed").count(),
+        1,
+        "{stderr}"
+    );
 }
