@@ -160,6 +160,29 @@ pub(crate) fn text_of_snapshot(
     if let Some(cached) = cached_text(tx, &sha)? {
         return Ok(Some(cached));
     }
+    let Some((head, payload)) = http_parts_of(tx, root, holder)? else {
+        return Ok(None);
+    };
+    let header = |name: &str| header_value(&head, name);
+    let Ok(extracted) = content::extract(
+        header("content-type").as_deref(),
+        header("content-encoding").as_deref(),
+        &payload,
+        Some(&url),
+    ) else {
+        return Ok(None);
+    };
+    store_text(tx, &sha, &extracted)?;
+    Ok(Some(extracted))
+}
+
+/// The HTTP head (as text) and payload of the record holding a snapshot's payload (`holder`: the
+/// snapshot itself, or the original of a revisit); `None` when the record cannot be read.
+fn http_parts_of(
+    tx: &Transaction<'_>,
+    root: &Path,
+    holder: i64,
+) -> rusqlite::Result<Option<(String, Vec<u8>)>> {
     let (file, offset, length): (String, i64, i64) = tx
         .prepare_cached(
             "SELECT f.path, r.offset, r.length FROM snapshots s JOIN records r ON r.id = s.record_id
@@ -170,21 +193,9 @@ pub(crate) fn text_of_snapshot(
     else {
         return Ok(None);
     };
-    let Some((head, payload)) = record.http_parts() else {
-        return Ok(None);
-    };
-    let head = String::from_utf8_lossy(head);
-    let header = |name: &str| header_value(&head, name);
-    let Ok(extracted) = content::extract(
-        header("content-type").as_deref(),
-        header("content-encoding").as_deref(),
-        payload,
-        Some(&url),
-    ) else {
-        return Ok(None);
-    };
-    store_text(tx, &sha, &extracted)?;
-    Ok(Some(extracted))
+    Ok(record
+        .http_parts()
+        .map(|(head, payload)| (String::from_utf8_lossy(head).into_owned(), payload.to_vec())))
 }
 
 /// The title of a capture's page, cheaply: the cached one when its text was extracted before,
@@ -207,24 +218,13 @@ pub(crate) fn title_of_snapshot(
     if let Some(title) = cached {
         return Ok(title);
     }
-    let (file, offset, length): (String, i64, i64) = tx
-        .prepare_cached(
-            "SELECT f.path, r.offset, r.length FROM snapshots s JOIN records r ON r.id = s.record_id
-             JOIN warc_files f ON f.id = r.warc_file_id WHERE s.id = ?1",
-        )?
-        .query_row([holder], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    let Ok(record) = read_record(root, &file, offset.cast_unsigned(), length.cast_unsigned())
-    else {
+    let Some((head, payload)) = http_parts_of(tx, root, holder)? else {
         return Ok(None);
     };
-    let Some((head, payload)) = record.http_parts() else {
-        return Ok(None);
-    };
-    let head = String::from_utf8_lossy(head);
     let content_type = header_value(&head, "content-type");
     let Ok((bytes, _)) = content::decode::decode_content(
         header_value(&head, "content-encoding").as_deref(),
-        payload,
+        &payload,
         4 << 20,
     ) else {
         return Ok(None);
