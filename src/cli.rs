@@ -588,31 +588,20 @@ fn suggest(
         return Ok(());
     };
     let queries = suggest::wayback_queries(report, jiff::Timestamp::now());
-    let mut answers = std::collections::HashMap::new();
-    let mut missing = Vec::new();
-    for query in queries {
-        match archive.map(|(a, _, _)| wayback::cached(a.index(), endpoint, &query)) {
-            Some(Ok(Some(answer))) => {
-                answers.insert(query, answer);
-            }
-            _ => missing.push(query),
-        }
-    }
-    if !missing.is_empty() {
-        let fresh = runtime.block_on(suggest::look_up_within(
-            fetcher,
-            endpoint,
-            &missing,
-            std::time::Duration::from_secs(5),
-        ));
-        for (query, answer) in fresh {
-            if let Some((a, _, _)) = archive {
-                wayback::store(a.index(), endpoint, &query, &answer, jiff::Timestamp::now())
-                    .context("cannot cache a Wayback answer in the archive's index")?;
-            }
-            answers.insert(query, answer);
-        }
-    }
+    let answers = wayback::answers(
+        archive.map(|(a, _, _)| a.index()),
+        endpoint,
+        queries,
+        |missing| {
+            runtime.block_on(suggest::look_up_within(
+                fetcher,
+                endpoint,
+                missing,
+                std::time::Duration::from_secs(5),
+            ))
+        },
+    )
+    .context("cannot use the Wayback cache in the archive's index")?;
     let failed: std::collections::BTreeSet<&str> = answers
         .values()
         .filter_map(|a| match a {

@@ -67,33 +67,32 @@ pub fn run(config_path: Option<&Path>, args: &ReportArgs) -> Result<ExitCode> {
         .with_context(|| format!("cannot read the index in {}", options.dir.display()))?;
 
     // What to cite instead: cached Wayback answers, and fresh lookups unless offline.
-    let mut answers = HashMap::new();
-    let mut missing = Vec::new();
-    for query in wayback::queries(&report) {
-        match wayback::cached(&index, &endpoint, &query)? {
-            Some(answer) => {
-                answers.insert(query, answer);
-            }
-            None => missing.push(query),
-        }
-    }
-    if !missing.is_empty() && !args.offline {
+    let online = if args.offline {
+        None
+    } else {
         let fetch = config::fetch_options(&file, file_path.as_deref(), &args.fetch.overrides())?;
-        let fetcher = Arc::new(Fetcher::new(fetch)?);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .context("cannot start the async runtime")?;
-        let fresh = runtime.block_on(wayback::look_up(fetcher, &endpoint, &missing));
-        let now = jiff::Timestamp::now();
-        for (query, answer) in fresh {
-            if let Answer::Failed(why) = &answer {
-                tracing::warn!("{}: {why}", query.0);
+        Some((runtime, Arc::new(Fetcher::new(fetch)?)))
+    };
+    let answers = wayback::answers(
+        Some(&index),
+        &endpoint,
+        wayback::queries(&report),
+        |missing| match online {
+            Some((runtime, fetcher)) => {
+                runtime.block_on(wayback::look_up(fetcher, &endpoint, missing))
             }
-            wayback::store(&index, &endpoint, &query, &answer, now)
-                .with_context(|| format!("cannot cache in {}", options.dir.display()))?;
-            answers.insert(query, answer);
+            None => HashMap::new(),
+        },
+    )
+    .with_context(|| format!("cannot use the Wayback cache in {}", options.dir.display()))?;
+    for (query, answer) in &answers {
+        if let Answer::Failed(why) = answer {
+            tracing::warn!("{}: {why}", query.0);
         }
     }
     wayback::apply(&mut report, &answers);

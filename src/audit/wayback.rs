@@ -135,6 +135,41 @@ pub fn store(
     Ok(())
 }
 
+/// The answer to each query: from the cache in `index` when there is one, else from `ask`
+/// (called once, with the queries the cache lacks, and only if it lacks any). Fresh answers are
+/// cached, failures are not.
+pub fn answers(
+    index: Option<&Index>,
+    endpoint: &Url,
+    queries: Vec<Query>,
+    ask: impl FnOnce(&[Query]) -> HashMap<Query, Answer>,
+) -> rusqlite::Result<HashMap<Query, Answer>> {
+    let mut answers = HashMap::new();
+    let mut missing = Vec::new();
+    for query in queries {
+        match index
+            .map(|i| cached(i, endpoint, &query))
+            .transpose()?
+            .flatten()
+        {
+            Some(answer) => {
+                answers.insert(query, answer);
+            }
+            None => missing.push(query),
+        }
+    }
+    if !missing.is_empty() {
+        let now = jiff::Timestamp::now();
+        for (query, answer) in ask(&missing) {
+            if let Some(index) = index {
+                store(index, endpoint, &query, &answer, now)?;
+            }
+            answers.insert(query, answer);
+        }
+    }
+    Ok(answers)
+}
+
 /// What one API fetch says.
 fn answer_of(fetched: &Fetched) -> Answer {
     let outcome = &fetched.outcome;
