@@ -491,14 +491,17 @@ impl Archive {
         let row: Option<(String, String, String, String, i64)> = self
             .index
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT r.record_id, r.target_uri, r.date, h.payload_sha256, h.id
                  FROM snapshots s JOIN snapshots h ON h.id = COALESCE(s.revisit_of, s.id)
                  JOIN records r ON r.id = h.record_id WHERE s.id = ?1",
-                [snapshot],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
-            .optional()
+            .and_then(|mut stmt| {
+                stmt.query_row([snapshot], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })
+                .optional()
+            })
             .map_err(|e| ArchiveError::Index(self.index.wrap(e)))?;
         Ok(row.and_then(|(record_id, target_uri, date, sha, holder)| {
             Some((
@@ -556,21 +559,22 @@ impl Archive {
     fn original_of(&self, payload: &Sha256) -> Result<Option<RefersTo>, ArchiveError> {
         self.index
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT r.record_id, r.target_uri, r.date FROM snapshots s
                  JOIN records r ON r.id = s.record_id
                  WHERE s.payload_sha256 = ?1 AND s.revisit_of IS NULL AND s.truncated IS NULL
                  LIMIT 1",
-                [payload.hex()],
-                |r| {
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row([payload.hex()], |r| {
                     Ok(RefersTo {
                         record_id: r.get(0)?,
                         target_uri: r.get(1)?,
                         date: r.get(2)?,
                     })
-                },
-            )
-            .optional()
+                })
+                .optional()
+            })
             .map_err(|e| ArchiveError::Index(self.index.wrap(e)))
     }
 
