@@ -210,6 +210,42 @@ async fn bodies_past_the_cap_are_too_large_with_or_without_a_length() {
     }
 }
 
+/// A server that declares a huge `Content-Length`, sends a few bytes and hangs up: the bytes it
+/// did send are kept as a truncated body, and its claim does not make us reserve its size.
+#[tokio::test]
+async fn a_lying_content_length_keeps_what_came_and_reserves_little() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { break };
+            let mut head = [0u8; 4096];
+            let _ = s.read(&mut head);
+            let _ = s.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 50000000\r\n\r\n<p>short</p>",
+            );
+        }
+    });
+    let mut opts = options();
+    opts.max_body = 100_000_000;
+    let fetcher = Fetcher::new(opts).unwrap();
+    let fetched = fetcher
+        .fetch(&format!("http://{addr}/").parse().unwrap(), None)
+        .await;
+    let exchange = fetched.final_exchange().expect("the response is kept");
+    assert_eq!(exchange.body, b"<p>short</p>");
+    assert_eq!(
+        exchange.truncated,
+        Some(provcheck::fetch::Truncation::Disconnect)
+    );
+    assert!(
+        exchange.body.capacity() <= 2 << 20,
+        "reserved {} bytes on a server's word",
+        exchange.body.capacity()
+    );
+}
+
 #[tokio::test]
 async fn redirect_loops_and_long_chains_stop() {
     let server = TestServer::start(|req| {
