@@ -82,6 +82,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "gzip level of WARC records, 0 (none) to 9 (smallest)",
     ),
     (
+        "not_modified_record",
+        "\"compact\"",
+        "how a 304 to a conditional re-check is written: \"compact\" (one WARC metadata record per batch, a line per URL) or \"revisit\" (a server-not-modified revisit and a request record per URL)",
+    ),
+    (
         "edited_threshold",
         "0.30",
         "word-shingle similarity at or above which a changed page is edited, below replaced",
@@ -136,6 +141,7 @@ pub struct FileConfig {
     pub archive: Option<PathBuf>,
     pub warc_max_size: Option<Size>,
     pub warc_gzip_level: Option<u32>,
+    pub not_modified_record: Option<String>,
     pub edited_threshold: Option<f64>,
     pub soft404_probe: Option<bool>,
     pub confirm_failures: Option<u32>,
@@ -367,6 +373,18 @@ pub fn archive_options(
             message: "must be 0 to 9".to_owned(),
         });
     }
+    let not_modified = match file.not_modified_record.as_deref() {
+        None | Some("compact") => crate::archive::NotModifiedRecord::Compact,
+        Some("revisit") => crate::archive::NotModifiedRecord::Revisit,
+        Some(other) => {
+            return Err(ConfigError::Invalid {
+                origin,
+                key: "not_modified_record",
+                value: other.to_owned(),
+                message: "must be \"compact\" or \"revisit\"".to_owned(),
+            });
+        }
+    };
     let dir = dir
         .map(Path::to_path_buf)
         .or_else(|| file.archive.clone())
@@ -384,6 +402,7 @@ pub fn archive_options(
         dir,
         rotate_at,
         gzip_level,
+        not_modified,
         thresholds: crate::content::similarity::Thresholds { edited },
     })
 }

@@ -73,13 +73,19 @@ pub(super) fn judge(
             let other_sha: String = tx
                 .prepare_cached("SELECT payload_sha256 FROM snapshots WHERE id = ?1")?
                 .query_row([other], |r| r.get(0))?;
-            if judged.not_modified || other_sha == judged.payload_sha256 {
+            if other_sha == judged.payload_sha256 {
                 return Ok((Change::Unchanged, 1.0, false));
             }
             let theirs = text_of_snapshot(tx, root, other)?;
-            let ours = own_text
-                .get_or_insert_with(|| own_extract(tx, judged))
-                .clone();
+            if own_text.is_none() {
+                // A 304 has no payload of its own: it is judged as the capture it validated.
+                own_text = Some(if judged.not_modified {
+                    text_of_snapshot(tx, root, judged.snapshot_id)?
+                } else {
+                    own_extract(tx, judged)
+                });
+            }
+            let ours = own_text.clone().flatten();
             let digest_only = [theirs.as_ref(), ours.as_ref()]
                 .iter()
                 .any(|e| e.is_none_or(|e| e.kind == ContentKind::Binary));
@@ -100,7 +106,20 @@ pub(super) fn judge(
             ),
             None => None,
         };
-        tx.prepare_cached(
+        // A 304 says the same as the citation's last judgement unless the reference moved (a
+        // rebaseline) or the grade did: readers carry the last one forward (see
+        // `carry_forward`), so the unchanged nightly re-check writes nothing here.
+        let repeats = judged.not_modified
+            && vs_previous.is_none_or(|v| v.0 == Change::Unchanged)
+            && last_judgement(tx, citation_id)?.is_some_and(|(r, change)| {
+                let now = vs_reference.map(|v| v.0.as_str());
+                (r == reference && change.as_deref() == now)
+                    // The last one was the citation's first capture (no reference yet): a
+                    // 304 since is unchanged against it, and read so.
+                    || (r.is_none() && change.is_none() && now == Some("unchanged"))
+            });
+        if !repeats {
+            tx.prepare_cached(
             "INSERT INTO judgements (citation_id, check_id, reference_snapshot_id, change_vs_reference,
                                      similarity_reference, previous_snapshot_id, change_vs_previous,
                                      similarity_previous)
@@ -116,6 +135,7 @@ pub(super) fn judge(
             vs_previous.map(|v| v.0.as_str()),
             vs_previous.map(|v| v.1),
         ])?;
+        }
         out.push(Judgement {
             article,
             change_vs_reference: vs_reference.map(|v| v.0),
@@ -127,6 +147,19 @@ pub(super) fn judge(
         });
     }
     Ok(out)
+}
+
+/// The reference and the grade against it of a citation's latest judgement.
+fn last_judgement(
+    tx: &Transaction<'_>,
+    citation_id: i64,
+) -> rusqlite::Result<Option<(Option<i64>, Option<String>)>> {
+    tx.prepare_cached(
+        "SELECT reference_snapshot_id, change_vs_reference FROM judgements
+         WHERE citation_id = ?1 ORDER BY check_id DESC LIMIT 1",
+    )?
+    .query_row([citation_id], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()
 }
 
 /// The new capture's text, from the payload in memory, cached in `texts`.

@@ -36,8 +36,25 @@ pub struct ArchiveOptions {
     pub rotate_at: u64,
     /// gzip level of every record, 0–9.
     pub gzip_level: u32,
+    /// How a 304 to a conditional re-check is written.
+    pub not_modified: NotModifiedRecord,
     /// Where `edited` ends and `replaced` begins.
     pub thresholds: crate::content::similarity::Thresholds,
+}
+
+/// The `Content-Type` of a revalidation record's block: JSON lines, one per 304.
+pub const REVALIDATIONS_TYPE: &str = "application/x-ndjson; profile=provcheck-revalidations";
+
+/// How a `304 Not Modified` answer to a conditional re-check is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotModifiedRecord {
+    /// One WARC `metadata` record per written batch, a JSON line per 304 (URL, time, the
+    /// validators sent and received, the record validated); the check points at the validated
+    /// snapshot. About 200 bytes per unchanged URL, archive and index together.
+    Compact,
+    /// A `revisit` record (server-not-modified profile) and a `request` record per 304, and a
+    /// snapshot of its own: what replay tools expect, at about 2 KB per unchanged URL.
+    Revisit,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -482,6 +499,39 @@ impl Archive {
         })
     }
 
+    /// Appends the batch's revalidation record: a WARC `metadata` record whose block is one JSON
+    /// line per 304 (see [`NotModifiedRecord::Compact`]).
+    fn write_revalidations(
+        &mut self,
+        lines: &[u8],
+        now: jiff::Timestamp,
+    ) -> Result<WrittenRecord, ArchiveError> {
+        let record_id = crate::warc::new_record_id();
+        let date = crate::warc::warc_date(now);
+        let block = Sha256::of(&[lines]);
+        let fields = vec![
+            ("WARC-Type", "metadata".to_owned()),
+            ("WARC-Record-ID", record_id.clone()),
+            ("WARC-Date", date.clone()),
+            ("Content-Type", REVALIDATIONS_TYPE.to_owned()),
+            ("WARC-Block-Digest", block.warc_label()),
+        ];
+        let member = crate::warc::record_gzip(&fields, &[lines], self.options.gzip_level);
+        let file = self.file_for(member.len() as u64, now)?;
+        let at = file.append(&member).map_err(|source| ArchiveError::Write {
+            path: file.abs_path.clone(),
+            source,
+        })?;
+        Ok(WrittenRecord {
+            file_id: file.id,
+            at,
+            record_type: "metadata",
+            record_id,
+            date,
+            block,
+        })
+    }
+
     /// The record that holds a snapshot's payload (following a revisit to its original), with
     /// its payload digest and snapshot id: what a 304 refers to.
     fn record_of_snapshot(
@@ -588,9 +638,12 @@ impl Archive {
     ) -> Result<Vec<Stored>, ArchiveError> {
         let now = jiff::Timestamp::now();
         let mut written: Vec<Vec<WrittenExchange>> = Vec::with_capacity(batch.len());
+        let mut revalidated: Vec<Option<i64>> = Vec::with_capacity(batch.len());
+        let mut lines: Vec<u8> = Vec::new();
         let mut in_batch: HashMap<Sha256, RefersTo> = HashMap::new();
         for capture in batch {
             let mut exchanges = Vec::with_capacity(capture.exchanges.len());
+            let mut holder_of_304 = None;
             for (i, ex) in capture.exchanges.iter().enumerate() {
                 let not_modified = if i == 0 && ex.status == 304 {
                     match capture.conditional_of {
@@ -600,6 +653,14 @@ impl Archive {
                 } else {
                     None
                 };
+                if let Some((refers, _, holder)) = &not_modified
+                    && self.options.not_modified == NotModifiedRecord::Compact
+                    && capture.exchanges.len() == 1
+                {
+                    revalidation_line(&mut lines, ex, refers);
+                    holder_of_304 = Some(*holder);
+                    continue;
+                }
                 exchanges.push(self.write_exchange(
                     ex,
                     not_modified.as_ref(),
@@ -608,7 +669,13 @@ impl Archive {
                 )?);
             }
             written.push(exchanges);
+            revalidated.push(holder_of_304);
         }
+        let revalidations = if lines.is_empty() {
+            None
+        } else {
+            Some(self.write_revalidations(&lines, now)?)
+        };
         if let Some(file) = &self.current {
             file.sync().map_err(|source| ArchiveError::Write {
                 path: file.abs_path.clone(),
@@ -623,17 +690,109 @@ impl Archive {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| wrap(&path, e))?;
+        let record = revalidations
+            .as_ref()
+            .map(|r| insert_record_row(&tx, r))
+            .transpose()
+            .map_err(|e| wrap(&path, e))?;
         let stored = batch
             .iter()
             .zip(&written)
-            .map(|(capture, exchanges)| {
-                insert_capture(&tx, &root, run_id, capture, exchanges, thresholds)
+            .zip(&revalidated)
+            .map(|((capture, exchanges), holder)| {
+                let revalidation = holder
+                    .zip(record)
+                    .map(|(holder, record)| Revalidation { holder, record });
+                insert_capture(
+                    &tx,
+                    &root,
+                    run_id,
+                    capture,
+                    exchanges,
+                    revalidation,
+                    thresholds,
+                )
             })
             .collect::<rusqlite::Result<Vec<_>>>()
             .and_then(|stored| tx.commit().map(|()| stored))
             .map_err(|e| wrap(&path, e))?;
         Ok(stored)
     }
+}
+
+/// A 304 written as a line of the batch's revalidation record: the snapshot it validated and
+/// the `records` row of that record.
+#[derive(Debug, Clone, Copy)]
+struct Revalidation {
+    holder: i64,
+    record: i64,
+}
+
+/// A record written outside any exchange, for its `records` row.
+struct WrittenRecord {
+    file_id: i64,
+    at: (u64, u64),
+    record_type: &'static str,
+    record_id: String,
+    date: String,
+    block: Sha256,
+}
+
+fn insert_record_row(tx: &rusqlite::Transaction<'_>, r: &WrittenRecord) -> rusqlite::Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO records (warc_file_id, offset, length, record_type, record_id, date, block_sha256)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        r.file_id,
+        r.at.0.cast_signed(),
+        r.at.1.cast_signed(),
+        r.record_type,
+        r.record_id,
+        r.date,
+        r.block.hex()
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// One line of a revalidation record.
+#[derive(serde::Serialize)]
+struct RevalidationLine<'a> {
+    uri: &'a str,
+    date: String,
+    status: u16,
+    /// The record whose payload the server confirmed.
+    refers_to: &'a str,
+    /// The conditional request headers sent.
+    sent: std::collections::BTreeMap<&'a str, &'a str>,
+    etag: Option<&'a str>,
+    last_modified: Option<&'a str>,
+    ip: Option<&'a str>,
+}
+
+/// Appends one JSON line describing a 304 to `lines`: the URL, when, the status, the record
+/// whose payload the server confirmed, the validators sent and those answered.
+fn revalidation_line(lines: &mut Vec<u8>, ex: &PreparedExchange, refers: &RefersTo) {
+    let line = RevalidationLine {
+        uri: ex.url.as_str(),
+        date: ex.date(),
+        status: ex.status,
+        refers_to: &refers.record_id,
+        sent: ex
+            .validators_sent
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect(),
+        etag: ex.etag.as_deref(),
+        last_modified: ex.last_modified.as_deref(),
+        ip: ex
+            .extra_fields
+            .iter()
+            .find(|(name, _)| *name == "WARC-IP-Address")
+            .map(|(_, v)| v.as_str()),
+    };
+    serde_json::to_writer(&mut *lines, &line).expect("JSON to memory");
+    lines.push(b'\n');
 }
 
 fn wrap(path: &Path, source: rusqlite::Error) -> ArchiveError {
@@ -663,17 +822,27 @@ fn insert_capture(
     run_id: i64,
     capture: &PreparedCapture,
     written: &[WrittenExchange],
+    revalidation: Option<Revalidation>,
     thresholds: crate::content::similarity::Thresholds,
 ) -> rusqlite::Result<Stored> {
     let o = &capture.outcome;
     let url_id = Index::url_id(tx, &capture.url)?;
     let last = capture.exchanges.last();
-    let chain = serde_json::to_string(&o.chain).unwrap_or_else(|_| "[]".to_owned());
+    // A compact 304 keeps its row small: no redirect was followed, so the chain and the final
+    // URL say nothing the URL and the status do not.
+    let (chain, final_url) = if revalidation.is_some() {
+        ("[]".to_owned(), None)
+    } else {
+        (
+            serde_json::to_string(&o.chain).unwrap_or_else(|_| "[]".to_owned()),
+            o.final_url().map(Url::as_str),
+        )
+    };
     tx.prepare_cached(
         "INSERT INTO checks (run_id, url_id, checked_at, outcome, http_status, final_url, chain,
                              permanent, detail, attempts, elapsed_ms, etag, last_modified,
-                             evidence, conditional)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                             evidence, conditional, revalidation_record_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params![
         run_id,
@@ -681,7 +850,7 @@ fn insert_capture(
         crate::time::db_time(capture.checked_at),
         o.kind.as_str(),
         o.http_status,
-        o.final_url().map(Url::as_str),
+        final_url,
         chain,
         o.permanent,
         o.detail,
@@ -691,9 +860,13 @@ fn insert_capture(
         last.and_then(|e| e.last_modified.clone()),
         capture.evidence,
         capture.conditional_of.is_some(),
+        revalidation.map(|r| r.record),
     ])?;
     let check_id = tx.last_insert_rowid();
-    let mut snapshot = None;
+    let mut snapshot = match revalidation {
+        Some(r) => Some((r.holder, snapshot_ref(tx, r.holder)?)),
+        None => None,
+    };
     for (ex, w) in capture.exchanges.iter().zip(written) {
         let snapshot_id = insert_exchange(tx, check_id, ex, w)?;
         snapshot = Some((
@@ -735,6 +908,28 @@ fn insert_capture(
         check_id,
         snapshot: snapshot.map(|(_, s)| s),
         judgements,
+    })
+}
+
+/// Where a snapshot's record is.
+fn snapshot_ref(tx: &rusqlite::Transaction<'_>, snapshot: i64) -> rusqlite::Result<SnapshotRef> {
+    tx.prepare_cached(
+        "SELECT s.payload_sha256, f.path, r.offset, r.record_type FROM snapshots s
+         JOIN records r ON r.id = s.record_id JOIN warc_files f ON f.id = r.warc_file_id
+         WHERE s.id = ?1",
+    )?
+    .query_row([snapshot], |r| {
+        let record_type: String = r.get(3)?;
+        Ok(SnapshotRef {
+            payload_sha256: r.get(0)?,
+            warc_file: r.get(1)?,
+            offset: r.get::<_, i64>(2)?.cast_unsigned(),
+            record_type: if record_type == "revisit" {
+                "revisit"
+            } else {
+                "response"
+            },
+        })
     })
 }
 

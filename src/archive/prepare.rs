@@ -33,7 +33,9 @@ pub struct PreparedExchange {
     pub last_modified: Option<String>,
     pub truncated: Option<&'static str>,
     /// Fields common to the response and revisit records (IP address, protocol, truncation).
-    extra_fields: Vec<(&'static str, String)>,
+    pub(crate) extra_fields: Vec<(&'static str, String)>,
+    /// The conditional request headers sent (`If-None-Match`, `If-Modified-Since`).
+    pub validators_sent: Vec<(String, String)>,
 }
 
 /// The original a revisit points at.
@@ -136,6 +138,15 @@ pub fn prepare(exchange: &Exchange, level: u32) -> PreparedExchange {
         last_modified: header(exchange, "last-modified"),
         truncated,
         extra_fields,
+        validators_sent: exchange
+            .request_headers
+            .iter()
+            .filter(|(name, _)| {
+                name.eq_ignore_ascii_case("if-none-match")
+                    || name.eq_ignore_ascii_case("if-modified-since")
+            })
+            .cloned()
+            .collect(),
     }
 }
 

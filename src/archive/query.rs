@@ -34,8 +34,12 @@ pub fn history(index: &Index, url: &str) -> rusqlite::Result<Vec<HistoryEntry>> 
         return Ok(Vec::new());
     };
     let mut entries = Vec::new();
+    // A compact 304 has no snapshot of its own: its check shows the revalidation record that
+    // holds its line.
     let mut checks = conn.prepare(
-        "SELECT checked_at, outcome, http_status, final_url FROM checks WHERE url_id = ?1",
+        "SELECT c.checked_at, c.outcome, c.http_status, c.final_url, f.path, r.offset
+         FROM checks c LEFT JOIN records r ON r.id = c.revalidation_record_id
+         LEFT JOIN warc_files f ON f.id = r.warc_file_id WHERE c.url_id = ?1",
     )?;
     for row in checks.query_map([url_id], |r| {
         Ok(HistoryEntry {
@@ -45,8 +49,8 @@ pub fn history(index: &Index, url: &str) -> rusqlite::Result<Vec<HistoryEntry>> 
             http_status: r.get(2)?,
             final_url: r.get(3)?,
             payload_sha256: None,
-            warc_file: None,
-            offset: None,
+            warc_file: r.get(4)?,
+            offset: r.get::<_, Option<i64>>(5)?.map(i64::cast_unsigned),
             via: None,
         })
     })? {

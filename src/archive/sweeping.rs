@@ -20,6 +20,40 @@ pub struct CheckRow {
     pub change_vs_previous: Option<Change>,
 }
 
+/// Carries a citation's last judgement over the 304s that did not write one (a compact 304
+/// writes a judgement only when it differs from the last, see `judge`): such a check is
+/// unchanged since the capture before it and graded against the reference as that one was.
+/// Feed it a citation's checks oldest first.
+#[derive(Debug, Default)]
+pub(crate) struct CarryForward {
+    /// The last judgement's grade against the reference and its similarity; `None` inside
+    /// when that was the citation's first capture (which is its reference).
+    last: Option<(Option<Change>, Option<f64>)>,
+}
+
+impl CarryForward {
+    /// `judged`: the check has a judgement row for the citation; `revalidated`: it is a 304 to
+    /// a conditional request.
+    pub(crate) fn apply(
+        &mut self,
+        judged: bool,
+        revalidated: bool,
+        vs_reference: &mut Option<Change>,
+        similarity: &mut Option<f64>,
+        vs_previous: &mut Option<Change>,
+    ) {
+        if judged {
+            self.last = Some((*vs_reference, *similarity));
+        } else if revalidated && let Some((change, similar)) = self.last {
+            (*vs_reference, *similarity) = match change {
+                Some(change) => (Some(change), similar),
+                None => (Some(Change::Unchanged), Some(1.0)),
+            };
+            *vs_previous = Some(Change::Unchanged);
+        }
+    }
+}
+
 impl Archive {
     /// Retires the citations of `articles` that were not seen in `run_id`: their history stays,
     /// but they are no longer checked.
@@ -119,7 +153,8 @@ impl Archive {
             .conn
             .prepare(
                 "SELECT c.article_id, u.url, k.run_id, k.checked_at, k.outcome,
-                        j.change_vs_reference, j.change_vs_previous
+                        j.change_vs_reference, j.change_vs_previous, j.id IS NOT NULL,
+                        k.conditional AND k.http_status = 304
                  FROM citations c JOIN urls u ON u.id = c.url_id JOIN checks k ON k.url_id = c.url_id
                  LEFT JOIN judgements j ON j.check_id = k.id AND j.citation_id = c.id
                  WHERE c.url_id IN (SELECT url_id FROM checks WHERE run_id = ?1)
@@ -129,6 +164,7 @@ impl Archive {
         let mut histories: std::collections::HashMap<(String, String), Vec<CheckRow>> =
             std::collections::HashMap::new();
         let mut rows = stmt.query([run_id]).map_err(|e| self.index.wrap(e))?;
+        let mut carried: Option<((String, String), CarryForward)> = None;
         while let Some(r) = rows.next().map_err(|e| self.index.wrap(e))? {
             let read = || -> rusqlite::Result<_> {
                 Ok((
@@ -139,21 +175,84 @@ impl Archive {
                     r.get::<_, String>(4)?,
                     r.get::<_, Option<String>>(5)?,
                     r.get::<_, Option<String>>(6)?,
+                    r.get::<_, bool>(7)?,
+                    r.get::<_, bool>(8)?,
                 ))
             };
-            let (article, url, run, at, outcome, vs_ref, vs_prev) =
+            let (article, url, run, at, outcome, vs_ref, vs_prev, judged, revalidated) =
                 read().map_err(|e| self.index.wrap(e))?;
+            let key = (article, url);
+            if carried.as_ref().is_none_or(|(k, _)| *k != key) {
+                carried = Some((key.clone(), CarryForward::default()));
+            }
+            let mut change_vs_reference = vs_ref.as_deref().and_then(Change::parse);
+            let mut change_vs_previous = vs_prev.as_deref().and_then(Change::parse);
+            if let Some((_, carry)) = &mut carried {
+                carry.apply(
+                    judged,
+                    revalidated,
+                    &mut change_vs_reference,
+                    &mut None,
+                    &mut change_vs_previous,
+                );
+            }
             let (Ok(at), Some(outcome)) = (at.parse(), OutcomeKind::parse(&outcome)) else {
                 continue;
             };
-            histories.entry((article, url)).or_default().push(CheckRow {
+            histories.entry(key).or_default().push(CheckRow {
                 run_id: run,
                 at,
                 outcome,
-                change_vs_reference: vs_ref.as_deref().and_then(Change::parse),
-                change_vs_previous: vs_prev.as_deref().and_then(Change::parse),
+                change_vs_reference,
+                change_vs_previous,
             });
         }
         Ok(histories)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (judged, revalidated, vs reference) in, (vs reference, vs previous) out.
+    fn carried(rows: &[(bool, bool, Option<Change>)]) -> Vec<(Option<Change>, Option<Change>)> {
+        let mut carry = CarryForward::default();
+        rows.iter()
+            .map(|&(judged, revalidated, mut vs_reference)| {
+                let mut vs_previous = judged.then_some(Change::Edited);
+                carry.apply(
+                    judged,
+                    revalidated,
+                    &mut vs_reference,
+                    &mut None,
+                    &mut vs_previous,
+                );
+                (vs_reference, vs_previous)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_304_without_a_judgement_repeats_the_last_one() {
+        use Change::{Edited, Unchanged};
+        assert_eq!(
+            carried(&[
+                (true, false, None), // first capture: the reference
+                (false, true, None), // 304: unchanged against it
+                (true, false, Some(Edited)),
+                (false, false, None), // a 404: nothing to carry
+                (false, true, None),  // 304: still edited
+            ]),
+            [
+                (None, Some(Edited)),
+                (Some(Unchanged), Some(Unchanged)),
+                (Some(Edited), Some(Edited)),
+                (None, None),
+                (Some(Edited), Some(Unchanged)),
+            ]
+        );
+        // Nothing judged before: nothing to say.
+        assert_eq!(carried(&[(false, true, None)]), [(None, None)]);
     }
 }

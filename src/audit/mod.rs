@@ -14,7 +14,7 @@ pub mod wayback;
 use crate::archive::diff::{Segment, word_diff_segments};
 use crate::archive::index::Index;
 use crate::archive::judge::{text_of_snapshot, title_of_snapshot};
-use crate::archive::sweeping::CheckRow;
+use crate::archive::sweeping::{CarryForward, CheckRow};
 use crate::content::similarity::Change;
 use crate::outcome::OutcomeKind;
 use crate::sweep::news_between;
@@ -578,23 +578,34 @@ fn history(
     let mut stmt = tx.prepare_cached(
         "SELECT k.id, k.run_id, k.checked_at, k.outcome, k.http_status, k.final_url, k.permanent,
                 k.detail, k.evidence, k.snapshot_id, j.change_vs_reference, j.similarity_reference,
-                j.change_vs_previous
+                j.change_vs_previous, j.id IS NOT NULL, k.conditional AND k.http_status = 304
          FROM checks k LEFT JOIN judgements j ON j.check_id = k.id AND j.citation_id = ?1
          WHERE k.url_id = ?2 ORDER BY k.id",
     )?;
+    let mut carry = CarryForward::default();
     let rows = stmt
         .query_map(params![citation.id, url_id], |r| {
             let checked_at: String = r.get(2)?;
             let outcome: String = r.get(3)?;
             let change = |v: Option<String>| v.as_deref().and_then(Change::parse);
+            let mut change_vs_reference = change(r.get(10)?);
+            let mut similarity_reference = r.get(11)?;
+            let mut change_vs_previous = change(r.get(12)?);
+            carry.apply(
+                r.get(13)?,
+                r.get(14)?,
+                &mut change_vs_reference,
+                &mut similarity_reference,
+                &mut change_vs_previous,
+            );
             Ok(HistoryRow {
                 check_id: r.get(0)?,
                 row: CheckRow {
                     run_id: r.get(1)?,
                     at: jiff::Timestamp::UNIX_EPOCH,
                     outcome: OutcomeKind::Ok,
-                    change_vs_reference: change(r.get(10)?),
-                    change_vs_previous: change(r.get(12)?),
+                    change_vs_reference,
+                    change_vs_previous,
                 },
                 checked_at,
                 outcome,
@@ -604,7 +615,7 @@ fn history(
                 detail: r.get(7)?,
                 evidence: r.get(8)?,
                 snapshot: r.get(9)?,
-                similarity_reference: r.get(11)?,
+                similarity_reference,
             })
         })?
         .filter_map(|row| match row {

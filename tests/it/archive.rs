@@ -59,7 +59,7 @@ fn evidence_site() -> TestServer {
     })
 }
 
-fn warc_files(archive: &Path) -> Vec<PathBuf> {
+pub(crate) fn warc_files(archive: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = walk(&archive.join("warc"))
         .into_iter()
         .filter(|p| p.to_string_lossy().ends_with(".warc.gz"))
@@ -85,7 +85,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 /// Runs the reference reader over `files` when the environment names it (`.ci/run` does, with
 /// `WARCIO=.venv-ci/bin/warcio`); CI also runs it over the evidence archive left behind.
-fn warcio_check(files: &[PathBuf]) {
+pub(crate) fn warcio_check(files: &[PathBuf]) {
     let Ok(warcio) = std::env::var("WARCIO") else {
         return;
     };

@@ -265,66 +265,35 @@ fn soft_404s_are_found_by_url_rules_page_cues_and_the_probe() {
     assert_eq!(probes, 1, "one probe per host per run");
 }
 
-#[test]
-fn a_recheck_is_conditional_and_a_304_is_an_unchanged_revisit_without_body() {
-    let server = TestServer::start(|req| {
+/// A page at `/tagged` with an `ETag` per edition (`"v1"`, `"v2"`, …) that answers 304 to a
+/// request naming the current one; edition 2 rewrites a paragraph.
+fn tagged_site(edition: Arc<AtomicUsize>) -> TestServer {
+    TestServer::start(move |req| {
         if req.target != "/tagged" {
             return Resp::status(404);
         }
-        if req.headers.get("if-none-match").map(String::as_str) == Some("\"v1\"") {
+        let e = edition.load(Ordering::SeqCst);
+        let etag = format!("\"v{e}\"");
+        if req.headers.get("if-none-match") == Some(&etag) {
             return Resp {
                 body: Vec::new(),
                 ..Resp::status(304)
             }
-            .header("etag", "\"v1\"");
+            .header("etag", &etag);
         }
-        Resp::ok(&article_page("Talks resume after summit", &PARAGRAPHS))
+        let mut p = PARAGRAPHS;
+        if e >= 2 {
+            p[2] = "Economists warned that the deal could still collapse without a parliamentary vote on spending.";
+        }
+        Resp::ok(&article_page("Talks resume after summit", &p))
             .header("content-type", "text/html")
-            .header("etag", "\"v1\"")
+            .header("etag", &etag)
             .header("last-modified", "Mon, 02 Nov 2026 08:00:00 GMT")
-    });
-    let dir = TempDir::new().unwrap();
-    write(dir.path(), "story.txt", server.url("/tagged"));
-    let check = || {
-        provcheck(dir.path())
-            .args([
-                "check",
-                "story.txt",
-                "--allow-net",
-                "127.0.0.1/32",
-                "--format",
-                "json",
-            ])
-            .output()
-            .unwrap()
-    };
-    let first = json(&check().stdout);
-    assert_eq!(first["citations"][0]["http_status"], 200);
-    let second = check();
-    assert_eq!(second.status.code(), Some(0));
-    let doc = json(&second.stdout);
-    let c = &doc["citations"][0];
-    assert_eq!(c["outcome"], "ok");
-    assert_eq!(c["http_status"], 304);
-    assert_eq!(c["change"], "unchanged");
-    assert_eq!(c["capture"]["record_type"], "revisit");
-    assert_eq!(
-        c["capture"]["payload_sha256"],
-        first["citations"][0]["capture"]["payload_sha256"]
-    );
+    })
+}
 
-    let archive = dir.path().join("archive");
-    let conn = rusqlite::Connection::open(archive.join("index.sqlite")).unwrap();
-    let (length, conditional): (i64, bool) = conn
-        .query_row(
-            "SELECT s.payload_length, c.conditional FROM checks c JOIN snapshots s ON s.id = c.snapshot_id
-             JOIN urls u ON u.id = c.url_id WHERE u.url LIKE '%/tagged' ORDER BY c.id DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
-    assert_eq!(length, 0, "the 304 capture has no body");
-    assert!(conditional);
+/// Every WARC record of the archive, decompressed, as text.
+fn warc_text(archive: &std::path::Path) -> String {
     let warc: Vec<u8> = std::fs::read_dir(archive.join("warc"))
         .unwrap()
         .flat_map(|y| std::fs::read_dir(y.unwrap().path()).unwrap())
@@ -340,22 +309,220 @@ fn a_recheck_is_conditional_and_a_304_is_an_unchanged_revisit_without_body() {
             out
         })
         .collect();
-    let text = String::from_utf8_lossy(&warc);
-    assert!(
-        text.contains("revisit/server-not-modified"),
-        "the 304 is a server-not-modified revisit"
+    String::from_utf8_lossy(&warc).into_owned()
+}
+
+fn check_json(dir: &std::path::Path) -> serde_json::Value {
+    let out = provcheck(dir)
+        .args([
+            "check",
+            "story.txt",
+            "--allow-net",
+            "127.0.0.1/32",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
+    json(&out.stdout)
+}
+
+#[test]
+fn a_recheck_is_conditional_and_a_304_is_one_line_of_a_revalidation_record() {
+    let server = tagged_site(Arc::new(AtomicUsize::new(1)));
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", server.url("/tagged"));
+    let first = check_json(dir.path());
+    assert_eq!(first["citations"][0]["http_status"], 200);
+    let doc = check_json(dir.path());
+    let c = &doc["citations"][0];
+    assert_eq!(c["outcome"], "ok");
+    assert_eq!(c["http_status"], 304);
+    assert_eq!(c["change"], "unchanged");
+    // The capture shown is the one the server confirmed.
+    assert_eq!(c["capture"], first["citations"][0]["capture"]);
+
+    let archive = dir.path().join("archive");
+    let conn = rusqlite::Connection::open(archive.join("index.sqlite")).unwrap();
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let tagged = "(SELECT id FROM urls WHERE url LIKE '%/tagged')";
+    assert_eq!(
+        count(&format!(
+            "SELECT count(*) FROM snapshots WHERE url_id = {tagged}"
+        )),
+        1,
+        "no snapshot of its own"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM records WHERE target_uri LIKE '%/tagged'"),
+        2,
+        "the first check's response and request, nothing for the 304"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM records WHERE record_type = 'metadata'"),
+        1
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM judgements"),
+        1,
+        "an unchanged 304 repeats no judgement"
+    );
+    let (conditional, same_snapshot, record_type): (bool, bool, String) = conn
+        .query_row(
+            &format!(
+                "SELECT c.conditional,
+                        c.snapshot_id = (SELECT id FROM snapshots WHERE url_id = {tagged}),
+                        r.record_type
+                 FROM checks c JOIN records r ON r.id = c.revalidation_record_id
+                 WHERE c.url_id = {tagged} ORDER BY c.id DESC LIMIT 1"
+            ),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert!(conditional && same_snapshot);
+    assert_eq!(record_type, "metadata");
+
+    let text = warc_text(&archive);
+    assert!(!text.contains("server-not-modified"));
+    let response_id: String = conn
+        .query_row(
+            "SELECT record_id FROM records WHERE record_type = 'response' AND target_uri LIKE '%/tagged'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("{\"uri\""))
+        .expect("a revalidation line");
+    let line: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(line["uri"], server.url("/tagged"));
+    assert_eq!(line["status"], 304);
+    assert_eq!(line["refers_to"], response_id);
+    assert_eq!(line["sent"]["If-None-Match"], "\"v1\"");
+    assert_eq!(line["etag"], "\"v1\"");
+    assert!(text.contains("WARC-Type: metadata"));
+
+    // The reference reader accepts the revalidation record (when CI names it).
+    crate::archive::warcio_check(&crate::archive::warc_files(&archive));
+    // The payload is still there to show, the check is in the history, and verify re-reads the
+    // revalidation record too.
+    provcheck(dir.path())
+        .args(["show", "--text", &server.url("/tagged")])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("The minister said on Tuesday"));
+    provcheck(dir.path())
+        .args(["history", &server.url("/tagged")])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("304"));
+    provcheck(dir.path()).arg("verify").assert().code(0);
+}
+
+#[test]
+fn not_modified_record_revisit_writes_a_server_not_modified_revisit_per_304() {
+    let server = tagged_site(Arc::new(AtomicUsize::new(1)));
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", server.url("/tagged"));
+    write(
+        dir.path(),
+        "provcheck.toml",
+        "not_modified_record = \"revisit\"\n",
+    );
+    let first = check_json(dir.path());
+    let doc = check_json(dir.path());
+    let c = &doc["citations"][0];
+    assert_eq!(c["http_status"], 304);
+    assert_eq!(c["change"], "unchanged");
+    assert_eq!(c["capture"]["record_type"], "revisit");
+    assert_eq!(
+        c["capture"]["payload_sha256"],
+        first["citations"][0]["capture"]["payload_sha256"]
+    );
+    let archive = dir.path().join("archive");
+    let conn = rusqlite::Connection::open(archive.join("index.sqlite")).unwrap();
+    let (length, conditional): (i64, bool) = conn
+        .query_row(
+            "SELECT s.payload_length, c.conditional FROM checks c JOIN snapshots s ON s.id = c.snapshot_id
+             ORDER BY c.id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(length, 0, "the 304 capture has no body");
+    assert!(conditional);
+    let text = warc_text(&archive);
+    assert!(text.contains("revisit/server-not-modified"));
     assert!(
         text.contains("If-None-Match: \"v1\""),
         "the request record shows the validator sent"
     );
-    // The payload is still there to show.
     provcheck(dir.path())
         .args(["show", "--text", &server.url("/tagged")])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("The minister said on Tuesday"));
     provcheck(dir.path()).arg("verify").assert().code(0);
+
+    write(
+        dir.path(),
+        "provcheck.toml",
+        "not_modified_record = \"both\"\n",
+    );
+    provcheck(dir.path())
+        .args(["check", "story.txt", "--allow-net", "127.0.0.1/32"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("not_modified_record")
+                .and(predicate::str::contains("compact")),
+        );
+}
+
+/// A 304 is the page it validated: a source edited since it was cited stays edited on the
+/// nights it answers 304 (it used to read as unchanged against the reference).
+#[test]
+fn a_304_after_an_edit_stays_edited_against_the_reference() {
+    let edition = Arc::new(AtomicUsize::new(1));
+    let server = tagged_site(Arc::clone(&edition));
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", server.url("/tagged"));
+    check_json(dir.path());
+    edition.store(2, Ordering::SeqCst);
+    let edited = check_json(dir.path());
+    assert_eq!(edited["citations"][0]["http_status"], 200);
+    assert_eq!(edited["citations"][0]["change"], "edited");
+    let again = check_json(dir.path());
+    let c = &again["citations"][0];
+    assert_eq!(c["http_status"], 304);
+    assert_eq!(c["change"], "edited", "still edited against the reference");
+    assert_eq!(c["change_vs_previous"], "unchanged");
+    assert_eq!(c["similarity"], edited["citations"][0]["similarity"]);
+
+    let conn = rusqlite::Connection::open(dir.path().join("archive").join("index.sqlite")).unwrap();
+    let judgements: i64 = conn
+        .query_row("SELECT count(*) FROM judgements", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        judgements, 2,
+        "the 304 repeats the edit's judgement without a row"
+    );
+    // The audit report carries the last judgement over the 304.
+    let out = provcheck(dir.path())
+        .args(["report", "--offline", "--all", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("\"edited\""), "{report}");
 }
 
 #[test]
