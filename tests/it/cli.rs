@@ -15,6 +15,29 @@ pub fn provcheck(dir: &Path) -> Command {
     cmd
 }
 
+/// Runs `check story.txt` in `dir` (loopback allowed) with JSON output, asserts the exit code,
+/// and returns the document.
+pub fn check_story_json(dir: &Path, code: i32) -> serde_json::Value {
+    let out = provcheck(dir)
+        .args([
+            "check",
+            "story.txt",
+            "--allow-net",
+            "127.0.0.1/32",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json(&out.stdout)
+}
+
 pub fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> std::path::PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, content).unwrap();
@@ -43,24 +66,7 @@ fn all_fine_exits_0_and_json_carries_the_documented_fields() {
         server.url("/moved")
     );
     write(dir.path(), "story.txt", article);
-    let out = provcheck(dir.path())
-        .args([
-            "check",
-            "story.txt",
-            "--allow-net",
-            "127.0.0.1/32",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc = json(&out.stdout);
+    let doc = check_story_json(dir.path(), 0);
     assert_eq!(doc["schema_version"], 1);
     let citations = doc["citations"].as_array().unwrap();
     assert_eq!(citations.len(), 2);

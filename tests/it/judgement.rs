@@ -1,7 +1,7 @@
 //! Content judgement end to end: pages that change between two checks, graded against the
 //! as-cited reference, and the word diff that explains it.
 
-use crate::cli::{json, provcheck, write};
+use crate::cli::{check_story_json, json, provcheck, write};
 use crate::server::{Resp, TestServer};
 use predicates::prelude::*;
 use std::sync::Arc;
@@ -191,19 +191,8 @@ fn soft_404s_are_found_by_url_rules_page_cues_and_the_probe() {
     .map(|p| format!("{}\n", server.url(p)))
     .collect();
     write(dir.path(), "story.txt", urls);
-    let out = provcheck(dir.path())
-        .args([
-            "check",
-            "story.txt",
-            "--allow-net",
-            "127.0.0.1/32",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "a soft-404 fails the gate");
-    let doc = json(&out.stdout);
+    // A soft-404 fails the gate.
+    let doc = check_story_json(dir.path(), 1);
     let outcomes: Vec<(String, String)> = doc["citations"]
         .as_array()
         .unwrap()
@@ -313,24 +302,7 @@ fn warc_text(archive: &std::path::Path) -> String {
 }
 
 fn check_json(dir: &std::path::Path) -> serde_json::Value {
-    let out = provcheck(dir)
-        .args([
-            "check",
-            "story.txt",
-            "--allow-net",
-            "127.0.0.1/32",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    json(&out.stdout)
+    check_story_json(dir, 0)
 }
 
 #[test]
