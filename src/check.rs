@@ -221,13 +221,13 @@ async fn apply_robots(
         };
         let outcome = Outcome::without_request(OutcomeKind::Blocked, why);
         if let Some(sink) = archive {
-            let refused = Fetched {
+            let mut refused = Fetched {
                 outcome: outcome.clone(),
                 exchanges: Vec::new(),
             };
             if let Err(error) = sink
                 .writer
-                .store(prepare_capture(&url, &refused, sink.gzip_level))
+                .store(prepare_capture(&url, &mut refused, sink.gzip_level))
                 .await
             {
                 failure.get_or_insert(error);
@@ -258,7 +258,7 @@ async fn probe_origins(
     }
     let archive = archive.cloned();
     let stop_on_failure = Arc::clone(stop);
-    let process = move |url: Url, fetched: Fetched| {
+    let process = move |url: Url, mut fetched: Fetched| {
         let archive = archive.clone();
         let stop = Arc::clone(&stop_on_failure);
         async move {
@@ -267,7 +267,7 @@ async fn probe_origins(
                 Some(sink) => {
                     let stored = sink
                         .writer
-                        .store(prepare_capture(&url, &fetched, sink.gzip_level))
+                        .store(prepare_capture(&url, &mut fetched, sink.gzip_level))
                         .await;
                     if stored.is_err() {
                         stop.store(true, Ordering::SeqCst);
@@ -410,7 +410,7 @@ pub async fn check(
                 }
                 let stored = match archive {
                     Some(sink) => {
-                        let mut capture = prepare_capture(&url, &fetched, sink.gzip_level);
+                        let mut capture = prepare_capture(&url, &mut fetched, sink.gzip_level);
                         capture.evidence = evidence
                             .as_ref()
                             .and_then(|e| serde_json::to_string(e).ok());
@@ -520,20 +520,27 @@ fn assemble(
 }
 
 /// Hashes and compresses every exchange of a fetch (CPU work, done in the fetch's task).
-fn prepare_capture(url: &Url, fetched: &Fetched, level: u32) -> PreparedCapture {
+/// Encodes `fetched` for the archive and takes its bodies: they are in the compressed records
+/// now (and the final one in `final_payload`, for judging), so the task waiting for the writer
+/// holds each body once, compressed, instead of twice.
+fn prepare_capture(url: &Url, fetched: &mut Fetched, level: u32) -> PreparedCapture {
+    let exchanges = fetched
+        .exchanges
+        .iter()
+        .map(|e| crate::archive::prepare::prepare(e, level))
+        .collect();
+    let final_payload = fetched
+        .exchanges
+        .last_mut()
+        .map(|e| std::mem::take(&mut e.body))
+        .unwrap_or_default();
+    fetched.exchanges = Vec::new();
     PreparedCapture {
         url: url.clone(),
         checked_at: jiff::Timestamp::now(),
         outcome: fetched.outcome.clone(),
-        exchanges: fetched
-            .exchanges
-            .iter()
-            .map(|e| crate::archive::prepare::prepare(e, level))
-            .collect(),
-        final_payload: fetched
-            .final_exchange()
-            .map(|e| e.body.clone())
-            .unwrap_or_default(),
+        exchanges,
+        final_payload,
         evidence: None,
         conditional_of: None,
     }
