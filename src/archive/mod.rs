@@ -23,6 +23,7 @@ use crate::warc::Sha256;
 use index::{Index, IndexError};
 use prepare::{PreparedExchange, RefersTo};
 use rusqlite::{OptionalExtension, params};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use url::Url;
@@ -450,7 +451,7 @@ impl Archive {
                     *payload,
                     level,
                 );
-                (gz, block, "revisit", *payload, Some(*holder))
+                (Cow::Owned(gz), block, "revisit", *payload, Some(*holder))
             }
             (None, Some(o)) => {
                 let (gz, block) = ex.revisit(
@@ -459,10 +460,10 @@ impl Archive {
                     ex.payload_sha256,
                     level,
                 );
-                (gz, block, "revisit", ex.payload_sha256, None)
+                (Cow::Owned(gz), block, "revisit", ex.payload_sha256, None)
             }
             (None, None) => (
-                ex.response_gz.clone(),
+                Cow::Borrowed(&ex.response_gz[..]),
                 ex.response_block,
                 "response",
                 ex.payload_sha256,
