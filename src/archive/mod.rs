@@ -409,16 +409,20 @@ impl Archive {
             let (mut file, info) = OpenWarc::create(&self.root, &rel, now, self.options.gzip_level)
                 .map_err(write_err)?;
             file.id = id;
-            let (offset, length) = file.append(&info.gz).map_err(write_err)?;
+            let at = file.append(&info.gz).map_err(write_err)?;
             file.sync().map_err(write_err)?;
-            self.index
-                .conn
-                .execute(
-                    "INSERT INTO records (warc_file_id, offset, length, record_type, record_id, date, block_sha256)
-                     VALUES (?1, ?2, ?3, 'warcinfo', ?4, ?5, ?6)",
-                    params![id, offset.cast_signed(), length.cast_signed(), info.record_id, info.date, info.block_digest.hex()],
-                )
-                .map_err(|e| self.index.wrap(e))?;
+            insert_record_row(
+                &self.index.conn,
+                &WrittenRecord {
+                    file_id: id,
+                    at,
+                    record_type: "warcinfo",
+                    record_id: info.record_id,
+                    date: info.date,
+                    block: info.block_digest,
+                },
+            )
+            .map_err(|e| self.index.wrap(e))?;
             return Ok(file);
         }
     }
@@ -729,7 +733,8 @@ struct Revalidation {
     record: i64,
 }
 
-/// A record written outside any exchange, for its `records` row.
+/// A record written outside any exchange (a file's `warcinfo`, a batch's revalidation record),
+/// for its `records` row.
 struct WrittenRecord {
     file_id: i64,
     at: (u64, u64),
@@ -739,8 +744,8 @@ struct WrittenRecord {
     block: Sha256,
 }
 
-fn insert_record_row(tx: &rusqlite::Transaction<'_>, r: &WrittenRecord) -> rusqlite::Result<i64> {
-    tx.prepare_cached(
+fn insert_record_row(conn: &rusqlite::Connection, r: &WrittenRecord) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
         "INSERT INTO records (warc_file_id, offset, length, record_type, record_id, date, block_sha256)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
@@ -753,7 +758,7 @@ fn insert_record_row(tx: &rusqlite::Transaction<'_>, r: &WrittenRecord) -> rusql
         r.date,
         r.block.hex()
     ])?;
-    Ok(tx.last_insert_rowid())
+    Ok(conn.last_insert_rowid())
 }
 
 /// One line of a revalidation record.
