@@ -1,7 +1,7 @@
 //! The archive end to end: what check writes, what verify finds, and what survives a kill -9, a
 //! full disk and a second process.
 
-use crate::cli::{json, provcheck, write};
+use crate::cli::{json, json_exiting, provcheck, write};
 use crate::server::{Resp, TestServer};
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
@@ -139,13 +139,7 @@ fn check_archives_every_exchange_as_evidence() {
         .arg(&archive)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc = json(&out.stdout);
+    let doc = json_exiting(&out, 1);
     let first = &doc["citations"][0];
     // /page and /same serve one payload: whichever is archived first is the response, the
     // other a revisit of it.

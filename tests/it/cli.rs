@@ -29,6 +29,11 @@ pub fn check_story_json(dir: &Path, code: i32) -> serde_json::Value {
         ])
         .output()
         .unwrap();
+    json_exiting(&out, code)
+}
+
+/// Asserts that a run exited with `code` (showing its stderr if not) and parses its stdout.
+pub fn json_exiting(out: &std::process::Output, code: i32) -> serde_json::Value {
     assert_eq!(
         out.status.code(),
         Some(code),
@@ -363,13 +368,7 @@ fn an_article_citing_ten_thousand_urls_is_checked_in_full() {
         ])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc = json(&out.stdout);
+    let doc = json_exiting(&out, 0);
     assert_eq!(doc["summary"]["citations"], 10_000);
     assert_eq!(doc["summary"]["by_outcome"]["ok"], 10_000);
     assert_eq!(

@@ -3,7 +3,7 @@
 //! title; a loopback stand-in of the Wayback availability API (a capture found, none found, an
 //! error, a slow answer); filters; determinism; escaping.
 
-use crate::cli::{json, provcheck, write};
+use crate::cli::{json, json_exiting, provcheck, write};
 use crate::fixtures::{TEXT, page};
 use crate::server::{Resp, TestServer};
 use predicates::prelude::*;
@@ -530,13 +530,7 @@ fn check_suggests_what_to_cite_instead_of_a_problem() {
         ])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc = json(&out.stdout);
+    let doc = json_exiting(&out, 1);
     let by_path = |path: &str| -> serde_json::Value {
         doc["citations"]
             .as_array()
