@@ -420,7 +420,7 @@ pub fn wayback_endpoint(
             file_path.map_or_else(|| "config".to_owned(), |p| p.display().to_string()),
         ),
         (None, None) => (
-            crate::audit::wayback::DEFAULT_ENDPOINT.to_owned(),
+            crate::wayback::DEFAULT_ENDPOINT.to_owned(),
             "default".to_owned(),
         ),
     };

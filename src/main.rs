@@ -1,16 +1,13 @@
 //! The `provcheck` binary: a thin shell over the library. See `provcheck --help`.
 
-mod archive_cmd;
 mod cli;
-mod report_cmd;
-mod sweep_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    match cli::run(cli) {
+    match cli::run(&cli) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("provcheck: error: {error:#}");

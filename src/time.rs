@@ -24,6 +24,33 @@ pub fn parse_user_time(text: &str) -> Result<Timestamp, String> {
         .map_err(|e| e.to_string())
 }
 
+/// `2026-11-28T16:15:55.565149Z` → `2026-11-28 16:15:55 UTC`.
+#[must_use]
+pub fn display_time(time: &str) -> String {
+    match (time.get(..10), time.get(11..19)) {
+        (Some(date), Some(clock)) if time.len() >= 20 => format!("{date} {clock} UTC"),
+        _ => time.to_owned(),
+    }
+}
+
+/// `20130919044612` → `2013-09-19 04:46:12 UTC`.
+#[must_use]
+pub fn wayback_time(ts: &str) -> String {
+    if ts.len() == 14 && ts.bytes().all(|b| b.is_ascii_digit()) {
+        format!(
+            "{}-{}-{} {}:{}:{} UTC",
+            &ts[..4],
+            &ts[4..6],
+            &ts[6..8],
+            &ts[8..10],
+            &ts[10..12],
+            &ts[12..14]
+        )
+    } else {
+        ts.to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,9 @@
 //! Reading the archive back: history of a URL, one capture's bytes, and a CDXJ index for replay.
 
 use super::index::Index;
+use super::judging::TxStore;
+use crate::content::diff::Side;
+use crate::content::judge::text_of_snapshot;
 use crate::warc::{ParsedRecord, parse_record};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
@@ -260,6 +263,87 @@ pub fn surt(url: &str) -> String {
         key.push_str(&parts.join("&").to_ascii_lowercase());
     }
     key
+}
+
+/// Which capture of a URL `provcheck diff` takes.
+#[derive(Debug, Clone)]
+pub enum Pick {
+    /// The reference of the URL's citation (of this article, if given).
+    Reference { article: Option<String> },
+    /// The latest successful capture at or before this time (index format), or the latest.
+    AtOrBefore(Option<String>),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PickError {
+    #[error(transparent)]
+    Index(#[from] rusqlite::Error),
+    #[error("{0}")]
+    NotFound(String),
+}
+
+/// The capture `pick` names, with its main text (extracted and cached on first need).
+fn pick(
+    tx: &rusqlite::Transaction<'_>,
+    root: &Path,
+    url: &str,
+    pick: &Pick,
+) -> Result<Side, PickError> {
+    let found: Option<(i64, String, String)> = match pick {
+        Pick::Reference { article } => tx
+            .query_row(
+                "SELECT s.id, s.captured_at, s.payload_sha256 FROM citations c
+                 JOIN urls u ON u.id = c.url_id JOIN snapshots s ON s.id = c.reference_snapshot_id
+                 WHERE u.url = ?1 AND (?2 IS NULL OR c.article_id = ?2)
+                 ORDER BY c.article_id LIMIT 1",
+                params![url, article],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?,
+        Pick::AtOrBefore(before) => tx
+            .query_row(
+                "SELECT s.id, s.captured_at, s.payload_sha256 FROM checks c
+                 JOIN urls u ON u.id = c.url_id JOIN snapshots s ON s.id = c.snapshot_id
+                 WHERE u.url = ?1 AND (s.http_status BETWEEN 200 AND 299 OR s.http_status = 304)
+                   AND (?2 IS NULL OR s.captured_at <= ?2)
+                 ORDER BY s.captured_at DESC, s.id DESC LIMIT 1",
+                params![url, before],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?,
+    };
+    let (snapshot_id, captured_at, payload_sha256) = found.ok_or_else(|| {
+        PickError::NotFound(match pick {
+            Pick::Reference { article: Some(a) } => {
+                format!("no reference capture of {url} for article {a}")
+            }
+            Pick::Reference { article: None } => format!("no reference capture of {url}"),
+            Pick::AtOrBefore(Some(t)) => format!("no successful capture of {url} at or before {t}"),
+            Pick::AtOrBefore(None) => format!("no successful capture of {url}"),
+        })
+    })?;
+    let text = text_of_snapshot(&mut TxStore::new(tx, root), snapshot_id)?.and_then(|e| e.text);
+    Ok(Side {
+        snapshot_id,
+        captured_at,
+        payload_sha256,
+        text,
+    })
+}
+
+/// The two sides of `provcheck diff`, read in one transaction.
+pub fn diff_sides(
+    root: &Path,
+    index: &mut Index,
+    url: &str,
+    from: &Pick,
+    to: &Pick,
+) -> Result<(Side, Side), PickError> {
+    let tx = index.conn.transaction()?;
+    let old = pick(&tx, root, url, from)?;
+    let new = pick(&tx, root, url, to)?;
+    tx.commit()?;
+    Ok((old, new))
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@
 
 pub mod cues;
 pub mod decode;
+pub mod diff;
+pub mod judge;
 pub mod similarity;
 pub mod soft404;
 pub mod text;

@@ -6,18 +6,22 @@
 //! cut at a size cap. Transient failures are retried by the pure policy in [`retry`]. Nothing a
 //! server sends makes this return an error: every failure is an [`Outcome`].
 
+mod exchange;
+mod failure;
 pub mod guard;
 pub mod politeness;
 pub mod resolve;
 pub mod retry;
 mod schedule;
 
+pub use exchange::{Exchange, Fetched, Truncation, Validators};
 pub use schedule::fetch_all;
 
 use crate::outcome::{FinalResponse, Hop, Outcome, OutcomeKind, classify_response};
+use failure::{Failure, classify_error};
 use guard::AddressGuard;
 use politeness::{HostKey, HostPermit, Hosts};
-use resolve::{DnsError, GuardedResolver, Lookup};
+use resolve::{GuardedResolver, Lookup};
 use retry::{Decision, RetryPolicy, Transient};
 use std::collections::HashSet;
 use std::sync::{Arc, Once};
@@ -78,69 +82,6 @@ impl FetchOptions {
         } else {
             format!("provcheck/{version} (source checker for news desks; {contact})")
         }
-    }
-}
-
-/// The validators of an earlier capture, sent on a re-check so that an unchanged page costs a
-/// `304 Not Modified` and no body.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Validators {
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-}
-
-/// Why a stored body is shorter than what the server meant to send (`WARC-Truncated`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Truncation {
-    /// Cut at the body cap.
-    Length,
-    /// The request deadline passed while reading.
-    Time,
-    /// The connection failed while reading.
-    Disconnect,
-}
-
-impl Truncation {
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Truncation::Length => "length",
-            Truncation::Time => "time",
-            Truncation::Disconnect => "disconnect",
-        }
-    }
-}
-
-/// One request and the response it got: everything the archive needs to keep it as evidence.
-#[derive(Debug, Clone)]
-pub struct Exchange {
-    pub url: Url,
-    /// When the response headers arrived.
-    pub at: jiff::Timestamp,
-    /// The headers sent, `Host` first.
-    pub request_headers: Vec<(String, String)>,
-    pub version: reqwest::Version,
-    pub status: u16,
-    pub headers: reqwest::header::HeaderMap,
-    /// The body as delivered (content-encoding kept), possibly cut.
-    pub body: Vec<u8>,
-    pub truncated: Option<Truncation>,
-    pub remote_addr: Option<std::net::SocketAddr>,
-}
-
-/// The result of fetching one URL: its outcome and every exchange that got a response, in
-/// order (redirect hops first, the final response last).
-#[derive(Debug, Clone)]
-pub struct Fetched {
-    pub outcome: Outcome,
-    pub exchanges: Vec<Exchange>,
-}
-
-impl Fetched {
-    /// The last response received, when there was one.
-    #[must_use]
-    pub fn final_exchange(&self) -> Option<&Exchange> {
-        self.exchanges.last()
     }
 }
 
@@ -606,88 +547,6 @@ fn next_hop(from: &Url, location: &[u8]) -> Result<Url, (OutcomeKind, String)> {
     }
     next.set_fragment(None);
     Ok(next)
-}
-
-/// What a transport error means for the outcome.
-struct Failure {
-    kind: OutcomeKind,
-    detail: String,
-    transient: Option<Transient>,
-}
-
-/// Sorts a reqwest error into an outcome by looking through its chain of causes, including the
-/// errors that `std::io::Error` wraps (its `source()` skips them).
-fn classify_error(error: &reqwest::Error) -> Failure {
-    // reqwest's own message repeats the URL, which every report already shows.
-    let detail = std::error::Error::source(error).map_or_else(|| error.to_string(), error_chain);
-    let failure = |kind, transient| Failure {
-        kind,
-        detail: detail.clone(),
-        transient,
-    };
-    if let Some(forbidden) = find_cause::<guard::Forbidden>(error) {
-        return Failure {
-            kind: OutcomeKind::ForbiddenAddress,
-            detail: forbidden.to_string(),
-            transient: None,
-        };
-    }
-    if let Some(dns) = find_cause::<DnsError>(error) {
-        return Failure {
-            kind: OutcomeKind::DnsFailure,
-            detail: dns.to_string(),
-            transient: None,
-        };
-    }
-    if error.is_timeout() {
-        return failure(OutcomeKind::Timeout, Some(Transient::Timeout));
-    }
-    if find_cause::<rustls::Error>(error).is_some() {
-        return failure(OutcomeKind::TlsFailure, None);
-    }
-    let refused = find_cause::<std::io::Error>(error)
-        .is_some_and(|e| e.kind() == std::io::ErrorKind::ConnectionRefused);
-    if refused {
-        return failure(OutcomeKind::ConnectFailure, None);
-    }
-    failure(OutcomeKind::ConnectFailure, Some(Transient::ConnectionLost))
-}
-
-fn find_cause<'e, T: std::error::Error + 'static>(
-    error: &'e (dyn std::error::Error + 'static),
-) -> Option<&'e T> {
-    let mut next: Option<&'e (dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = next {
-        if let Some(found) = e.downcast_ref::<T>() {
-            return Some(found);
-        }
-        if let Some(io) = e.downcast_ref::<std::io::Error>()
-            && let Some(inner) = io.get_ref()
-        {
-            if let Some(found) = inner.downcast_ref::<T>() {
-                return Some(found);
-            }
-            if let Some(found) = find_cause::<T>(inner) {
-                return Some(found);
-            }
-        }
-        next = e.source();
-    }
-    None
-}
-
-/// The error and its causes, joined by ": ", without repeats.
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = next {
-        let text = e.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        next = e.source();
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]

@@ -1,52 +1,336 @@
-//! Renderers: a [`CheckReport`] in, text out, to any `io::Write`. Pure and deterministic: they
-//! print only what the report holds, in a fixed order.
+//! Audit reports for the standards desk: per article, what each cited source says now, since when,
+//! with the archived evidence and what to cite instead.
+//!
+//! [`gather`] reads only the index and the WARC files (texts for diffs are extracted from the
+//! archived payloads and cached); every time in the report comes from the archive, and everything
+//! is sorted, so the same archive gives the same report. [`render`] turns the report into HTML,
+//! Markdown, CSV or JSON without touching anything else. Wayback Machine suggestions are looked up
+//! separately ([`wayback`]) and cached in the index.
 
-mod json;
-mod junit;
-mod terminal;
+mod evidence;
+mod gather;
+pub mod render;
+mod replay;
+mod wayback;
 
-use crate::check::{CheckReport, CheckedCitation};
-use std::io;
+pub use gather::gather;
+pub use wayback::{apply_wayback, wayback_queries};
 
-pub use json::{JSON_SCHEMA_VERSION, render_extract_json};
-pub use terminal::{TerminalStyle, render_extract_text};
+use crate::archive::index::Index;
+use crate::content::diff::Segment;
+use crate::suggestion::Suggestion;
+use serde::Serialize;
 
-/// The output formats of `check`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum CheckFormat {
-    /// Human-readable, grouped by article, problems first.
-    Text,
-    /// One object with `schema_version` and `citations` (see the README for the schema).
-    Json,
-    /// JUnit XML: one test case per citation, a failure for each problem.
-    Junit,
+/// Bumped when a field of the JSON report changes meaning or disappears.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+/// What the report says about a citation now. The order is the order of concern: problems first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Confirmed dead over several checks.
+    Dead,
+    /// Confirmed to answer 200 with a "not found" page.
+    #[serde(rename = "soft-404")]
+    Soft404,
+    /// Confirmed to say something else than when it was cited.
+    Replaced,
+    /// Failed, not yet confirmed.
+    Failing,
+    /// Answers, but its text was edited since it was cited.
+    Edited,
+    /// Answers through a permanent redirect: the citation should point at the new URL.
+    Moved,
+    /// Refused us (401, 403, 451, a bot challenge, robots.txt): not known to be dead.
+    Blocked,
+    RateLimited,
+    /// Never checked.
+    Unchecked,
+    Ok,
 }
 
-/// Writes `report` in `format`.
-pub fn render_check(
-    report: &CheckReport,
-    format: CheckFormat,
-    style: TerminalStyle,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
-    match format {
-        CheckFormat::Text => terminal::render(report, style, out),
-        CheckFormat::Json => json::render(report, out),
-        CheckFormat::Junit => junit::render(report, out),
+impl Status {
+    pub const ALL: [Status; 10] = [
+        Status::Dead,
+        Status::Soft404,
+        Status::Replaced,
+        Status::Failing,
+        Status::Edited,
+        Status::Moved,
+        Status::Blocked,
+        Status::RateLimited,
+        Status::Unchecked,
+        Status::Ok,
+    ];
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Dead => "dead",
+            Status::Soft404 => "soft-404",
+            Status::Replaced => "replaced",
+            Status::Failing => "failing",
+            Status::Edited => "edited",
+            Status::Moved => "moved",
+            Status::Blocked => "blocked",
+            Status::RateLimited => "rate-limited",
+            Status::Unchecked => "unchecked",
+            Status::Ok => "ok",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Whether the desk should look at it.
+    #[must_use]
+    pub fn is_problem(self) -> bool {
+        !matches!(self, Status::Ok | Status::Unchecked)
+    }
+
+    /// Whether to suggest what to cite instead.
+    #[must_use]
+    pub fn wants_replacement(self) -> bool {
+        matches!(
+            self,
+            Status::Dead | Status::Soft404 | Status::Replaced | Status::Failing
+        )
     }
 }
 
-/// Citations of one article, problems first (in the order they appear), then redirects, then
-/// the rest.
-fn problems_first(citations: &[CheckedCitation]) -> Vec<&CheckedCitation> {
-    let mut sorted: Vec<&CheckedCitation> = citations.iter().collect();
-    sorted.sort_by_key(|c| {
-        let rank = match c.outcome.kind {
-            k if !k.is_fine() => 0,
-            crate::outcome::OutcomeKind::Redirected => 1,
-            _ => 2,
-        };
-        (rank, c.citation.line, c.citation.column)
-    });
-    sorted
+/// The period a report looks at.
+#[derive(Debug, Clone, Copy)]
+pub enum Since {
+    /// This long before the report's as-of time (the last check in the archive), so that the
+    /// same archive gives the same report whenever it is run.
+    Ago(std::time::Duration),
+    At(jiff::Timestamp),
+}
+
+/// Which citations a report lists.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub since: Option<Since>,
+    /// Only these articles (all when empty).
+    pub articles: Vec<String>,
+    /// Only citations with these statuses (problems, or everything with `all`, when empty).
+    pub statuses: Vec<Status>,
+    /// List fine citations too.
+    pub all: bool,
+    /// How `show` commands in the report name the archive (`None`: the default one).
+    pub archive_arg: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditReport {
+    pub schema_version: u32,
+    /// The time of the last check of the selected citations.
+    pub as_of: Option<String>,
+    /// Start of the period, when one was asked for.
+    pub since: Option<String>,
+    pub summary: Summary,
+    /// What changed, night by night (UTC dates of the runs), oldest first.
+    pub nights: Vec<Night>,
+    /// Articles with citations listed, problems first.
+    pub articles: Vec<ArticleReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub articles: usize,
+    /// Articles with at least one citation checked.
+    pub articles_checked: usize,
+    /// Articles with at least one citation whose status is a problem.
+    pub articles_affected: usize,
+    pub citations: usize,
+    /// Citations by status, in order of concern (every status, zero counts included).
+    pub by_status: Vec<Count>,
+    /// Citations listed below.
+    pub listed: usize,
+    /// Citations left out of the listing (fine ones unless `--all`, or outside the filters).
+    pub not_listed: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Count {
+    pub name: &'static str,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Night {
+    pub date: String,
+    pub runs: Vec<RunRef>,
+    /// Checks of the selected citations' URLs made in those runs.
+    pub checks: usize,
+    /// News in those runs (`newly-failing`, `newly-dead`, `recovered`, `edited`...), by kind.
+    pub news: Vec<Count>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRef {
+    pub id: i64,
+    pub kind: String,
+    pub started_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleReport {
+    pub id: String,
+    pub path: String,
+    pub citations: Vec<CitationReport>,
+    /// The article's citations by status.
+    pub counts: Vec<Count>,
+    pub not_listed: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CitationReport {
+    pub line: u32,
+    pub column: u32,
+    pub section: String,
+    pub anchor: Option<String>,
+    pub url: String,
+    pub url_as_written: String,
+    pub status: Status,
+    /// Since when the status has held.
+    pub since: Option<String>,
+    /// The confirmation state machine's verdict (`ok`, `failing`, `dead`...).
+    pub verdict: &'static str,
+    /// When it was first cited (the first run that saw the citation).
+    pub cited_at: String,
+    /// The last check that found it fine.
+    pub last_fine: Option<String>,
+    pub checks: usize,
+    pub latest: Option<LatestCheck>,
+    pub change: Option<ChangeInfo>,
+    pub soft404: Option<Soft404Info>,
+    /// What it said when it was cited.
+    pub reference: Option<CaptureInfo>,
+    /// The latest capture.
+    pub latest_capture: Option<CaptureInfo>,
+    /// News about this citation in the period.
+    pub news: Vec<NewsItem>,
+    pub suggestions: Vec<Suggestion>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LatestCheck {
+    pub at: String,
+    pub outcome: String,
+    pub http_status: Option<u16>,
+    pub final_url: Option<String>,
+    pub permanent: Option<bool>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeInfo {
+    /// Against the reference: `unchanged`, `cosmetic`, `edited` or `replaced`.
+    pub grade: String,
+    pub similarity: Option<f64>,
+    /// The check that was graded.
+    pub at: String,
+    /// A short word diff, reference → that capture.
+    pub excerpt: Vec<Segment>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Soft404Info {
+    pub rule: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaptureInfo {
+    pub captured_at: String,
+    pub sha256: String,
+    pub http_status: u16,
+    pub record_type: String,
+    pub warc_file: String,
+    pub offset: u64,
+    /// The page title, when the payload is a page.
+    pub title: Option<String>,
+    /// The command that prints this capture.
+    pub show: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NewsItem {
+    pub at: String,
+    pub what: &'static str,
+}
+
+/// Of `ids`, those the archive has no article for.
+pub fn unknown_articles(index: &Index, ids: &[String]) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = index
+        .conn
+        .prepare_cached("SELECT 1 FROM articles WHERE id = ?1")?;
+    let mut unknown = Vec::new();
+    for id in ids {
+        if !stmt.exists([id])? {
+            unknown.push(id.clone());
+        }
+    }
+    Ok(unknown)
+}
+
+/// Reads `--since`: a duration back from the report's as-of time (`7d`, `36h`), a date (its
+/// start, UTC) or an RFC 3339 time.
+pub fn parse_since(text: &str) -> Result<Since, String> {
+    if let Ok(ago) = humantime::parse_duration(text.trim()) {
+        return Ok(Since::Ago(ago));
+    }
+    if let Ok(at) = text.parse::<jiff::Timestamp>() {
+        return Ok(Since::At(at));
+    }
+    let date: jiff::civil::Date = text.trim().parse().map_err(|_| {
+        format!(
+            "{text:?} is neither a duration (7d, 36h), a date (2026-11-01) nor an RFC 3339 time"
+        )
+    })?;
+    jiff::tz::TimeZone::UTC
+        .to_timestamp(date.at(0, 0, 0, 0))
+        .map(Since::At)
+        .map_err(|e| e.to_string())
+}
+
+/// The time of the report's citation date for a listed citation: when it was first captured as
+/// its reference, else when it was first cited.
+#[must_use]
+pub fn citation_date(citation: &CitationReport) -> &str {
+    citation
+        .reference
+        .as_ref()
+        .map_or(citation.cited_at.as_str(), |r| r.captured_at.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_parse_and_sort_problems_first() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+        assert!(Status::Dead < Status::Edited && Status::Edited < Status::Ok);
+        assert!(Status::Blocked.is_problem() && !Status::Ok.is_problem());
+        assert!(Status::Soft404.wants_replacement() && !Status::Moved.wants_replacement());
+    }
+
+    #[test]
+    fn since_is_a_duration_a_date_or_a_time() {
+        assert!(matches!(parse_since("7d"), Ok(Since::Ago(d)) if d.as_secs() == 7 * 86400));
+        assert!(
+            matches!(parse_since("2026-11-01"), Ok(Since::At(t)) if t.to_string() == "2026-11-01T00:00:00Z")
+        );
+        assert!(matches!(
+            parse_since("2026-11-01T12:00:00Z"),
+            Ok(Since::At(_))
+        ));
+        assert!(parse_since("last week").is_err());
+    }
 }

@@ -41,6 +41,17 @@ pub fn http_response_head(status: u16, headers: &HeaderMap) -> Vec<u8> {
     out
 }
 
+/// A header's value in an HTTP head (as text), by case-insensitive name; the first of several.
+#[must_use]
+pub fn header_value(head: &str, name: &str) -> Option<String> {
+    head.lines().skip(1).find_map(|line| {
+        let (k, v) = line.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_owned())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@
 //!
 //! This module builds the bytes; [`crate::archive`] decides what to write and where.
 
-mod http;
+pub mod http;
 mod parse;
 
 pub use http::{http_request_head, http_response_head};

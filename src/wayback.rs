@@ -7,15 +7,14 @@
 //! guard, politeness, retries and the User-Agent apply). Answers are cached in the index per
 //! endpoint, URL and date; failures are reported and never cached, nor fatal.
 
-use super::{AuditReport, Suggestion, citation_date};
 use crate::archive::index::Index;
 use crate::content::decode::decode_content;
 use crate::fetch::{Fetched, Fetcher, fetch_all};
 use crate::outcome::OutcomeKind;
+use crate::suggestion::Suggestion;
 use rusqlite::{OptionalExtension, params};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use url::Url;
@@ -225,20 +224,6 @@ pub async fn look_up(
     answers
 }
 
-/// The query for each listed citation that wants something to cite instead.
-#[must_use]
-pub fn queries(report: &AuditReport) -> Vec<Query> {
-    report
-        .articles
-        .iter()
-        .flat_map(|a| &a.citations)
-        .filter(|c| c.status.wants_replacement())
-        .map(|c| (c.url.clone(), timestamp14(citation_date(c))))
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect()
-}
-
 /// The suggestion an answer makes for a citation dated `timestamp`.
 #[must_use]
 pub fn suggestion(answer: &Answer, cited: &str) -> Suggestion {
@@ -252,25 +237,6 @@ pub fn suggestion(answer: &Answer, cited: &str) -> Suggestion {
         Answer::Failed(detail) => Suggestion::WaybackFailed {
             detail: detail.clone(),
         },
-    }
-}
-
-/// Adds the answers to the report's suggestions, after our own archived copy.
-pub fn apply<S: BuildHasher>(report: &mut AuditReport, answers: &HashMap<Query, Answer, S>) {
-    for citation in report.articles.iter_mut().flat_map(|a| &mut a.citations) {
-        if !citation.status.wants_replacement() {
-            continue;
-        }
-        let cited = timestamp14(citation_date(citation));
-        let Some(answer) = answers.get(&(citation.url.clone(), cited.clone())) else {
-            continue;
-        };
-        let at = citation
-            .suggestions
-            .iter()
-            .position(|s| !matches!(s, Suggestion::ArchivedCopy { .. }))
-            .unwrap_or(citation.suggestions.len());
-        citation.suggestions.insert(at, suggestion(answer, &cited));
     }
 }
 

@@ -6,7 +6,9 @@
 //! one, so text from sources and articles (titles, URLs, anchors, diffs) can never become markup.
 //! Only URLs with an `http` or `https` scheme are ever made links.
 
-use super::{AuditReport, CitationReport, Suggestion};
+use super::{AuditReport, CitationReport};
+use crate::suggestion::suggestion_text;
+use crate::time::{display_time, wayback_time};
 use minijinja::value::{Serde, Value};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State};
 use std::io;
@@ -128,60 +130,6 @@ fn is_web_url(text: &str) -> bool {
     url::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
 }
 
-/// `2026-11-28T16:15:55.565149Z` → `2026-11-28 16:15:55 UTC`.
-fn display_time(time: &str) -> String {
-    match (time.get(..10), time.get(11..19)) {
-        (Some(date), Some(clock)) if time.len() >= 20 => format!("{date} {clock} UTC"),
-        _ => time.to_owned(),
-    }
-}
-
-/// `20130919044612` → `2013-09-19 04:46:12 UTC`.
-fn wayback_time(ts: &str) -> String {
-    if ts.len() == 14 && ts.bytes().all(|b| b.is_ascii_digit()) {
-        format!(
-            "{}-{}-{} {}:{}:{} UTC",
-            &ts[..4],
-            &ts[4..6],
-            &ts[6..8],
-            &ts[8..10],
-            &ts[10..12],
-            &ts[12..14]
-        )
-    } else {
-        ts.to_owned()
-    }
-}
-
-/// A suggestion in one line of plain text.
-#[must_use]
-pub fn suggestion_text(s: &Suggestion) -> String {
-    match s {
-        Suggestion::ArchivedCopy {
-            captured_at, show, ..
-        } => format!(
-            "our archived copy of {} ({show})",
-            display_time(captured_at)
-        ),
-        Suggestion::Wayback {
-            url,
-            timestamp,
-            after_citation,
-        } => format!(
-            "Wayback Machine capture of {}{}: {url}",
-            wayback_time(timestamp),
-            if *after_citation {
-                " (after the citation date)"
-            } else {
-                ""
-            }
-        ),
-        Suggestion::WaybackNone => "no Wayback Machine capture".to_owned(),
-        Suggestion::WaybackFailed { detail } => detail.clone(),
-        Suggestion::NewUrl { url } => format!("the new URL: {url}"),
-    }
-}
-
 /// A spreadsheet cell that cannot be read as a formula.
 fn cell(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
@@ -292,11 +240,12 @@ fn csv(report: &AuditReport, out: &mut dyn io::Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::archive::diff::Segment;
-    use crate::audit::{
+    use crate::content::diff::Segment;
+    use crate::report::{
         ArticleReport, CaptureInfo, ChangeInfo, Count, LatestCheck, NewsItem, Night, RunRef,
         Soft404Info, Status, Summary,
     };
+    use crate::suggestion::Suggestion;
 
     fn capture(at: &str, sha: char, offset: u64, title: &str) -> CaptureInfo {
         CaptureInfo {

@@ -1,20 +1,68 @@
-//! `provcheck report`: the audit report for the standards desk, from the archive.
+//! `provcheck report`: the audit report for the standards desk, from the archive (and the
+//! Wayback Machine, unless offline).
 
-use crate::cli::{ReportArgs, ReportFormat, write_output};
+use crate::cli::args::{ArchiveArg, FetchArgs, Global};
+use crate::cli::output::write_output;
 use anyhow::{Context, Result};
+use clap::Args;
 use provcheck::archive::Archive;
-use provcheck::audit::render::{Format, render};
-use provcheck::audit::wayback::{self, Answer};
-use provcheck::audit::{Filter, Status, gather, parse_since, unknown_articles};
 use provcheck::config;
 use provcheck::fetch::Fetcher;
+use provcheck::report::render::{Format, render};
+use provcheck::report::{
+    Filter, Status, apply_wayback, gather, parse_since, unknown_articles, wayback_queries,
+};
+use provcheck::wayback::{self, Answer};
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-pub fn run(config_path: Option<&Path>, args: &ReportArgs) -> Result<ExitCode> {
-    let (file, file_path) = config::load(config_path)?;
+/// Formats of `provcheck report`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ReportFormat {
+    Html,
+    Md,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value = "html")]
+    format: ReportFormat,
+    /// Write to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Only what changed in the period: a duration back from the last check (7d, 36h) or a date
+    /// (2026-11-01) or RFC 3339 time
+    #[arg(long, value_name = "DURATION|DATE")]
+    since: Option<String>,
+    /// Only this article (repeatable)
+    #[arg(long = "article", value_name = "ID")]
+    articles: Vec<String>,
+    /// Only citations with these statuses, comma-separated: dead, soft-404, replaced, failing,
+    /// edited, moved, blocked, rate-limited, unchecked, ok
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    status: Vec<String>,
+    /// List fine citations too
+    #[arg(long)]
+    all: bool,
+    /// Do not ask the Wayback Machine (cached answers are still used)
+    #[arg(long, env = "PROVCHECK_OFFLINE", value_parser = clap::builder::BoolishValueParser::new())]
+    offline: bool,
+    /// The Wayback Machine availability API [default: the config key wayback_endpoint]
+    #[arg(long, value_name = "URL")]
+    wayback_endpoint: Option<String>,
+    #[command(flatten)]
+    archive: ArchiveArg,
+    #[command(flatten)]
+    fetch: FetchArgs,
+}
+
+pub fn exec(args: &ReportArgs, global: Global<'_>) -> Result<ExitCode> {
+    let (file, file_path) = config::load(global.config)?;
     let options =
         config::archive_options(&file, file_path.as_deref(), args.archive.archive.as_deref())?;
     let policy = config::verdict_policy(&file, file_path.as_deref())?;
@@ -81,7 +129,7 @@ pub fn run(config_path: Option<&Path>, args: &ReportArgs) -> Result<ExitCode> {
     let answers = wayback::answers(
         Some(&index),
         &endpoint,
-        wayback::queries(&report),
+        wayback_queries(&report),
         |missing| match online {
             Some((runtime, fetcher)) => {
                 runtime.block_on(wayback::look_up(fetcher, &endpoint, missing))
@@ -95,7 +143,7 @@ pub fn run(config_path: Option<&Path>, args: &ReportArgs) -> Result<ExitCode> {
             tracing::warn!("{}: {why}", query.0);
         }
     }
-    wayback::apply(&mut report, &answers);
+    apply_wayback(&mut report, &answers);
 
     let format = match args.format {
         ReportFormat::Html => Format::Html,

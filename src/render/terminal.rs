@@ -99,9 +99,9 @@ pub(super) fn render(
             for suggestion in checked
                 .suggestions
                 .iter()
-                .filter(|s| !matches!(s, crate::audit::Suggestion::WaybackFailed { .. }))
+                .filter(|s| !matches!(s, crate::suggestion::Suggestion::WaybackFailed { .. }))
             {
-                let text = crate::audit::render::suggestion_text(suggestion);
+                let text = crate::suggestion::suggestion_text(suggestion);
                 let _ = write!(line, "\n{:>38}instead: {text}", "");
             }
             writeln!(out, "{line}")?;

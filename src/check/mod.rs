@@ -6,7 +6,9 @@
 //! that cannot be fetched get their outcome without a request. If the archive fails, no new URL
 //! is started and the check returns the error.
 
-use crate::archive::judge::Judgement;
+use crate::content::judge::Judgement;
+pub mod suggest;
+
 use crate::archive::writer::WriterHandle;
 use crate::archive::{ArchiveError, PreparedCapture, SnapshotRef};
 use crate::citation::{Citation, Target};
@@ -33,8 +35,8 @@ pub struct CheckedCitation {
     pub capture: Option<Box<SnapshotRef>>,
     /// How the capture compares with the citation's reference and the previous capture.
     pub judgement: Option<Box<Judgement>>,
-    /// What to cite instead, for a problem or a permanent redirect (see [`crate::audit::suggest`]).
-    pub suggestions: Vec<crate::audit::Suggestion>,
+    /// What to cite instead, for a problem or a permanent redirect (see [`suggest`]).
+    pub suggestions: Vec<crate::suggestion::Suggestion>,
 }
 
 /// One article's citations, in the order they appear.

@@ -2,13 +2,17 @@
 //! choose what is due, check it through the same fetch, archive and judgement path as `check`,
 //! then report only what is new.
 
-use crate::cli::{ExtractFormat, finish_archive, stop_on_signal, write_output};
+use crate::cli::args::{ArchiveArg, FetchArgs, Global, TextOrJson};
+use crate::cli::output::write_output;
+use crate::cli::session::{finish_archive, open_archive};
+use crate::cli::signal::stop_on_signal;
 use anyhow::{Context, Result};
+use clap::Args;
 use provcheck::archive::writer::ArchiveWriter;
 use provcheck::archive::{Archive, References};
 use provcheck::check::{ArchiveSink, CheckOptions, check, extract_all};
-use provcheck::config::{self, FileConfig};
-use provcheck::fetch::{FetchOptions, Fetcher};
+use provcheck::config;
+use provcheck::fetch::Fetcher;
 use provcheck::input::{self, ReadOptions};
 use provcheck::sweep::{News, news_of, render_text, verdict_of};
 use std::fs::{File, OpenOptions};
@@ -19,16 +23,25 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-/// What `sweep` was asked to do.
-pub struct SweepRequest<'a> {
-    pub dirs: &'a [PathBuf],
-    pub max_age: Duration,
-    pub budget: Option<Duration>,
-    pub format: ExtractFormat,
-    pub file: &'a FileConfig,
-    pub file_path: Option<&'a Path>,
-    pub archive_dir: Option<&'a Path>,
-    pub fetch: FetchOptions,
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Directories of article files to register (new or changed files); already registered
+    /// articles are swept either way
+    #[arg(value_name = "ARTICLES_DIR")]
+    dirs: Vec<PathBuf>,
+    /// Re-check citations last checked longer ago than this
+    #[arg(long, value_name = "DURATION", default_value = "20h")]
+    max_age: String,
+    /// Start no new request after this long; the rest waits for the next sweep, first in line
+    #[arg(long, value_name = "DURATION")]
+    budget: Option<String>,
+    /// Output format (JSON is printed even when there is no news)
+    #[arg(long, value_enum, default_value = "text")]
+    format: TextOrJson,
+    #[command(flatten)]
+    archive: ArchiveArg,
+    #[command(flatten)]
+    fetch: FetchArgs,
 }
 
 /// Holds `sweep.lock` in the archive for the whole run: a second sweep is refused at once, with
@@ -109,14 +122,7 @@ fn start_run(
     max_age: Duration,
 ) -> Result<(Archive, i64, Due)> {
     let extracted = extract_all(articles, None);
-    let (mut archive, recovered) = Archive::open(options)?;
-    for note in recovered {
-        tracing::warn!(
-            "recovered {} after an interrupted run: cut {} bytes of torn tail",
-            note.warc_file,
-            note.cut_bytes
-        );
-    }
+    let mut archive = open_archive(options)?;
     let now = jiff::Timestamp::now();
     let run_id = archive.begin_run("sweep", now)?;
     let pairs: Vec<_> = extracted.iter().map(|(a, e)| (*a, e)).collect();
@@ -131,19 +137,30 @@ fn start_run(
     Ok((archive, run_id, due))
 }
 
-pub fn run(request: &SweepRequest<'_>) -> Result<ExitCode> {
-    let options = config::archive_options(request.file, request.file_path, request.archive_dir)?;
-    let policy = config::verdict_policy(request.file, request.file_path)?;
-    let soft404_probe = request.file.soft404_probe.unwrap_or(true);
+pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
+    let (file, file_path) = config::load(global.config)?;
+    let fetch = config::fetch_options(&file, file_path.as_deref(), &args.fetch.overrides())?;
+    let max_age = config::parse_duration(&args.max_age)
+        .map_err(|e| anyhow::anyhow!("invalid --max-age: {e}"))?;
+    let budget = args
+        .budget
+        .as_deref()
+        .map(config::parse_duration)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("invalid --budget: {e}"))?;
+    let options =
+        config::archive_options(&file, file_path.as_deref(), args.archive.archive.as_deref())?;
+    let policy = config::verdict_policy(&file, file_path.as_deref())?;
+    let soft404_probe = file.soft404_probe.unwrap_or(true);
     let gzip_level = options.gzip_level;
     let _lock = lock(&options.dir)?;
 
-    let articles = if request.dirs.is_empty() {
+    let articles = if args.dirs.is_empty() {
         Vec::new()
     } else {
-        input::read_articles(request.dirs, ReadOptions::default())?
+        input::read_articles(&args.dirs, ReadOptions::default())?
     };
-    let (archive, run_id, due) = start_run(options, &articles, request.max_age)?;
+    let (archive, run_id, due) = start_run(options, &articles, max_age)?;
     let due_urls: Vec<url::Url> = due
         .iter()
         .flat_map(|(_, e)| e.citations.iter().filter_map(|c| c.target.url().cloned()))
@@ -163,7 +180,7 @@ pub fn run(request: &SweepRequest<'_>) -> Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     let stop = stop_on_signal(&runtime);
-    if let Some(budget) = request.budget {
+    if let Some(budget) = budget {
         let flag = Arc::clone(&stop);
         runtime.spawn(async move {
             tokio::time::sleep(budget).await;
@@ -171,7 +188,7 @@ pub fn run(request: &SweepRequest<'_>) -> Result<ExitCode> {
             flag.store(true, Ordering::SeqCst);
         });
     }
-    let fetcher = Arc::new(Fetcher::new(request.fetch.clone())?);
+    let fetcher = Arc::new(Fetcher::new(fetch)?);
     let due_refs: Vec<_> = due.iter().map(|(a, e)| (a, e.clone())).collect();
     let check_options = CheckOptions {
         archive: Some(ArchiveSink {
@@ -180,7 +197,7 @@ pub fn run(request: &SweepRequest<'_>) -> Result<ExitCode> {
         }),
         soft404_probe,
         conditional,
-        robots: request.file.robots.unwrap_or(true),
+        robots: file.robots.unwrap_or(true),
         stop: Some(stop),
     };
     let result = runtime.block_on(check(due_refs, fetcher, check_options, |_, _| {}));
@@ -197,8 +214,8 @@ pub fn run(request: &SweepRequest<'_>) -> Result<ExitCode> {
             report.not_checked
         );
     }
-    match request.format {
-        ExtractFormat::Json => write_output(None, |out| {
+    match args.format {
+        TextOrJson::Json => write_output(None, |out| {
             serde_json::to_writer_pretty(
                 &mut *out,
                 &serde_json::json!({
@@ -211,7 +228,7 @@ pub fn run(request: &SweepRequest<'_>) -> Result<ExitCode> {
             )?;
             writeln!(out)
         })?,
-        ExtractFormat::Text => write_output(None, |out| render_text(&news, out))?,
+        TextOrJson::Text => write_output(None, |out| render_text(&news, out))?,
     }
     Ok(if news.is_empty() {
         ExitCode::SUCCESS

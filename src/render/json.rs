@@ -74,7 +74,7 @@ struct CitationJson<'a> {
     /// "digest" when the payloads are binary and only digests were compared, else "text".
     compared_by: Option<&'static str>,
     /// What to cite instead (see the report command's `suggestions`).
-    suggestions: &'a [crate::audit::Suggestion],
+    suggestions: &'a [crate::suggestion::Suggestion],
 }
 
 #[derive(Serialize)]

@@ -1,21 +1,9 @@
-//! `provcheck diff`: a word-level diff of the main text of two captures of a URL.
+//! Diffs of main text (pure): the paragraph and word diffs `provcheck diff` prints, and the short
+//! word-diff excerpts the audit report shows.
 
-use super::index::Index;
-use super::judge::text_of_snapshot;
-use crate::content::similarity::{Change, Thresholds, grade, shingles, similarity};
-use rusqlite::{OptionalExtension, params};
+use super::similarity::{Change, Thresholds, grade, shingles, similarity};
 use similar::{ChangeTag, TextDiff};
 use std::fmt::Write as _;
-use std::path::Path;
-
-/// Which capture to take.
-#[derive(Debug, Clone)]
-pub enum Pick {
-    /// The reference of the URL's citation (of this article, if given).
-    Reference { article: Option<String> },
-    /// The latest successful capture at or before this time (index format), or the latest.
-    AtOrBefore(Option<String>),
-}
 
 /// A side of the diff.
 #[derive(Debug, Clone)]
@@ -26,76 +14,10 @@ pub struct Side {
     pub text: Option<String>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum DiffError {
-    #[error(transparent)]
-    Index(#[from] rusqlite::Error),
-    #[error("{0}")]
-    NotFound(String),
-}
-
-fn pick(
-    tx: &rusqlite::Transaction<'_>,
-    root: &Path,
-    url: &str,
-    pick: &Pick,
-) -> Result<Side, DiffError> {
-    let found: Option<(i64, String, String)> = match pick {
-        Pick::Reference { article } => tx
-            .query_row(
-                "SELECT s.id, s.captured_at, s.payload_sha256 FROM citations c
-                 JOIN urls u ON u.id = c.url_id JOIN snapshots s ON s.id = c.reference_snapshot_id
-                 WHERE u.url = ?1 AND (?2 IS NULL OR c.article_id = ?2)
-                 ORDER BY c.article_id LIMIT 1",
-                params![url, article],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?,
-        Pick::AtOrBefore(before) => tx
-            .query_row(
-                "SELECT s.id, s.captured_at, s.payload_sha256 FROM checks c
-                 JOIN urls u ON u.id = c.url_id JOIN snapshots s ON s.id = c.snapshot_id
-                 WHERE u.url = ?1 AND (s.http_status BETWEEN 200 AND 299 OR s.http_status = 304)
-                   AND (?2 IS NULL OR s.captured_at <= ?2)
-                 ORDER BY s.captured_at DESC, s.id DESC LIMIT 1",
-                params![url, before],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?,
-    };
-    let (snapshot_id, captured_at, payload_sha256) = found.ok_or_else(|| {
-        DiffError::NotFound(match pick {
-            Pick::Reference { article: Some(a) } => {
-                format!("no reference capture of {url} for article {a}")
-            }
-            Pick::Reference { article: None } => format!("no reference capture of {url}"),
-            Pick::AtOrBefore(Some(t)) => format!("no successful capture of {url} at or before {t}"),
-            Pick::AtOrBefore(None) => format!("no successful capture of {url}"),
-        })
-    })?;
-    let text = text_of_snapshot(tx, root, snapshot_id)?.and_then(|e| e.text);
-    Ok(Side {
-        snapshot_id,
-        captured_at,
-        payload_sha256,
-        text,
-    })
-}
-
 /// The two sides, their grade, and the diff as text: `[-removed-]` and `{+added+}`, unchanged
 /// stretches longer than `context` words on each side elided.
-pub fn diff(
-    root: &Path,
-    index: &mut Index,
-    url: &str,
-    from: &Pick,
-    to: &Pick,
-    thresholds: Thresholds,
-) -> Result<String, DiffError> {
-    let tx = index.conn.transaction()?;
-    let old = pick(&tx, root, url, from)?;
-    let new = pick(&tx, root, url, to)?;
-    tx.commit()?;
+#[must_use]
+pub fn describe(url: &str, old: &Side, new: &Side, thresholds: Thresholds) -> String {
     let (change, similarity) = grade(
         old.payload_sha256 == new.payload_sha256,
         old.text.as_deref(),
@@ -123,7 +45,7 @@ pub fn diff(
         (Some(a), Some(b)) => out.push_str(&paragraph_diff(a, b, 12)),
         _ => out.push_str("(binary payloads: only their digests are compared)\n"),
     }
-    Ok(out)
+    out
 }
 
 /// A diff by paragraph: unchanged paragraphs elided to `context` words next to a change, a

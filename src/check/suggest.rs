@@ -2,12 +2,12 @@
 //! last good capture of the source from an earlier run, and the Wayback Machine's capture closest
 //! to today. The same suggestions as the audit report's, for the editor at the gate.
 
-use super::Suggestion;
-use super::wayback::{self, Answer, Query};
+use super::{CheckReport, CheckedCitation};
 use crate::archive::index::Index;
-use crate::check::{CheckReport, CheckedCitation};
 use crate::fetch::Fetcher;
 use crate::outcome::OutcomeKind;
+use crate::suggestion::{Suggestion, show_command};
+use crate::wayback::{self, Answer, Query};
 use rusqlite::{OptionalExtension, params};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -38,7 +38,7 @@ fn archived_copy(
         .query_row(params![url, run_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     Ok(found.map(|(captured_at, sha256)| Suggestion::ArchivedCopy {
-        show: super::show_command(url, &captured_at, archive_arg),
+        show: show_command(url, &captured_at, archive_arg),
         captured_at,
         sha256,
     }))

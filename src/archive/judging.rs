@@ -1,0 +1,197 @@
+//! The archive's side of judgement: [`content::judge::JudgeStore`] over a transaction on the
+//! index and the WARC files. Storage only: which rows to read and write, and the text cache's
+//! encoding (gzip in the `texts` table); what to compare is decided in `content::judge`.
+
+use super::query::read_record;
+use crate::content::judge::{CitationRef, JudgeStore, JudgementRow, SnapshotId};
+use crate::content::{ContentKind, Extracted};
+use rusqlite::{OptionalExtension, Transaction, params};
+use std::io::{Read, Write};
+use std::path::Path;
+
+/// Judgement's view of the archive, inside one transaction (the writer's, or a reader's: a
+/// reader that extracts a text caches it too).
+pub struct TxStore<'a, 't> {
+    tx: &'a Transaction<'t>,
+    root: &'a Path,
+}
+
+impl<'a, 't> TxStore<'a, 't> {
+    #[must_use]
+    pub fn new(tx: &'a Transaction<'t>, root: &'a Path) -> Self {
+        Self { tx, root }
+    }
+}
+
+/// kind, title, heading, gzip of the text
+type TextRow = (String, Option<String>, Option<String>, Option<Vec<u8>>);
+
+impl JudgeStore for TxStore<'_, '_> {
+    type Error = rusqlite::Error;
+
+    fn citations_of(&mut self, url_id: i64) -> rusqlite::Result<Vec<CitationRef>> {
+        self.tx
+            .prepare_cached(
+                "SELECT id, article_id, reference_snapshot_id FROM citations
+                 WHERE url_id = ?1 AND retired_run_id IS NULL",
+            )?
+            .query_map([url_id], |r| {
+                Ok(CitationRef {
+                    id: r.get(0)?,
+                    article: r.get(1)?,
+                    reference: r.get(2)?,
+                })
+            })?
+            .collect()
+    }
+
+    fn previous_success(&mut self, url_id: i64, check_id: i64) -> rusqlite::Result<Option<i64>> {
+        self.tx
+            .prepare_cached(
+                "SELECT s.id FROM checks c JOIN snapshots s ON s.id = c.snapshot_id
+                 WHERE c.url_id = ?1 AND c.id < ?2 AND (s.http_status BETWEEN 200 AND 299 OR s.http_status = 304)
+                 ORDER BY c.id DESC LIMIT 1",
+            )?
+            .query_row(params![url_id, check_id], |r| r.get(0))
+            .optional()
+    }
+
+    fn set_reference(&mut self, citation_id: i64, snapshot: i64) -> rusqlite::Result<()> {
+        self.tx
+            .prepare_cached("UPDATE citations SET reference_snapshot_id = ?1 WHERE id = ?2")?
+            .execute(params![snapshot, citation_id])?;
+        Ok(())
+    }
+
+    fn snapshot(&mut self, snapshot: i64) -> rusqlite::Result<SnapshotId> {
+        self.tx
+            .prepare_cached(
+                "SELECT s.payload_sha256, u.url FROM snapshots s
+                 JOIN urls u ON u.id = s.url_id WHERE s.id = ?1",
+            )?
+            .query_row([snapshot], |r| {
+                Ok(SnapshotId {
+                    payload_sha256: r.get(0)?,
+                    url: r.get(1)?,
+                })
+            })
+    }
+
+    fn captured_at(&mut self, snapshot: i64) -> rusqlite::Result<String> {
+        self.tx
+            .prepare_cached("SELECT captured_at FROM snapshots WHERE id = ?1")?
+            .query_row([snapshot], |row| row.get(0))
+    }
+
+    fn last_judgement(
+        &mut self,
+        citation_id: i64,
+    ) -> rusqlite::Result<Option<(Option<i64>, Option<String>)>> {
+        self.tx
+            .prepare_cached(
+                "SELECT reference_snapshot_id, change_vs_reference FROM judgements
+                 WHERE citation_id = ?1 ORDER BY check_id DESC LIMIT 1",
+            )?
+            .query_row([citation_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+    }
+
+    fn insert_judgement(&mut self, row: &JudgementRow<'_>) -> rusqlite::Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO judgements (citation_id, check_id, reference_snapshot_id,
+                                         change_vs_reference, similarity_reference,
+                                         previous_snapshot_id, change_vs_previous,
+                                         similarity_previous)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                row.citation_id,
+                row.check_id,
+                row.reference,
+                row.vs_reference.map(|v| v.0),
+                row.vs_reference.map(|v| v.1),
+                row.previous,
+                row.vs_previous.map(|v| v.0),
+                row.vs_previous.map(|v| v.1),
+            ])?;
+        Ok(())
+    }
+
+    fn cached_text(&mut self, sha: &str) -> rusqlite::Result<Option<Extracted>> {
+        let row: Option<TextRow> = self
+            .tx
+            .prepare_cached(
+                "SELECT kind, title, heading, text_gz FROM texts WHERE payload_sha256 = ?1",
+            )?
+            .query_row([sha], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .optional()?;
+        Ok(row.map(|(kind, title, heading, gz)| Extracted {
+            kind: match kind.as_str() {
+                "html" => ContentKind::Html,
+                "text" => ContentKind::Text,
+                _ => ContentKind::Binary,
+            },
+            text: gz.and_then(|gz| {
+                let mut s = String::new();
+                flate2::read::GzDecoder::new(&gz[..])
+                    .read_to_string(&mut s)
+                    .ok()
+                    .map(|_| s)
+            }),
+            title,
+            heading,
+        }))
+    }
+
+    fn cached_title(&mut self, sha: &str) -> rusqlite::Result<Option<Option<String>>> {
+        self.tx
+            .prepare_cached("SELECT title FROM texts WHERE payload_sha256 = ?1")?
+            .query_row([sha], |r| r.get(0))
+            .optional()
+    }
+
+    fn store_text(&mut self, sha: &str, extracted: &Extracted) -> rusqlite::Result<()> {
+        let kind = match extracted.kind {
+            ContentKind::Html => "html",
+            ContentKind::Text => "text",
+            ContentKind::Binary => "binary",
+        };
+        let gz = extracted.text.as_ref().map(|t| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+            e.write_all(t.as_bytes())
+                .expect("writing to memory cannot fail");
+            e.finish().expect("writing to memory cannot fail")
+        });
+        self.tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO texts (payload_sha256, kind, title, heading, text_gz)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![sha, kind, extracted.title, extracted.heading, gz])?;
+        Ok(())
+    }
+
+    fn http_parts(&mut self, snapshot: i64) -> rusqlite::Result<Option<(String, Vec<u8>)>> {
+        let (file, offset, length): (String, i64, i64) = self
+            .tx
+            .prepare_cached(
+                "SELECT f.path, r.offset, r.length FROM snapshots s
+                 JOIN snapshots h ON h.id = COALESCE(s.revisit_of, s.id)
+                 JOIN records r ON r.id = h.record_id
+                 JOIN warc_files f ON f.id = r.warc_file_id WHERE s.id = ?1",
+            )?
+            .query_row([snapshot], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let Ok(record) = read_record(
+            self.root,
+            &file,
+            offset.cast_unsigned(),
+            length.cast_unsigned(),
+        ) else {
+            return Ok(None);
+        };
+        Ok(record
+            .http_parts()
+            .map(|(head, payload)| (String::from_utf8_lossy(head).into_owned(), payload.to_vec())))
+    }
+}

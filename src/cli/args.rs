@@ -1,0 +1,148 @@
+//! Argument types shared by several commands, and their first validation: the inputs, the
+//! archive directory, the fetch settings, the text-or-JSON format and a URL operand.
+//!
+//! Below the commands: nothing here imports a command.
+
+use anyhow::Result;
+use clap::Args;
+use provcheck::citation::Target;
+use provcheck::config::{self, Overrides};
+use provcheck::extract::ArticleFormat;
+use provcheck::input::{self, ReadOptions};
+use provcheck::normalize::normalize;
+use std::path::{Path, PathBuf};
+use url::Url;
+
+/// The options every command sees: `--config` and `--quiet`.
+#[derive(Debug, Clone, Copy)]
+pub struct Global<'a> {
+    pub config: Option<&'a Path>,
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Article files, directories (walked for .txt .md .markdown .html .htm), or - for stdin
+    #[arg(required = true, value_name = "ARTICLE")]
+    pub articles: Vec<PathBuf>,
+    /// Read every article as this format [default: from the extension; stdin is sniffed]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<ArticleFormat>,
+    /// Resolve relative links against this URL (an HTML <base href> wins)
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<Url>,
+}
+
+impl InputArgs {
+    /// Reads the articles named, warning about empty ones.
+    pub fn read(&self) -> Result<Vec<input::Article>> {
+        let articles = input::read_articles(
+            &self.articles,
+            ReadOptions {
+                format: self.input_format,
+            },
+        )?;
+        for article in &articles {
+            if article.text.trim().is_empty() {
+                tracing::warn!("{} is empty", article.source.display());
+            }
+        }
+        Ok(articles)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ArchiveArg {
+    /// Archive directory [default: the config key archive, else ./archive]
+    #[arg(long, value_name = "DIR")]
+    pub archive: Option<PathBuf>,
+}
+
+impl ArchiveArg {
+    /// The archive directory: the flag, else the config file's `archive`, else `./archive`.
+    pub fn dir(&self, config_path: Option<&Path>) -> Result<PathBuf> {
+        let (file, file_path) = config::load(config_path)?;
+        Ok(config::archive_options(&file, file_path.as_deref(), self.archive.as_deref())?.dir)
+    }
+}
+
+/// Output of the commands that print either lines of text or one JSON document.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
+/// Fetch settings; each overrides the config key of the same name.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Fetching (each overrides the config key of the same name)")]
+pub struct FetchArgs {
+    /// Requests in flight at once [default: 64]
+    #[arg(long, value_name = "N")]
+    concurrency: Option<usize>,
+    /// Requests in flight at once to one host [default: 4]
+    #[arg(long, value_name = "N")]
+    host_concurrency: Option<usize>,
+    /// Minimum time between request starts to one host [default: 100ms]
+    #[arg(long, value_name = "DURATION")]
+    host_interval: Option<String>,
+    /// Deadline for one request, body included [default: 20s]
+    #[arg(long, value_name = "DURATION")]
+    timeout: Option<String>,
+    /// Time allowed to connect [default: 10s]
+    #[arg(long, value_name = "DURATION")]
+    connect_timeout: Option<String>,
+    /// Retries of transient failures (reset, timeout, 5xx, 429) [default: 2]
+    #[arg(long, value_name = "N")]
+    retries: Option<u32>,
+    /// Longest Retry-After waited for [default: 10s]
+    #[arg(long, value_name = "DURATION")]
+    retry_after_cap: Option<String>,
+    /// Redirects followed before giving up [default: 10]
+    #[arg(long, value_name = "N")]
+    max_redirects: Option<u32>,
+    /// Largest body read, e.g. 20MiB [default: 20MiB]
+    #[arg(long, value_name = "SIZE")]
+    max_body: Option<String>,
+    /// Let the address guard through to this CIDR range (repeatable), e.g. 127.0.0.0/8
+    #[arg(long, value_name = "CIDR")]
+    allow_net: Vec<String>,
+}
+
+impl FetchArgs {
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            concurrency: self.concurrency,
+            host_concurrency: self.host_concurrency,
+            host_interval: self.host_interval.clone(),
+            connect_timeout: self.connect_timeout.clone(),
+            timeout: self.timeout.clone(),
+            retries: self.retries,
+            retry_after_cap: self.retry_after_cap.clone(),
+            max_redirects: self.max_redirects,
+            max_body: self.max_body.clone(),
+            allow_net: self.allow_net.clone(),
+        }
+    }
+}
+
+/// A URL operand ("the URL, as cited") in the archive's spelling; schemes that are never
+/// archived and invalid URLs are errors.
+pub fn normalized_url(url: &str) -> Result<String> {
+    match normalize(url, None) {
+        Target::Fetchable(u) => Ok(u.to_string()),
+        Target::UnsupportedScheme { scheme } => {
+            anyhow::bail!("{url}: {scheme}: URLs are never archived")
+        }
+        Target::Invalid { reason } => anyhow::bail!("{url} is not a valid URL: {reason}"),
+    }
+}
+
+/// Parses a time flag (`--at`, `--from`, `--to`) into the index's time format.
+pub fn time_arg(value: Option<&str>, flag: &str) -> Result<Option<String>> {
+    value
+        .map(provcheck::time::parse_user_time)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("invalid {flag}: {e}"))
+        .map(|t| t.map(provcheck::time::db_time))
+}

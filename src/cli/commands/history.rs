@@ -1,0 +1,68 @@
+//! `provcheck history`: every check and snapshot of a URL, oldest first.
+
+use crate::cli::args::{ArchiveArg, Global, TextOrJson, normalized_url};
+use crate::cli::output::write_output;
+use anyhow::{Context, Result};
+use clap::Args;
+use provcheck::archive::Archive;
+use provcheck::archive::query;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The URL, as cited (it is normalized)
+    url: String,
+    #[command(flatten)]
+    archive: ArchiveArg,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    format: TextOrJson,
+}
+
+pub fn exec(args: &HistoryArgs, global: Global<'_>) -> Result<ExitCode> {
+    history(&args.archive.dir(global.config)?, &args.url, args.format)
+}
+
+fn history(dir: &Path, url: &str, format: TextOrJson) -> Result<ExitCode> {
+    let url = normalized_url(url)?;
+    let index = Archive::open_existing(dir)?;
+    let entries = query::history(&index, &url)
+        .with_context(|| format!("cannot read the index of {}", dir.display()))?;
+    write_output(None, |out| match format {
+        TextOrJson::Json => {
+            serde_json::to_writer_pretty(
+                &mut *out,
+                &serde_json::json!({"schema_version": 1, "url": url, "history": entries}),
+            )?;
+            writeln!(out)
+        }
+        TextOrJson::Text => {
+            for e in &entries {
+                let status = e
+                    .http_status
+                    .map_or_else(|| "---".to_owned(), |s| s.to_string());
+                let mut line = format!("{}  {:<8} {:<18} {status:>3}", e.at, e.kind, e.what);
+                if let Some(f) = e.final_url.as_deref().filter(|f| *f != url) {
+                    let _ = write!(line, "  -> {f}");
+                }
+                if let (Some(sha), Some(file), Some(offset)) =
+                    (&e.payload_sha256, &e.warc_file, e.offset)
+                {
+                    let _ = write!(line, "  sha256:{}  {file}@{offset}", &sha[..16]);
+                }
+                if let Some(via) = &e.via {
+                    let _ = write!(line, "  (redirect hop of {via})");
+                }
+                writeln!(out, "{line}")?;
+            }
+            Ok(())
+        }
+    })?;
+    if entries.is_empty() {
+        eprintln!("provcheck: no history for {url} in {}", dir.display());
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,86 @@
+//! `provcheck verify`: fixity. Every indexed record re-read and re-hashed; exit 1 if any fails.
+
+use crate::cli::args::{ArchiveArg, Global, TextOrJson};
+use crate::cli::output::write_output;
+use anyhow::{Context, Result};
+use clap::Args;
+use provcheck::archive::Archive;
+use provcheck::archive::verify::verify as verify_archive;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    archive: ArchiveArg,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    format: TextOrJson,
+}
+
+pub fn exec(args: &VerifyArgs, global: Global<'_>) -> Result<ExitCode> {
+    verify(&args.archive.dir(global.config)?, args.format, global.quiet)
+}
+
+fn verify(dir: &Path, format: TextOrJson, quiet: bool) -> Result<ExitCode> {
+    let index = Archive::open_existing(dir)?;
+    let started = Instant::now();
+    let progress = if quiet || !std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new_spinner()
+    };
+    let report = verify_archive(dir, &index, |n| {
+        if n % 256 == 0 {
+            progress.set_message(format!("{n} records"));
+        }
+    })
+    .with_context(|| format!("cannot read the index of {}", dir.display()))?;
+    progress.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let megabytes = report.bytes as f64 / 1e6;
+    write_output(None, |out| match format {
+        TextOrJson::Json => {
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            writeln!(out)
+        }
+        TextOrJson::Text => {
+            for p in &report.problems {
+                writeln!(
+                    out,
+                    "{}: {} offset {} ({} {}): {}",
+                    serde_json::to_value(p.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    p.warc_file,
+                    p.offset,
+                    p.record_type,
+                    p.target_uri.as_deref().unwrap_or("-"),
+                    p.detail
+                )?;
+            }
+            writeln!(
+                out,
+                "{}: {} records in {} WARC files, {megabytes:.1} MB verified in {seconds:.2} s ({:.0} MB/s), {} problem{}",
+                if report.problems.is_empty() {
+                    "OK"
+                } else {
+                    "FAIL"
+                },
+                report.records,
+                report.files,
+                megabytes / seconds.max(1e-9),
+                report.problems.len(),
+                if report.problems.len() == 1 { "" } else { "s" },
+            )
+        }
+    })?;
+    Ok(if report.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,288 @@
+//! Judging a capture against each citation's reference and the previous capture.
+//!
+//! This module decides; the archive stores. The archive's writer calls [`judge`] inside its
+//! transaction with a [`JudgeStore`] it implements over its index and WARC files
+//! (`archive::judging`), so the same judgement runs on a fresh capture, a 304 and a reader's
+//! request without this module knowing SQL. Texts are extracted only when a comparison needs
+//! them (the payload digests differ) and kept in the store's text cache; a reference's text is
+//! read back from its record.
+
+use super::similarity::{Change, Thresholds, grade};
+use super::{ContentKind, Extracted};
+
+/// How one check of a URL compares, for one citation of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judgement {
+    pub article: String,
+    /// Against the citation's reference: `None` when this capture became the reference, or when
+    /// there is nothing to compare (no successful answer).
+    pub change_vs_reference: Option<Change>,
+    pub similarity_reference: Option<f64>,
+    pub change_vs_previous: Option<Change>,
+    pub similarity_previous: Option<f64>,
+    /// When the reference was captured.
+    pub reference_at: Option<String>,
+    /// Whether the payloads could only be compared by digest (PDFs, images...).
+    pub digest_only: bool,
+}
+
+/// The capture being judged.
+pub struct Judged<'a> {
+    pub url_id: i64,
+    pub check_id: i64,
+    pub snapshot_id: i64,
+    pub payload_sha256: &'a str,
+    /// A 304 to a conditional request: judged as the capture it validated.
+    pub not_modified: bool,
+    /// The payload as delivered, with its `Content-Type` and `Content-Encoding`.
+    pub payload: &'a [u8],
+    pub content_type: Option<&'a str>,
+    pub content_encoding: Option<&'a str>,
+    pub url: &'a str,
+}
+
+/// A citation of the judged URL, as the store has it.
+#[derive(Debug, Clone)]
+pub struct CitationRef {
+    pub id: i64,
+    pub article: String,
+    pub reference: Option<i64>,
+}
+
+/// One judgement row, as the store writes it.
+#[derive(Debug, Clone, Copy)]
+pub struct JudgementRow<'a> {
+    pub citation_id: i64,
+    pub check_id: i64,
+    pub reference: Option<i64>,
+    pub vs_reference: Option<(&'a str, f64)>,
+    pub previous: Option<i64>,
+    pub vs_previous: Option<(&'a str, f64)>,
+}
+
+/// A snapshot's identity: its payload digest and its URL.
+#[derive(Debug, Clone)]
+pub struct SnapshotId {
+    pub payload_sha256: String,
+    pub url: String,
+}
+
+/// What judgement reads from and writes to the archive. Snapshots, checks and citations are
+/// named by their index ids.
+pub trait JudgeStore {
+    type Error;
+    /// The citations of the URL still in their articles.
+    fn citations_of(&mut self, url_id: i64) -> Result<Vec<CitationRef>, Self::Error>;
+    /// The snapshot of the URL's latest successful check (2xx or 304) before `check_id`.
+    fn previous_success(&mut self, url_id: i64, check_id: i64) -> Result<Option<i64>, Self::Error>;
+    /// Makes `snapshot` the citation's reference.
+    fn set_reference(&mut self, citation_id: i64, snapshot: i64) -> Result<(), Self::Error>;
+    fn snapshot(&mut self, snapshot: i64) -> Result<SnapshotId, Self::Error>;
+    fn captured_at(&mut self, snapshot: i64) -> Result<String, Self::Error>;
+    /// The reference and the grade against it of the citation's latest judgement.
+    #[allow(clippy::type_complexity)] // (reference, grade): a pair read back as written
+    fn last_judgement(
+        &mut self,
+        citation_id: i64,
+    ) -> Result<Option<(Option<i64>, Option<String>)>, Self::Error>;
+    fn insert_judgement(&mut self, row: &JudgementRow<'_>) -> Result<(), Self::Error>;
+    /// The text cache, by payload digest.
+    fn cached_text(&mut self, payload_sha256: &str) -> Result<Option<Extracted>, Self::Error>;
+    /// The cached title: `Some(None)` when the cached text has none, `None` when not cached.
+    fn cached_title(&mut self, payload_sha256: &str)
+    -> Result<Option<Option<String>>, Self::Error>;
+    fn store_text(&mut self, payload_sha256: &str, text: &Extracted) -> Result<(), Self::Error>;
+    /// The HTTP head (as text) and payload of the record holding a snapshot's payload (the
+    /// original of a revisit); `None` when the record cannot be read.
+    fn http_parts(&mut self, snapshot: i64) -> Result<Option<(String, Vec<u8>)>, Self::Error>;
+}
+
+/// Grades the capture for every citation of its URL, makes it the reference of those that have
+/// none, and writes a judgement row where it says something new.
+pub fn judge<S: JudgeStore>(
+    store: &mut S,
+    judged: &Judged<'_>,
+    thresholds: Thresholds,
+) -> Result<Vec<Judgement>, S::Error> {
+    let citations = store.citations_of(judged.url_id)?;
+    let previous = store.previous_success(judged.url_id, judged.check_id)?;
+    let mut own_text = OwnText::Unread;
+    let mut out = Vec::with_capacity(citations.len());
+    for CitationRef {
+        id: citation_id,
+        article,
+        reference,
+    } in citations
+    {
+        if reference.is_none() {
+            // The first successful capture for this citation becomes its reference.
+            store.set_reference(citation_id, judged.snapshot_id)?;
+        }
+        let vs_reference = match reference {
+            Some(r) => Some(compare(store, judged, &mut own_text, r, thresholds)?),
+            None => None,
+        };
+        let vs_previous = match previous {
+            Some(p) => Some(compare(store, judged, &mut own_text, p, thresholds)?),
+            None => None,
+        };
+        let reference_at = match reference {
+            Some(r) => Some(store.captured_at(r)?),
+            None => None,
+        };
+        // A 304 says the same as the citation's last judgement unless the reference moved (a
+        // rebaseline) or the grade did: readers carry the last one forward (see
+        // `CarryForward`), so the unchanged nightly re-check writes nothing here.
+        let repeats = judged.not_modified
+            && vs_previous.is_none_or(|v| v.0 == Change::Unchanged)
+            && store
+                .last_judgement(citation_id)?
+                .is_some_and(|(r, change)| {
+                    let now = vs_reference.map(|v| v.0.as_str());
+                    (r == reference && change.as_deref() == now)
+                    // The last one was the citation's first capture (no reference yet): a
+                    // 304 since is unchanged against it, and read so.
+                    || (r.is_none() && change.is_none() && now == Some("unchanged"))
+                });
+        if !repeats {
+            store.insert_judgement(&JudgementRow {
+                citation_id,
+                check_id: judged.check_id,
+                reference,
+                vs_reference: vs_reference.map(|v| (v.0.as_str(), v.1)),
+                previous,
+                vs_previous: vs_previous.map(|v| (v.0.as_str(), v.1)),
+            })?;
+        }
+        out.push(Judgement {
+            article,
+            change_vs_reference: vs_reference.map(|v| v.0),
+            similarity_reference: vs_reference.map(|v| v.1),
+            change_vs_previous: vs_previous.map(|v| v.0),
+            similarity_previous: vs_previous.map(|v| v.1),
+            reference_at,
+            digest_only: vs_reference.is_some_and(|v| v.2) || vs_previous.is_some_and(|v| v.2),
+        });
+    }
+    Ok(out)
+}
+
+/// The judged capture's own text: not read yet, or read (`None`: it has none).
+enum OwnText {
+    Unread,
+    Read(Option<Extracted>),
+}
+
+/// The judged capture against snapshot `other`: grade, similarity, and whether only digests
+/// could be compared. The judged capture's own text is extracted once, on first need.
+fn compare<S: JudgeStore>(
+    store: &mut S,
+    judged: &Judged<'_>,
+    own_text: &mut OwnText,
+    other: i64,
+    thresholds: Thresholds,
+) -> Result<(Change, f64, bool), S::Error> {
+    if store.snapshot(other)?.payload_sha256 == judged.payload_sha256 {
+        return Ok((Change::Unchanged, 1.0, false));
+    }
+    let theirs = text_of_snapshot(store, other)?;
+    if matches!(own_text, OwnText::Unread) {
+        // A 304 has no payload of its own: it is judged as the capture it validated.
+        *own_text = OwnText::Read(if judged.not_modified {
+            text_of_snapshot(store, judged.snapshot_id)?
+        } else {
+            own_extract(store, judged)?
+        });
+    }
+    let ours = match own_text {
+        OwnText::Read(text) => text.as_ref(),
+        OwnText::Unread => None,
+    };
+    let digest_only = [theirs.as_ref(), ours]
+        .iter()
+        .any(|e| e.is_none_or(|e| e.kind == ContentKind::Binary));
+    let (change, similarity) = grade(
+        false,
+        theirs.as_ref().and_then(|e| e.text.as_deref()),
+        ours.and_then(|e| e.text.as_deref()),
+        thresholds,
+    );
+    Ok((change, similarity, digest_only))
+}
+
+/// The new capture's text, from the payload in memory, cached.
+fn own_extract<S: JudgeStore>(
+    store: &mut S,
+    judged: &Judged<'_>,
+) -> Result<Option<Extracted>, S::Error> {
+    if let Some(cached) = store.cached_text(judged.payload_sha256)? {
+        return Ok(Some(cached));
+    }
+    let Ok(extracted) = super::extract(
+        judged.content_type,
+        judged.content_encoding,
+        judged.payload,
+        Some(judged.url),
+    ) else {
+        return Ok(None);
+    };
+    store.store_text(judged.payload_sha256, &extracted)?;
+    Ok(Some(extracted))
+}
+
+/// The text of an archived capture: from the cache, else extracted from its record (and cached).
+pub fn text_of_snapshot<S: JudgeStore>(
+    store: &mut S,
+    snapshot: i64,
+) -> Result<Option<Extracted>, S::Error> {
+    let SnapshotId {
+        payload_sha256,
+        url,
+    } = store.snapshot(snapshot)?;
+    if let Some(cached) = store.cached_text(&payload_sha256)? {
+        return Ok(Some(cached));
+    }
+    let Some((head, payload)) = store.http_parts(snapshot)? else {
+        return Ok(None);
+    };
+    let header = |name: &str| crate::warc::http::header_value(&head, name);
+    let Ok(extracted) = super::extract(
+        header("content-type").as_deref(),
+        header("content-encoding").as_deref(),
+        &payload,
+        Some(&url),
+    ) else {
+        return Ok(None);
+    };
+    store.store_text(&payload_sha256, &extracted)?;
+    Ok(Some(extracted))
+}
+
+/// The title of a capture's page, cheaply: the cached one when its text was extracted before,
+/// else only the `<title>` of the decoded payload (no main-text extraction, nothing cached).
+/// `None` for a payload that is not HTML or has no title.
+pub fn title_of_snapshot<S: JudgeStore>(
+    store: &mut S,
+    snapshot: i64,
+) -> Result<Option<String>, S::Error> {
+    let sha = store.snapshot(snapshot)?.payload_sha256;
+    if let Some(title) = store.cached_title(&sha)? {
+        return Ok(title);
+    }
+    let Some((head, payload)) = store.http_parts(snapshot)? else {
+        return Ok(None);
+    };
+    let content_type = crate::warc::http::header_value(&head, "content-type");
+    let Ok((bytes, _)) = super::decode::decode_content(
+        crate::warc::http::header_value(&head, "content-encoding").as_deref(),
+        &payload,
+        4 << 20,
+    ) else {
+        return Ok(None);
+    };
+    if ContentKind::of(content_type.as_deref(), &bytes) != ContentKind::Html {
+        return Ok(None);
+    }
+    let html = super::decode::to_text(&bytes, content_type.as_deref());
+    Ok(super::cues::title_and_heading(&html).0)
+}
