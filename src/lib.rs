@@ -23,6 +23,7 @@ pub mod config;
 pub mod content;
 pub mod extract;
 pub mod fetch;
+pub mod htmlscan;
 pub mod input;
 pub mod normalize;
 pub mod outcome;

@@ -7,19 +7,27 @@
 //! and drops boilerplate elements. The result is normalized: whitespace collapsed, typographic
 //! quotes, dashes and ellipses made plain.
 
+use crate::htmlscan::{self, Limits};
 use scraper::{ElementRef, Html, Node, Selector};
+use std::borrow::Cow;
 
 /// Readability gives up below this many characters of text, and the fallback is used.
 const MIN_READABLE: usize = 200;
 
-/// The normalized main text of an HTML page.
+/// The normalized main text of an HTML page. A page beyond [`Limits::PAGE`] (too large, too
+/// many tags, nested too deep for a tree to be built and walked safely) is read as plain text
+/// instead; NUL bytes are dropped first (the parser makes a replacement character of each).
 #[must_use]
 pub fn main_text(html: &str, url: Option<&str>) -> String {
+    let html = without_nul(html);
+    if !htmlscan::shape(&html).within(html.len(), Limits::PAGE) {
+        return normalize(&htmlscan::plain_text(&html));
+    }
     let config = dom_smoothie::Config {
         text_mode: dom_smoothie::TextMode::Formatted,
         ..dom_smoothie::Config::default()
     };
-    let document = dom_query::Document::from(html);
+    let document = dom_query::Document::from(&*html);
     // Banners Readability keeps on short pages: removed before it looks.
     document.select(BANNER_SELECTOR).remove();
     let readable = dom_smoothie::Readability::with_document(
@@ -31,7 +39,17 @@ pub fn main_text(html: &str, url: Option<&str>) -> String {
     .and_then(|mut r| r.parse().ok())
     .map(|article| normalize(&article.text_content))
     .filter(|t| t.chars().count() >= MIN_READABLE);
-    readable.unwrap_or_else(|| fallback(html))
+    readable.unwrap_or_else(|| fallback(&html))
+}
+
+/// The text without its NUL bytes.
+#[must_use]
+pub fn without_nul(html: &str) -> Cow<'_, str> {
+    if html.contains('\0') {
+        Cow::Owned(html.replace('\0', ""))
+    } else {
+        Cow::Borrowed(html)
+    }
 }
 
 /// Cookie, consent and subscription banners, by class or id.

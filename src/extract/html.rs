@@ -12,20 +12,61 @@
 
 use super::{Found, Sink, mentions_provenance};
 use crate::citation::Section;
-use scraper::{ElementRef, Html, Node};
+use crate::htmlscan::{self, Limits};
+use ego_tree::iter::Edge;
+use scraper::{ElementRef, Html};
 use url::Url;
 
+/// Articles beyond these bounds are not parsed into a tree (see [`htmlscan`]).
+const ARTICLE: Limits = Limits {
+    bytes: 16 << 20,
+    ..Limits::PAGE
+};
+
+/// How far past the previous link a link's attribute value is looked for in the source.
+const LOCATE_WINDOW: usize = 256 << 10;
+
 pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
+    let shape = htmlscan::shape(text);
+    if !shape.within(text.len(), ARTICLE) {
+        sink.diagnostic(
+            0,
+            format!(
+                "HTML too large or nested too deep to parse ({} bytes, {} tags, {} levels): \
+                 URLs found in the source as bare URLs, without anchors or sections",
+                text.len(),
+                shape.tags,
+                shape.depth
+            ),
+        );
+        sink.bare_urls(text, 0, Section::Body);
+        return;
+    }
     let document = Html::parse_document(text);
     if let Some(base) = document_base(&document, sink.base.as_ref()) {
         sink.base = Some(base);
     }
     let mut cursor = 0;
     let mut provenance_level: Option<u8> = None;
-    for node in document.root_element().descendants() {
+    // Open elements whose id or class mentions provenance, counted on the way down and up: no
+    // walk over ancestors per link (quadratic in the nesting depth).
+    let mut provenance_containers = 0usize;
+    for edge in document.root_element().traverse() {
+        let node = match edge {
+            Edge::Open(node) => node,
+            Edge::Close(node) => {
+                if ElementRef::wrap(node).is_some_and(is_provenance_container) {
+                    provenance_containers -= 1;
+                }
+                continue;
+            }
+        };
         let Some(element) = ElementRef::wrap(node) else {
             continue;
         };
+        if is_provenance_container(element) {
+            provenance_containers += 1;
+        }
         let name = element.value().name();
         if let Some(level) = heading_level(name) {
             let title: String = element.text().collect();
@@ -49,7 +90,7 @@ pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
             sink.diagnostic(offset, format!("skipped in-page link {value:?}"));
             continue;
         }
-        let section = if provenance_level.is_some() || in_provenance_container(element) {
+        let section = if provenance_level.is_some() || provenance_containers > 0 {
             Section::Provenance
         } else {
             Section::Body
@@ -80,18 +121,20 @@ fn heading_level(name: &str) -> Option<u8> {
     }
 }
 
-fn in_provenance_container(element: ElementRef<'_>) -> bool {
-    element.ancestors().any(|node| match node.value() {
-        Node::Element(e) => {
-            e.id().is_some_and(mentions_provenance) || e.classes().any(mentions_provenance)
-        }
-        _ => false,
-    })
+fn is_provenance_container(element: ElementRef<'_>) -> bool {
+    let e = element.value();
+    e.id().is_some_and(mentions_provenance) || e.classes().any(mentions_provenance)
 }
 
 /// The byte offset of `value` in the source at or after `cursor`, advancing the cursor past it.
 fn locate(text: &str, value: &str, cursor: &mut usize) -> usize {
-    let rest = &text[*cursor..];
+    let mut window = (*cursor + LOCATE_WINDOW).min(text.len());
+    while !text.is_char_boundary(window) {
+        window -= 1;
+    }
+    // A value the source does not spell literally is looked for only this far, so that links
+    // whose values are never found cost a window each, not the rest of the article each.
+    let rest = &text[*cursor..window];
     let escaped = value.replace('&', "&amp;");
     let found = if value.is_empty() {
         None

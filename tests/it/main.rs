@@ -15,6 +15,7 @@ mod cli;
 mod fetching;
 mod fixtures;
 mod guard;
+mod hostile;
 mod judgement;
 mod reports;
 mod scheduling;

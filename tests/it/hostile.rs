@@ -1,0 +1,261 @@
+//! Issue 13: nothing a page or an article sends can crash, hang or exhaust provcheck. Each
+//! hostile page is served on loopback and provcheck runs as a child process, so that a crash is
+//! an exit code and its peak memory can be read (`VmHWM` in `/proc/PID/status`, polled while it
+//! runs: the high-water mark only grows). A run past its generous deadline is killed and fails
+//! the test: a hang, not a slow machine.
+
+use crate::cli::write;
+use crate::server::{Resp, TestServer};
+use std::io::{Read, Write as _};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+/// The bound the issue sets on a hostile page's run.
+const PEAK_LIMIT_KB: u64 = 300 * 1024;
+/// Far beyond a linear run in a debug build on a loaded 2-core machine; the quadratic and
+/// crashing runs these tests were written against took minutes.
+const DEADLINE: Duration = Duration::from_secs(90);
+
+/// A command of the binary, offline, in `dir`, with an environment of its own.
+fn binary(dir: &Path) -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("provcheck"));
+    cmd.current_dir(dir)
+        .env("PROVCHECK_OFFLINE", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Runs `cmd` to the end (or kills it at the deadline) and returns its output and its peak
+/// resident memory in KB.
+fn run_measured(mut cmd: Command) -> (Output, u64) {
+    let mut child = cmd.spawn().expect("spawn provcheck");
+    let pid = child.id();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out_thread = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout.read_to_end(&mut buf);
+        buf
+    });
+    let err_thread = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stderr.read_to_end(&mut buf);
+        buf
+    });
+    let started = Instant::now();
+    let mut peak = 0;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+            let hwm = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok());
+            peak = peak.max(hwm.unwrap_or(0));
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "provcheck {:?} still running after {DEADLINE:?}",
+                cmd.get_args()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let output = Output {
+        status,
+        stdout: out_thread.join().unwrap(),
+        stderr: err_thread.join().unwrap(),
+    };
+    (output, peak)
+}
+
+/// `check` of one URL with JSON output: the exit code, the citation's row and the peak memory.
+fn check_one(dir: &Path, url: &str) -> (i32, serde_json::Value, u64) {
+    write(dir, "story.txt", format!("Sources\n- {url}\n"));
+    let mut cmd = binary(dir);
+    cmd.args([
+        "check",
+        "story.txt",
+        "--allow-net",
+        "127.0.0.1/32",
+        "--format",
+        "json",
+    ]);
+    let (out, peak) = run_measured(cmd);
+    let code = out.status.code().unwrap_or_else(|| {
+        panic!(
+            "killed by a signal: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let doc = crate::cli::json(&out.stdout);
+    (code, doc["citations"][0].clone(), peak)
+}
+
+fn show_text(dir: &Path, url: &str) -> (Output, u64) {
+    let mut cmd = binary(dir);
+    cmd.args(["show", url, "--text"]);
+    run_measured(cmd)
+}
+
+fn nested_divs(levels: usize) -> String {
+    format!(
+        "<html><head><title>Deep</title></head><body>{}<p>The article's text.</p>{}</body></html>",
+        "<div>".repeat(levels),
+        "</div>".repeat(levels)
+    )
+}
+
+#[test]
+fn issue_13_a_page_of_50000_nested_divs_is_checked_and_shown_without_crashing() {
+    let page = nested_divs(50_000);
+    let server = TestServer::start(move |req| match req.target.as_str() {
+        "/deep" => Resp::ok(&page).header("content-type", "text/html"),
+        _ => Resp::status(404),
+    });
+    let dir = TempDir::new().unwrap();
+    let url = server.url("/deep");
+    let (code, row, peak) = check_one(dir.path(), &url);
+    assert_eq!((code, row["outcome"].as_str()), (0, Some("ok")), "{row}");
+    assert!(peak < PEAK_LIMIT_KB, "peak {peak} KB");
+    let (out, peak) = show_text(dir.path(), &url);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("The article's text."));
+    assert!(peak < PEAK_LIMIT_KB, "peak {peak} KB");
+}
+
+#[test]
+fn issue_13_a_19_mib_page_of_nul_bytes_stays_small() {
+    let mut page = b"<html><body>".to_vec();
+    page.resize(page.len() + (19 << 20), 0);
+    page.extend_from_slice(b"</body></html>");
+    let server = TestServer::start(move |req| match req.target.as_str() {
+        "/nul" => Resp {
+            body: page.clone(),
+            ..Resp::status(200).header("content-type", "text/html")
+        },
+        _ => Resp::status(404),
+    });
+    let dir = TempDir::new().unwrap();
+    let url = server.url("/nul");
+    let (code, row, peak) = check_one(dir.path(), &url);
+    assert_eq!((code, row["outcome"].as_str()), (0, Some("ok")), "{row}");
+    assert!(peak < PEAK_LIMIT_KB, "peak {peak} KB");
+    let (out, peak) = show_text(dir.path(), &url);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(peak < PEAK_LIMIT_KB, "peak {peak} KB");
+}
+
+#[test]
+fn issue_13_a_site_of_compressed_bombs_stays_small() {
+    // 64 MiB of NUL bytes in 65 KB of gzip, on every path (the soft-404 probe's too).
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..64 {
+        e.write_all(&zeros).unwrap();
+    }
+    let bomb = e.finish().unwrap();
+    let server = TestServer::start(move |_| Resp {
+        body: bomb.clone(),
+        ..Resp::status(200)
+            .header("content-type", "text/html")
+            .header("content-encoding", "gzip")
+    });
+    let dir = TempDir::new().unwrap();
+    let url = server.url("/section/story");
+    let (code, row, peak) = check_one(dir.path(), &url);
+    // Every path answers the same page: the probe of a path that cannot exist says so.
+    assert_eq!(
+        (code, row["outcome"].as_str()),
+        (1, Some("soft-404")),
+        "{row}"
+    );
+    assert!(peak < PEAK_LIMIT_KB, "peak {peak} KB");
+    let (out, peak) = show_text(dir.path(), &url);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(peak < PEAK_LIMIT_KB, "peak {peak} KB");
+}
+
+#[test]
+fn issue_13_a_one_line_article_of_8_mb_is_extracted_in_one_pass() {
+    let dir = TempDir::new().unwrap();
+    let mut text = String::with_capacity(8 << 20);
+    let mut n = 0;
+    while text.len() < 8 << 20 {
+        text.push_str("Words without a break, and then a source https://one.test/");
+        text.push_str(&n.to_string());
+        text.push_str(" and more words. ");
+        n += 1;
+    }
+    write(dir.path(), "line.txt", &text);
+    let mut cmd = binary(dir.path());
+    cmd.args(["extract", "line.txt", "--format", "json"]);
+    let (out, _) = run_measured(cmd);
+    assert_eq!(out.status.code(), Some(0));
+    let doc = crate::cli::json(&out.stdout);
+    let citations = doc["citations"].as_array().unwrap();
+    assert_eq!(citations.len(), n);
+    // Columns still count characters on the one line.
+    let last = citations.last().unwrap();
+    let at = text.rfind("https://one.test/").unwrap();
+    assert_eq!(last["line"], 1);
+    assert_eq!(last["column"], at + 1);
+}
+
+#[test]
+fn issue_13_an_html_article_nested_deep_is_read_as_its_source() {
+    let dir = TempDir::new().unwrap();
+    let html = format!(
+        "<html><body>{}<a href=\"https://deep.test/a\">a source</a>{}</body></html>",
+        "<div>".repeat(100_000),
+        "</div>".repeat(100_000)
+    );
+    write(dir.path(), "deep.html", &html);
+    let mut cmd = binary(dir.path());
+    cmd.args(["extract", "deep.html", "--format", "json"]);
+    let (out, peak) = run_measured(cmd);
+    assert_eq!(out.status.code(), Some(0));
+    let doc = crate::cli::json(&out.stdout);
+    assert_eq!(doc["citations"][0]["url"], "https://deep.test/a");
+    assert_eq!(doc["citations"][0]["column"], 12 + 5 * 100_000 + 9 + 1);
+    assert!(
+        doc["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested too deep"),
+        "{doc}"
+    );
+    assert!(peak < PEAK_LIMIT_KB, "peak {peak} KB");
+}
+
+#[test]
+fn issue_13_links_in_nested_provenance_containers_keep_their_section() {
+    // Below the depth limit, the tree is parsed; a container's section reaches every link in it.
+    let dir = TempDir::new().unwrap();
+    let html = format!(
+        "<html><body><p><a href=\"https://body.test/\">b</a></p><div class=\"provenance\">{}\
+         <a href=\"https://wire.test/\">w</a>{}</div><a href=\"https://after.test/\">x</a></body></html>",
+        "<div>".repeat(300),
+        "</div>".repeat(300)
+    );
+    write(dir.path(), "story.html", &html);
+    let mut cmd = binary(dir.path());
+    cmd.args(["extract", "story.html", "--format", "json"]);
+    let (out, _) = run_measured(cmd);
+    let doc = crate::cli::json(&out.stdout);
+    let sections: Vec<_> = doc["citations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["section"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(sections, ["body", "provenance", "body"]);
+}
