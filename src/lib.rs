@@ -27,6 +27,7 @@ pub mod htmlscan;
 pub mod input;
 pub mod normalize;
 pub mod outcome;
+pub mod printable;
 pub mod render;
 pub mod report;
 pub mod robots;

@@ -92,19 +92,23 @@ pub fn verdict_of(history: &[CheckRow], policy: &Policy) -> &'static str {
 
 /// Text for cron mail: grouped by article. Writes nothing when there is no news.
 pub fn render_text(news: &[News], out: &mut dyn io::Write) -> io::Result<()> {
+    use crate::printable::escape_controls as clean;
     let mut current: Option<&str> = None;
     for n in news {
         if current != Some(n.article.as_str()) {
-            writeln!(out, "{} ({})", n.article, n.source)?;
+            writeln!(out, "{} ({})", clean(&n.article), clean(&n.source))?;
             current = Some(&n.article);
         }
         write!(
             out,
             "  L{:<5} {:<15} now {:<13} {}",
-            n.line, n.what, n.verdict, n.url
+            n.line,
+            n.what,
+            n.verdict,
+            clean(&n.url)
         )?;
         if let Some(d) = &n.detail {
-            write!(out, "  ({d})")?;
+            write!(out, "  ({})", clean(d))?;
         }
         writeln!(out)?;
     }

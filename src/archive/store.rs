@@ -519,6 +519,10 @@ fn insert_capture(
                     snapshot_id: *id,
                     payload_sha256: &snap.payload_sha256,
                     not_modified: last.status == 304,
+                    fine_and_complete: matches!(
+                        o.kind,
+                        crate::outcome::OutcomeKind::Ok | crate::outcome::OutcomeKind::Redirected
+                    ) && last.truncated.is_none(),
                     payload: &capture.final_payload,
                     content_type: last.content_type.as_deref(),
                     content_encoding: last.content_encoding.as_deref(),

@@ -3,7 +3,9 @@
 //! Each record is read by seeking to its offset and inflating exactly its gzip member, so the
 //! work is one read and one hash per byte: bounded by the disk and SHA-256, not by parsing.
 //! Problems are values: a missing file, a truncated record (the file ends before it does), a
-//! corrupt one (gzip error, unparseable, wrong record, or a digest that does not match).
+//! corrupt one (gzip error, unparseable, wrong record, or a digest that does not match). The
+//! index itself is checked first with SQLite's own `integrity_check`: a damaged index would
+//! otherwise list fewer records and still read "0 problems".
 
 use super::index::Index;
 use crate::warc::{Sha256, parse_record};
@@ -15,6 +17,8 @@ use std::path::Path;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProblemKind {
+    /// SQLite's integrity check of the index failed (`warc_file` is the index file).
+    Index,
     MissingFile,
     Truncated,
     Corrupt,
@@ -57,6 +61,23 @@ pub fn verify(
     index: &Index,
     mut on_record: impl FnMut(u64),
 ) -> rusqlite::Result<VerifyReport> {
+    let mut report = VerifyReport::default();
+    // At most 100 messages: enough to say where, without a report as large as the damage.
+    let messages: Vec<String> = index
+        .conn
+        .prepare("PRAGMA integrity_check(100)")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for message in messages.into_iter().filter(|m| m != "ok") {
+        report.problems.push(Problem {
+            kind: ProblemKind::Index,
+            warc_file: "index.sqlite".to_owned(),
+            offset: 0,
+            record_type: "index".to_owned(),
+            target_uri: None,
+            detail: format!("SQLite integrity check: {message}"),
+        });
+    }
     let mut stmt = index.conn.prepare(
         "SELECT f.path, r.offset, r.length, r.record_type, r.record_id, r.target_uri,
                 r.block_sha256, r.payload_sha256
@@ -75,7 +96,6 @@ pub fn verify(
             payload: r.get(7)?,
         })
     })?;
-    let mut report = VerifyReport::default();
     let mut open: Option<(String, Option<File>)> = None;
     let mut buffer = Vec::new();
     for row in rows {

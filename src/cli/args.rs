@@ -146,3 +146,16 @@ pub fn time_arg(value: Option<&str>, flag: &str) -> Result<Option<String>> {
         .map_err(|e| anyhow::anyhow!("invalid {flag}: {e}"))
         .map(|t| t.map(provcheck::time::db_time))
 }
+
+/// A flag's value from the environment (`PROVCHECK_OFFLINE`): an empty variable reads as unset
+/// (false), as shells and CI systems that "clear" a variable by setting it empty mean it; else
+/// yes/no, true/false, on/off, 1/0 in any case.
+pub fn env_flag(value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "" | "0" | "n" | "no" | "f" | "false" | "off" => Ok(false),
+        "1" | "y" | "yes" | "t" | "true" | "on" => Ok(true),
+        other => Err(format!(
+            "{other:?} is not a yes or a no (1/0, true/false, yes/no, on/off)"
+        )),
+    }
+}

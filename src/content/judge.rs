@@ -34,6 +34,9 @@ pub struct Judged<'a> {
     pub payload_sha256: &'a str,
     /// A 304 to a conditional request: judged as the capture it validated.
     pub not_modified: bool,
+    /// The check was fine (ok or redirected) and its body complete (not cut at the size cap,
+    /// the deadline or a dropped connection): only such a capture may become a reference.
+    pub fine_and_complete: bool,
     /// The payload as delivered, with its `Content-Type` and `Content-Encoding`.
     pub payload: &'a [u8],
     pub content_type: Option<&'a str>,
@@ -114,8 +117,8 @@ pub fn judge<S: JudgeStore>(
         reference,
     } in citations
     {
-        if reference.is_none() {
-            // The first successful capture for this citation becomes its reference.
+        if reference.is_none() && judged.fine_and_complete {
+            // The first fine and complete capture for this citation becomes its reference.
             store.set_reference(citation_id, judged.snapshot_id)?;
         }
         let vs_reference = match reference {

@@ -62,8 +62,8 @@ struct CitationJson<'a> {
     chain: &'a [Hop],
     detail: Option<&'a str>,
     attempts: u32,
-    retry_after_ms: Option<u128>,
-    elapsed_ms: u128,
+    retry_after_ms: Option<u64>,
+    elapsed_ms: u64,
     capture: Option<CaptureJson<'a>>,
     /// Against the citation's reference: null for a first capture.
     change: Option<&'static str>,
@@ -104,8 +104,8 @@ fn citation_json(checked: &CheckedCitation, source: String) -> CitationJson<'_> 
         chain: &outcome.chain,
         detail: outcome.detail.as_deref(),
         attempts: outcome.attempts,
-        retry_after_ms: outcome.retry_after.map(|d| d.as_millis()),
-        elapsed_ms: outcome.elapsed.as_millis(),
+        retry_after_ms: outcome.retry_after.map(json_millis),
+        elapsed_ms: json_millis(outcome.elapsed),
         capture: checked.capture.as_ref().map(|c| CaptureJson {
             payload_sha256: &c.payload_sha256,
             warc_file: &c.warc_file,
@@ -242,4 +242,12 @@ pub fn render_extract_json(
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
+}
+/// The largest integer every JSON reader holds exactly (2^53 - 1, JavaScript's safe integer).
+const JSON_SAFE_MAX: u64 = (1 << 53) - 1;
+
+/// A duration in milliseconds for JSON, clamped so that a server's `Retry-After: 2^64-1` does
+/// not print a number strict readers reject.
+fn json_millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).map_or(JSON_SAFE_MAX, |ms| ms.min(JSON_SAFE_MAX))
 }

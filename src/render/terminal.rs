@@ -5,6 +5,7 @@
 use super::problems_first;
 use crate::check::CheckReport;
 use crate::outcome::OutcomeKind;
+use crate::printable::escape_controls as clean;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io;
@@ -45,8 +46,8 @@ pub(super) fn render(
         writeln!(
             out,
             "{} ({}): {} citation{}, {} problem{}",
-            article.id,
-            article.source.display(),
+            clean(article.id.as_str()),
+            clean(&article.source.display().to_string()),
             article.citations.len(),
             plural(article.citations.len()),
             problems,
@@ -66,7 +67,7 @@ pub(super) fn render(
                 "  {:>6}  {:<10} {kind} {status:>3}  {}",
                 format!("L{}:{}", c.line, c.column),
                 c.section.as_str(),
-                c.display_url(),
+                clean(c.display_url()),
             );
             if let Some(final_url) = o.final_url().filter(|_| o.chain.len() > 1) {
                 let how = match o.permanent {
@@ -93,7 +94,7 @@ pub(super) fn render(
             if !o.kind.is_fine()
                 && let Some(detail) = &o.detail
             {
-                let _ = write!(line, "\n{:>38}{detail}", "");
+                let _ = write!(line, "\n{:>38}{}", "", clean(detail));
             }
             // A failed Wayback lookup is said once on stderr, not under every citation.
             for suggestion in checked
@@ -102,7 +103,7 @@ pub(super) fn render(
                 .filter(|s| !matches!(s, crate::suggestion::Suggestion::WaybackFailed { .. }))
             {
                 let text = crate::suggestion::suggestion_text(suggestion);
-                let _ = write!(line, "\n{:>38}instead: {text}", "");
+                let _ = write!(line, "\n{:>38}instead: {}", "", clean(&text));
             }
             writeln!(out, "{line}")?;
         }
@@ -145,8 +146,8 @@ pub fn render_extract_text(
         writeln!(
             out,
             "{} ({}): {} citation{}",
-            article.id,
-            article.source.display(),
+            clean(article.id.as_str()),
+            clean(&article.source.display().to_string()),
             extraction.citations.len(),
             plural(extraction.citations.len()),
         )?;
@@ -161,14 +162,14 @@ pub fn render_extract_text(
             let anchor = c
                 .anchor
                 .as_deref()
-                .map(|a| format!("  \"{a}\""))
+                .map(|a| format!("  \"{}\"", clean(a)))
                 .unwrap_or_default();
             writeln!(
                 out,
                 "  {:>8}  {:<10} {}{anchor}{note}",
                 format!("L{}:{}", c.line, c.column),
                 c.section.as_str(),
-                c.display_url(),
+                clean(c.display_url()),
             )?;
         }
         for d in &extraction.diagnostics {
@@ -176,7 +177,7 @@ pub fn render_extract_text(
                 out,
                 "  {:>8}  note: {}",
                 format!("L{}:{}", d.line, d.column),
-                d.message
+                clean(&d.message)
             )?;
         }
     }

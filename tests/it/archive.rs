@@ -745,3 +745,36 @@ fn sigterm_stops_a_run_at_a_record_boundary_with_a_partial_report() {
     drop(conn);
     provcheck(dir.path()).arg("verify").assert().code(0);
 }
+
+/// Issue 13, finding 7: an index that fails SQLite's own integrity check is a problem `verify`
+/// reports (it said "0 problems" while `history` and `report` failed with "malformed").
+#[test]
+fn issue_13_verify_runs_sqlites_integrity_check_on_the_index() {
+    let server = TestServer::start(|req| match req.target.as_str() {
+        "/a" => Resp::ok("<html><title>fine</title></html>"),
+        _ => Resp::status(404),
+    });
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", format!("{}\n", server.url("/a")));
+    provcheck(dir.path())
+        .args(["check", "story.txt", "--allow-net", "127.0.0.1/32"])
+        .assert()
+        .code(0);
+    provcheck(dir.path()).arg("verify").assert().code(0);
+    // An index whose entries no longer match its definition: every record is still readable,
+    // but SQLite finds rows missing from the index.
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("archive/index.sqlite")).unwrap();
+        conn.execute_batch(
+            "PRAGMA writable_schema = ON;
+             UPDATE sqlite_schema SET sql = replace(sql, '(payload_sha256)', '(captured_at)')
+             WHERE name = 'snapshots_by_payload';
+             PRAGMA writable_schema = OFF;",
+        )
+        .unwrap();
+    }
+    provcheck(dir.path()).arg("verify").assert().code(1).stdout(
+        predicate::str::contains("index: index.sqlite")
+            .and(predicate::str::contains("SQLite integrity check")),
+    );
+}

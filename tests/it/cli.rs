@@ -460,3 +460,110 @@ fn output_to_a_device_or_a_pipe_writes_through_it_and_leaves_it_in_place() {
             .contains("https://example.com/story")
     );
 }
+
+/// Issue 13, finding 9: a `Retry-After` of 2^64-1 seconds printed a `retry_after_ms` beyond 64
+/// bits, which strict JSON readers reject; durations are clamped to JSON's safe integers.
+#[test]
+fn issue_13_a_huge_retry_after_prints_a_number_json_readers_accept() {
+    let server = TestServer::start(|req| match req.target.as_str() {
+        "/busy" => Resp::status(429).header("retry-after", "18446744073709551615"),
+        _ => Resp::status(404),
+    });
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "story.txt",
+        format!("{}\n", server.url("/busy")),
+    );
+    let doc = check_story_json(dir.path(), 1);
+    let row = &doc["citations"][0];
+    assert_eq!(row["outcome"], "rate-limited");
+    let ms = row["retry_after_ms"]
+        .as_u64()
+        .expect("an integer JSON holds");
+    assert_eq!(ms, (1 << 53) - 1);
+}
+
+/// Issue 13, finding 10: `PROVCHECK_OFFLINE=` (set, empty) made every command exit 2
+/// ("invalid value ''"); an empty variable reads as unset. A value that is neither yes nor no is
+/// still an error that names it.
+#[test]
+fn issue_13_an_empty_offline_variable_reads_as_unset() {
+    let server = site();
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", format!("{}\n", server.url("/ok")));
+    let run = |value: &str| {
+        provcheck(dir.path())
+            .env("PROVCHECK_OFFLINE", value)
+            .args([
+                "check",
+                "story.txt",
+                "--allow-net",
+                "127.0.0.1/32",
+                "--no-archive",
+            ])
+            .args(["--wayback-endpoint", &server.url("/wayback")])
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run("").status.code(), Some(0));
+    assert_eq!(run("yes").status.code(), Some(0));
+    let out = run("maybe");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"maybe\""));
+}
+
+/// Issue 13, finding 8: escape sequences in link text, in a file name that becomes an article
+/// id and in a page's title and text reached the terminal raw (window title, hyperlink and
+/// clear-screen sequences worked); they are shown as escapes.
+#[test]
+fn issue_13_terminal_escapes_from_articles_and_pages_are_shown_not_obeyed() {
+    let title = "\u{1b}]0;owned\u{7}Talks \u{1b}]8;;https://evil.test/\u{7}resume\u{1b}]8;;\u{7}";
+    let page = format!(
+        "<html><head><title>{title}</title></head><body><p>Text \u{1b}[2J here.</p></body></html>"
+    );
+    let server = TestServer::start(move |req| match req.target.as_str() {
+        "/a" => Resp::ok(&page).header("content-type", "text/html"),
+        _ => Resp::status(404),
+    });
+    let dir = TempDir::new().unwrap();
+    let url = server.url("/a");
+    write(
+        dir.path(),
+        "links.html",
+        format!("<p><a href=\"{url}\">\u{1b}]0;owned\u{7}the \u{9b}2Jreport</a></p>"),
+    );
+    write(dir.path(), "st\u{1b}[2Jory.txt", format!("{url}\n"));
+    let outputs = [
+        provcheck(dir.path())
+            .args(["extract", "links.html"])
+            .output()
+            .unwrap(),
+        provcheck(dir.path())
+            .args(["check", "st\u{1b}[2Jory.txt", "--allow-net", "127.0.0.1/32"])
+            .output()
+            .unwrap(),
+        provcheck(dir.path())
+            .args(["show", &url, "--text"])
+            .output()
+            .unwrap(),
+        provcheck(dir.path()).args(["show", &url]).output().unwrap(),
+    ];
+    for (i, out) in outputs.iter().enumerate() {
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains(['\u{1b}', '\u{7}', '\u{9b}']), "{text:?}");
+        // The summary of `show` holds only the (clean) headers.
+        if i < 3 {
+            assert!(
+                text.contains("\\u{1b}") || text.contains("\\u{9b}"),
+                "{text:?}"
+            );
+        }
+    }
+}

@@ -536,3 +536,102 @@ fn a_gzip_bomb_is_cut_off() {
     assert_eq!(shown.status.code(), Some(0));
     assert_eq!(shown.stdout.len(), 64 << 20, "show stops at its bound");
 }
+
+/// Issue 13, finding 4: a capture whose body was cut off (too large for `--max-body`) is
+/// archived and reported, but does not become the citation's reference: the first fine and
+/// complete capture does, and the next identical one is `unchanged` against it (it read
+/// `replaced`, similarity 0.0, against the cut-off body).
+#[test]
+fn issue_13_a_cut_off_capture_never_becomes_the_reference() {
+    let server = TestServer::start(|req| match req.target.as_str() {
+        "/big" => Resp::ok(&page(&PARAGRAPHS, "10:00", "Buy shoes"))
+            .header("content-type", "text/html; charset=utf-8"),
+        _ => Resp::status(404),
+    });
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", format!("{}\n", server.url("/big")));
+    let check = |max_body: &str| {
+        let out = provcheck(dir.path())
+            .args(["check", "story.txt", "--allow-net", "127.0.0.1/32"])
+            .args(["--format", "json", "--max-body", max_body])
+            .output()
+            .unwrap();
+        json(&out.stdout)["citations"][0].clone()
+    };
+    let cut = check("200B");
+    assert_eq!(cut["outcome"], "too-large", "{cut}");
+    assert!(
+        cut["capture"].is_object(),
+        "the cut-off body is still evidence"
+    );
+    let first_fine = check("1MiB");
+    assert_eq!(first_fine["outcome"], "ok");
+    assert_eq!(
+        first_fine["change"],
+        serde_json::Value::Null,
+        "{first_fine}"
+    );
+    let again = check("1MiB");
+    assert_eq!(again["change"], "unchanged", "{again}");
+    assert_eq!(
+        again["reference_captured_at"],
+        first_fine_captured_at(dir.path())
+    );
+}
+
+/// When the reference of the one citation was captured, from the index.
+fn first_fine_captured_at(dir: &std::path::Path) -> String {
+    let conn = rusqlite::Connection::open(dir.join("archive/index.sqlite")).unwrap();
+    conn.query_row(
+        "SELECT s.captured_at FROM citations c JOIN snapshots s ON s.id = c.reference_snapshot_id",
+        [],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+/// An archive written before the fix, whose reference is a cut-off capture, has it moved to the
+/// first fine and complete capture after it when opened.
+#[test]
+fn issue_13_an_old_archive_gets_its_cut_off_references_corrected_on_open() {
+    let server = TestServer::start(|req| match req.target.as_str() {
+        "/a" => Resp::ok(&page(&PARAGRAPHS, "10:00", "Buy shoes"))
+            .header("content-type", "text/html; charset=utf-8"),
+        _ => Resp::status(404),
+    });
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", format!("{}\n", server.url("/a")));
+    let check = |max_body: &str| {
+        provcheck(dir.path())
+            .args(["check", "story.txt", "--allow-net", "127.0.0.1/32"])
+            .args(["--max-body", max_body, "--format", "json"])
+            .output()
+            .unwrap()
+    };
+    check("200B");
+    check("1MiB");
+    // As provcheck 5 left it: the reference on the cut-off capture, the schema at 5.
+    let index = dir.path().join("archive/index.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&index).unwrap();
+        conn.execute_batch(
+            "UPDATE citations SET reference_snapshot_id = (
+                 SELECT s.id FROM snapshots s WHERE s.truncated IS NOT NULL);
+             PRAGMA user_version = 5;",
+        )
+        .unwrap();
+    }
+    let out = check("1MiB");
+    let row = json(&out.stdout)["citations"][0].clone();
+    assert_eq!(row["change"], "unchanged", "{row}");
+    let conn = rusqlite::Connection::open(&index).unwrap();
+    let (truncated, outcome): (Option<String>, String) = conn
+        .query_row(
+            "SELECT s.truncated, k.outcome FROM citations c
+             JOIN snapshots s ON s.id = c.reference_snapshot_id JOIN checks k ON k.id = s.check_id",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((truncated, outcome.as_str()), (None, "ok"));
+}

@@ -1,7 +1,7 @@
 //! `provcheck check`: the pre-publication gate. Extract, fetch, archive, judge, suggest what to
 //! cite instead, render; exit 0 when every citation is fine, 1 when one is not.
 
-use crate::cli::args::{FetchArgs, Global, InputArgs};
+use crate::cli::args::{FetchArgs, Global, InputArgs, env_flag};
 use crate::cli::output::{progress_bar, write_output};
 use crate::cli::session::{finish_archive, open_archive};
 use crate::cli::signal::stop_on_signal;
@@ -42,7 +42,7 @@ pub struct CheckArgs {
     #[arg(long, conflicts_with = "no_archive")]
     rebaseline: bool,
     /// Do not ask the Wayback Machine what to cite instead of a problem source
-    #[arg(long, env = "PROVCHECK_OFFLINE", value_parser = clap::builder::BoolishValueParser::new())]
+    #[arg(long, env = "PROVCHECK_OFFLINE", value_parser = env_flag)]
     offline: bool,
     /// The Wayback Machine availability API [default: the config key wayback_endpoint]
     #[arg(long, value_name = "URL")]

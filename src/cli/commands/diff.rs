@@ -9,6 +9,7 @@ use provcheck::archive::Archive;
 use provcheck::archive::query::{Pick, PickError, diff_sides};
 use provcheck::config;
 use provcheck::content::diff::describe;
+use provcheck::printable::escape_controls;
 use std::process::ExitCode;
 
 #[derive(Debug, Args)]
@@ -44,6 +45,7 @@ pub fn exec(args: &DiffArgs, global: Global<'_>) -> Result<ExitCode> {
     match diff_sides(&options.dir, &mut index, &url, &from, &to) {
         Ok((old, new)) => {
             let text = describe(&url, &old, &new, options.thresholds);
+            let text = escape_controls(&text);
             write_output(None, |out| out.write_all(text.as_bytes()))?;
             Ok(ExitCode::SUCCESS)
         }

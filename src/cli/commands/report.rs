@@ -1,7 +1,7 @@
 //! `provcheck report`: the audit report for the standards desk, from the archive (and the
 //! Wayback Machine, unless offline).
 
-use crate::cli::args::{ArchiveArg, FetchArgs, Global};
+use crate::cli::args::{ArchiveArg, FetchArgs, Global, env_flag};
 use crate::cli::output::write_output;
 use anyhow::{Context, Result};
 use clap::Args;
@@ -50,7 +50,7 @@ pub struct ReportArgs {
     #[arg(long)]
     all: bool,
     /// Do not ask the Wayback Machine (cached answers are still used)
-    #[arg(long, env = "PROVCHECK_OFFLINE", value_parser = clap::builder::BoolishValueParser::new())]
+    #[arg(long, env = "PROVCHECK_OFFLINE", value_parser = env_flag)]
     offline: bool,
     /// The Wayback Machine availability API [default: the config key wayback_endpoint]
     #[arg(long, value_name = "URL")]

@@ -8,6 +8,7 @@ use clap::Args;
 use provcheck::archive::Archive;
 use provcheck::archive::query::{self, find_capture};
 use provcheck::content::{self, decode};
+use provcheck::printable::escape_controls;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -111,8 +112,11 @@ fn show(
             let Some(text) = extracted.text else {
                 anyhow::bail!("{url}: the payload is binary; use --body");
             };
+            // The page's words, never its control characters: a title can carry escape
+            // sequences a terminal would obey.
+            let text = escape_controls(&text);
             match extracted.title {
-                Some(title) => format!("{title}\n\n{text}\n").into_bytes(),
+                Some(title) => format!("{}\n\n{text}\n", escape_controls(&title)).into_bytes(),
                 None => format!("{text}\n").into_bytes(),
             }
         }
@@ -130,9 +134,9 @@ fn show(
                 let _ = writeln!(s, "payload stored with: {refers}");
             }
             s.push('\n');
-            let mut bytes = s.into_bytes();
-            bytes.extend_from_slice(head);
-            bytes
+            // The head as text for a reader; `--headers` writes its bytes as stored.
+            s.push_str(&escape_controls(&String::from_utf8_lossy(head)));
+            s.into_bytes()
         }
     };
     write_output(output, |out| out.write_all(&bytes))?;

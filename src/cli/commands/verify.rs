@@ -5,7 +5,7 @@ use crate::cli::output::write_output;
 use anyhow::{Context, Result};
 use clap::Args;
 use provcheck::archive::Archive;
-use provcheck::archive::verify::verify as verify_archive;
+use provcheck::archive::verify::{ProblemKind, verify as verify_archive};
 use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
@@ -48,6 +48,10 @@ fn verify(dir: &Path, format: TextOrJson, quiet: bool) -> Result<ExitCode> {
         }
         TextOrJson::Text => {
             for p in &report.problems {
+                if p.kind == ProblemKind::Index {
+                    writeln!(out, "index: {}: {}", p.warc_file, p.detail)?;
+                    continue;
+                }
                 writeln!(
                     out,
                     "{}: {} offset {} ({} {}): {}",
