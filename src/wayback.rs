@@ -118,6 +118,9 @@ pub fn store(
         Answer::None => (None, None),
         Answer::Failed(_) => return Ok(()),
     };
+    if index.is_read_only() {
+        return Ok(());
+    }
     index.conn.execute(
         "INSERT OR REPLACE INTO wayback_lookups
          (endpoint, url, timestamp, looked_up_at, capture_url, capture_timestamp)

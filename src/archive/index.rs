@@ -5,7 +5,7 @@
 //! forward on open; an index written by a newer provcheck is refused, never altered. The schema
 //! text is readable with `sqlite3 archive/index.sqlite .schema`.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -37,7 +37,20 @@ pub enum IndexError {
         "index {path} has schema version {found}, newer than this provcheck understands ({SCHEMA_VERSION}); upgrade provcheck to use this archive"
     )]
     TooNew { path: PathBuf, found: i64 },
+    #[error(
+        "index {path} has schema version {found}, older than this provcheck reads without upgrading it, and the archive cannot be written: {source}"
+    )]
+    CannotUpgrade {
+        path: PathBuf,
+        found: i64,
+        #[source]
+        source: Box<IndexError>,
+    },
 }
+
+/// The oldest schema a read-only open reads as it stands: version 6 corrected data (references)
+/// and changed no table.
+const READABLE_FROM: i64 = 5;
 
 /// An open index.
 pub struct Index {
@@ -95,6 +108,74 @@ impl Index {
         };
         index.migrate()?;
         Ok(index)
+    }
+
+    /// Opens an existing index for reading only: nothing is written, not even the WAL's shared
+    /// memory when the archive cannot be written (a read-only mount, another user's archive):
+    /// the file is then read as immutable. An index of an older schema is migrated first by a
+    /// read-write open, which fails with its own message when the archive cannot be written.
+    pub fn open_read_only(path: &Path) -> Result<Self, IndexError> {
+        let wrap = |source| IndexError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let read_only = |uri: bool| -> rusqlite::Result<(Connection, i64)> {
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let conn = if uri {
+                let uri = format!(
+                    "file:{}?immutable=1",
+                    path.display()
+                        .to_string()
+                        .replace('%', "%25")
+                        .replace('?', "%3f")
+                        .replace('#', "%23")
+                );
+                Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)?
+            } else {
+                Connection::open_with_flags(path, flags)?
+            };
+            conn.busy_timeout(Duration::from_secs(60))?;
+            let version = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            Ok((conn, version))
+        };
+        // The WAL's shared memory is created beside the index when it is missing; where that is
+        // refused, the file is read as it stands.
+        let (conn, found) = read_only(false)
+            .or_else(|_| read_only(true))
+            .map_err(wrap)?;
+        if found > SCHEMA_VERSION {
+            return Err(IndexError::TooNew {
+                path: path.to_path_buf(),
+                found,
+            });
+        }
+        if found < SCHEMA_VERSION {
+            // Upgraded when the archive can be written; read as it stands when it cannot and
+            // the tables are those of today.
+            match Self::open(path) {
+                Ok(index) => return Ok(index),
+                Err(_) if found >= READABLE_FROM => {}
+                Err(error) => {
+                    return Err(IndexError::CannotUpgrade {
+                        path: path.to_path_buf(),
+                        found,
+                        source: Box::new(error),
+                    });
+                }
+            }
+        }
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Whether this connection cannot write (the caches of texts and Wayback answers are then
+    /// not filled).
+    #[must_use]
+    pub fn is_read_only(&self) -> bool {
+        self.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true)
     }
 
     #[must_use]

@@ -152,6 +152,10 @@ impl JudgeStore for TxStore<'_, '_> {
     }
 
     fn store_text(&mut self, sha: &str, extracted: &Extracted) -> rusqlite::Result<()> {
+        if self.tx.is_readonly(rusqlite::MAIN_DB)? {
+            // A reader of a read-only archive: the text is used, not kept.
+            return Ok(());
+        }
         let kind = match extracted.kind {
             ContentKind::Html => "html",
             ContentKind::Text => "text",

@@ -169,8 +169,27 @@ impl Archive {
         Ok((archive, notes))
     }
 
-    /// Opens an existing archive for reading (verify, history, show, export).
+    /// Opens an existing archive's index read-only (verify, history, show, export): it works
+    /// on an archive that cannot be written.
     pub fn open_existing(dir: &Path) -> Result<Index, ArchiveError> {
+        Ok(Index::open_read_only(&Self::existing_index(dir)?)?)
+    }
+
+    /// Opens an existing archive's index for a reader that caches what it computes (report,
+    /// diff: extracted texts, Wayback answers): read-write when the archive can be written,
+    /// else read-only, without the caches.
+    pub fn open_reader(dir: &Path) -> Result<Index, ArchiveError> {
+        let path = Self::existing_index(dir)?;
+        match Index::open(&path) {
+            Ok(index) => Ok(index),
+            Err(IndexError::TooNew { path, found }) => {
+                Err(ArchiveError::Index(IndexError::TooNew { path, found }))
+            }
+            Err(error) => Index::open_read_only(&path).map_err(|_| ArchiveError::Index(error)),
+        }
+    }
+
+    fn existing_index(dir: &Path) -> Result<PathBuf, ArchiveError> {
         let path = dir.join("index.sqlite");
         if !path.exists() {
             return Err(ArchiveError::Index(IndexError::Sqlite {
@@ -178,7 +197,7 @@ impl Archive {
                 source: rusqlite::Error::InvalidPath("no index here: is this an archive?".into()),
             }));
         }
-        Ok(Index::open(&path)?)
+        Ok(path)
     }
 
     /// The index, for reading.

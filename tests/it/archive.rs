@@ -778,3 +778,88 @@ fn issue_13_verify_runs_sqlites_integrity_check_on_the_index() {
             .and(predicate::str::contains("SQLite integrity check")),
     );
 }
+
+/// Issue 13, finding 6: a read-only archive (another user's, a read-only mount) could not be
+/// read: every read command exited 2 "unable to open database file". Read commands open the
+/// index read-only; report and diff use it without filling their caches. Run as root (CI), the
+/// commands run as `nobody` through setpriv, for whom the archive is not writable.
+#[test]
+fn issue_13_a_read_only_archive_can_be_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = TestServer::start(|req| match req.target.as_str() {
+        "/a" => Resp::ok("<html><title>A source</title><body><p>What it said.</p></body></html>")
+            .header("content-type", "text/html"),
+        _ => Resp::status(404),
+    });
+    let dir = TempDir::new().unwrap();
+    let url = server.url("/a");
+    write(dir.path(), "story.txt", format!("{url}\n"));
+    provcheck(dir.path())
+        .args(["check", "story.txt", "--allow-net", "127.0.0.1/32"])
+        .assert()
+        .code(0);
+    let archive = dir.path().join("archive");
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    // Everything readable by all, writable by no one but root.
+    let mode = |path: &Path, dir_mode: u32, file_mode: u32| {
+        for entry in entries_under(path) {
+            let m = if entry.is_dir() { dir_mode } else { file_mode };
+            std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(m)).unwrap();
+        }
+    };
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    mode(&archive, 0o555, 0o444);
+    let bin = assert_cmd::cargo::cargo_bin("provcheck");
+    let run = |args: &[&str]| {
+        let mut cmd = if is_root {
+            let mut c = std::process::Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(&bin);
+            c
+        } else {
+            std::process::Command::new(&bin)
+        };
+        cmd.current_dir(dir.path())
+            .env("PROVCHECK_OFFLINE", "1")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let outputs = [
+        run(&["verify"]),
+        run(&["history", &url]),
+        run(&["show", &url, "--text"]),
+        run(&["export", "cdxj"]),
+        run(&["report", "--format", "json", "--all"]),
+        run(&["diff", &url]),
+    ];
+    mode(&archive, 0o755, 0o644);
+    for out in &outputs {
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(String::from_utf8_lossy(&outputs[2].stdout).contains("What it said."));
+    assert!(String::from_utf8_lossy(&outputs[4].stdout).contains(&url));
+}
+
+/// Every file and directory under `root`, `root` included.
+fn entries_under(root: &Path) -> Vec<PathBuf> {
+    let mut out = vec![root.to_path_buf()];
+    let mut i = 0;
+    while i < out.len() {
+        if out[i].is_dir() {
+            for entry in std::fs::read_dir(&out[i]).unwrap() {
+                out.push(entry.unwrap().path());
+            }
+        }
+        i += 1;
+    }
+    out
+}

@@ -41,7 +41,7 @@ pub fn exec(args: &DiffArgs, global: Global<'_>) -> Result<ExitCode> {
         },
     };
     let to = Pick::AtOrBefore(time_arg(args.to.as_deref(), "--to")?);
-    let mut index = Archive::open_existing(&options.dir)?;
+    let mut index = Archive::open_reader(&options.dir)?;
     match diff_sides(&options.dir, &mut index, &url, &from, &to) {
         Ok((old, new)) => {
             let text = describe(&url, &old, &new, options.thresholds);

@@ -90,7 +90,7 @@ pub fn exec(args: &ReportArgs, global: Global<'_>) -> Result<ExitCode> {
         .transpose()
         .map_err(|e| anyhow::anyhow!("invalid --since: {e}"))?;
 
-    let mut index = Archive::open_existing(&options.dir)?;
+    let mut index = Archive::open_reader(&options.dir)?;
     let unknown = unknown_articles(&index, &args.articles)
         .with_context(|| format!("cannot read the index in {}", options.dir.display()))?;
     if !unknown.is_empty() {
