@@ -23,9 +23,6 @@ const ARTICLE: Limits = Limits {
     ..Limits::PAGE
 };
 
-/// How far past the previous link a link's attribute value is looked for in the source.
-const LOCATE_WINDOW: usize = 256 << 10;
-
 pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
     let shape = htmlscan::shape(text);
     if !shape.within(text.len(), ARTICLE) {
@@ -85,7 +82,7 @@ pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
         let Some(value) = element.value().attr(attribute) else {
             continue;
         };
-        let offset = locate(text, value, &mut cursor);
+        let offset = locate(text, name, attribute, value, &mut cursor);
         if value.trim().is_empty() || value.trim_start().starts_with('#') {
             sink.diagnostic(offset, format!("skipped in-page link {value:?}"));
             continue;
@@ -126,29 +123,94 @@ fn is_provenance_container(element: ElementRef<'_>) -> bool {
     e.id().is_some_and(mentions_provenance) || e.classes().any(mentions_provenance)
 }
 
-/// The byte offset of `value` in the source at or after `cursor`, advancing the cursor past it.
-fn locate(text: &str, value: &str, cursor: &mut usize) -> usize {
-    let mut window = (*cursor + LOCATE_WINDOW).min(text.len());
-    while !text.is_char_boundary(window) {
-        window -= 1;
-    }
-    // A value the source does not spell literally is looked for only this far, so that links
-    // whose values are never found cost a window each, not the rest of the article each.
-    let rest = &text[*cursor..window];
+/// Attribute occurrences looked at past the cursor for one whose value is the link's.
+const LOCATE_TRIES: usize = 64;
+
+/// The byte offset of the link's `attribute` value in the source at or after `cursor`,
+/// advancing the cursor past it. The parser keeps no positions, so the source is scanned for
+/// the next `attribute=` (not inside another name, as `data-href`): the first occurrence whose
+/// value starts as the link's (literally, or with `&` written `&amp;`) within a few tries, else
+/// the nearest one (a value spelled with other character references). Each call scans forward
+/// at most `LOCATE_TRIES` occurrences, so an article of many links costs a bounded number of
+/// passes, however its values are spelled.
+fn locate(text: &str, element: &str, attribute: &str, value: &str, cursor: &mut usize) -> usize {
     let escaped = value.replace('&', "&amp;");
-    let found = if value.is_empty() {
-        None
-    } else {
-        rest.find(value)
-            .map(|i| (i, value.len()))
-            .or_else(|| rest.find(&escaped).map(|i| (i, escaped.len())))
-    };
-    match found {
-        Some((i, len)) => {
-            let start = *cursor + i;
-            *cursor = start + len;
+    let mut at = *cursor;
+    let mut nearest = None;
+    for _ in 0..LOCATE_TRIES {
+        let Some(start) = next_attribute_value(text, at, attribute) else {
+            break;
+        };
+        at = start;
+        if !in_element(text, start, element) {
+            // `<link href>`, `<area href>`: not a link we extract.
+            continue;
+        }
+        nearest.get_or_insert(start);
+        let rest = &text[start..];
+        if !value.is_empty() && (rest.starts_with(value) || rest.starts_with(&escaped)) {
+            nearest = Some(start);
+            break;
+        }
+    }
+    match nearest {
+        Some(start) => {
+            *cursor = start;
             start
         }
         None => *cursor,
+    }
+}
+
+/// Whether the attribute whose value starts at `at` sits in a start tag of `element`: the
+/// nearest `<` before it (looked for at most 4 KiB back) opens that element.
+fn in_element(text: &str, at: usize, element: &str) -> bool {
+    let bytes = text.as_bytes();
+    let floor = at.saturating_sub(4096);
+    let Some(open) = bytes[floor..at]
+        .iter()
+        .rposition(|&b| b == b'<')
+        .map(|p| floor + p)
+    else {
+        return false;
+    };
+    let name = &bytes[open + 1..];
+    name.len() > element.len()
+        && name[..element.len()].eq_ignore_ascii_case(element.as_bytes())
+        && name[element.len()].is_ascii_whitespace()
+}
+
+/// Where the value of the next `name=` at or after `from` starts (after its quote, if any).
+fn next_attribute_value(text: &str, from: usize, name: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = from;
+    loop {
+        let rel = bytes
+            .get(at..)?
+            .windows(name.len())
+            .position(|w| w.eq_ignore_ascii_case(name.as_bytes()))?;
+        let start = at + rel;
+        let before_ok = start == 0
+            || matches!(
+                bytes[start - 1],
+                b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'"' | b'\'' | b'/'
+            );
+        let mut i = start + name.len();
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if before_ok && bytes.get(i) == Some(&b'=') {
+            i += 1;
+            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            if matches!(bytes.get(i), Some(b'"' | b'\'')) {
+                i += 1;
+            }
+            if text.is_char_boundary(i) && i > from {
+                return Some(i);
+            }
+        }
+        at = start + 1;
     }
 }

@@ -311,3 +311,26 @@ fn ten_thousand_urls_are_all_found() {
         .collect();
     assert_eq!(run(ArticleFormat::Text, &text).citations.len(), 10_000);
 }
+
+#[test]
+fn html_positions_are_found_however_values_are_spelled() {
+    // A decoy `data-href` and a `<link href>` before the links; a value spelled with a numeric
+    // reference; one with `&amp;`; an upper-case attribute name.
+    let html = "<html><head><link href=\"/style.css\"></head><body>\n\
+                <p data-href=\"https://decoy.test/\">x</p>\n\
+                <a href=\"https://a.test/&#120;\">one</a> <a href='https://b.test/?a=1&amp;b=2'>two</a>\n\
+                <a HREF = \"https://c.test/\">three</a>\n</body></html>";
+    let e = run(ArticleFormat::Html, html);
+    let at: Vec<(u32, u32, String)> = summary(&e)
+        .into_iter()
+        .map(|(line, column, _, _, url)| (line, column, url))
+        .collect();
+    assert_eq!(
+        at,
+        [
+            (3, 10, "https://a.test/x".to_owned()),
+            (3, 50, "https://b.test/?a=1&b=2".to_owned()),
+            (4, 12, "https://c.test/".to_owned()),
+        ]
+    );
+}
