@@ -261,3 +261,85 @@ fn issue_13_links_in_nested_provenance_containers_keep_their_section() {
         .collect();
     assert_eq!(sections, ["body", "provenance", "body"]);
 }
+
+/// Issue 13's acceptance: a nightly sweep over a site made of every hostile page finishes with
+/// a verdict for each (none crashes it), within the memory bound, and `verify` is clean after.
+#[test]
+fn issue_13_a_sweep_over_a_site_of_hostile_pages_finishes_and_verifies() {
+    let nested = nested_divs(50_000);
+    let mut nul = b"<html><body>".to_vec();
+    nul.resize(nul.len() + (8 << 20), 0);
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(&vec![0u8; 32 << 20]).unwrap();
+    let bomb = e.finish().unwrap();
+    let tags = format!("<html><body>{}</body></html>", "<b>x</b>".repeat(300_000));
+    let title =
+        "<html><head><title>\u{1b}]0;owned\u{7}T</title></head><body><p>x</p></body></html>";
+    let server = TestServer::start(move |req| match req.target.as_str() {
+        "/robots.txt" => Resp {
+            body: nul[..1 << 20].to_vec(),
+            ..Resp::status(200)
+        },
+        "/nested" => Resp::ok(&nested).header("content-type", "text/html"),
+        "/nul" => Resp {
+            body: nul.clone(),
+            ..Resp::status(200).header("content-type", "text/html")
+        },
+        "/bomb" => Resp {
+            body: bomb.clone(),
+            ..Resp::status(200)
+                .header("content-type", "text/html")
+                .header("content-encoding", "gzip")
+        },
+        "/tags" => Resp::ok(&tags).header("content-type", "text/html"),
+        "/title" => Resp::ok(title).header("content-type", "text/html"),
+        "/loop" => Resp::redirect(302, "/loop"),
+        "/chunks" => Resp {
+            chunked: Some(7),
+            ..Resp::ok(&"<p>chunk</p>".repeat(10_000)).header("content-type", "text/html")
+        },
+        _ => Resp::status(404),
+    });
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("desk")).unwrap();
+    let paths = [
+        "/nested", "/nul", "/bomb", "/tags", "/title", "/loop", "/chunks",
+    ];
+    let article: String = paths
+        .iter()
+        .map(|p| format!("- {}\n", server.url(p)))
+        .collect();
+    write(
+        &dir.path().join("desk"),
+        "story.txt",
+        format!("Sources\n{article}"),
+    );
+    let mut cmd = binary(dir.path());
+    cmd.args([
+        "sweep",
+        "desk",
+        "--allow-net",
+        "127.0.0.1/32",
+        "--host-interval",
+        "0s",
+        "--format",
+        "json",
+    ]);
+    let (out, peak) = run_measured(cmd);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Exit 1: the loop is news (newly failing); nothing stops the sweep.
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let doc = crate::cli::json(&out.stdout);
+    assert_eq!(doc["checked_urls"], paths.len(), "{doc}");
+    assert_eq!(doc["not_checked_urls"], 0);
+    assert!(peak < PEAK_LIMIT_KB, "peak {peak} KB");
+    let mut verify = binary(dir.path());
+    verify.arg("verify");
+    let (out, _) = run_measured(verify);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
