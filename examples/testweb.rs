@@ -27,6 +27,10 @@
 //! | `/throttled/N` | 429 with `Retry-After: 2`, always |
 //! | `/slow/N` | 200 after 500 ms |
 //! | `/soft404/N` | 200 with a "page not found" page |
+//! | `/hostile/nested` | 200, 50,000 nested `<div>`s (550 KB) |
+//! | `/hostile/nul` | 200, 19 MiB of NUL bytes as HTML |
+//! | `/hostile/bomb` | 200, gzip of 64 MiB of NUL bytes (65 KB) |
+//! | `/hostile/tags` | 200, 300,000 `<b>` elements (2.4 MB) |
 //!
 //! It prints `listening on 127.0.0.1:PORT … 127.0.0.H:PORT` when ready, and counts requests and
 //! bytes sent, printed to stdout on `GET /_stats`.
@@ -186,10 +190,50 @@ impl Web {
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 self.send(StatusCode::OK, &[("content-type", "text/html")], self.page(n, 0))
             }
+            "hostile" => self.hostile(path.strip_prefix("/hostile/").unwrap_or("")),
             "soft404" => self.send(
                 StatusCode::OK,
                 &[("content-type", "text/html")],
                 b"<html><head><title>Page not found</title></head><body><h1>Sorry, we can't find that page</h1><p>Try the search.</p></body></html>".to_vec(),
+            ),
+            _ => self.send(StatusCode::NOT_FOUND, &[], b"<h1>Not Found</h1>".to_vec()),
+        }
+    }
+
+    /// The hostile pages of issue 13, for the hostile benchmark.
+    fn hostile(&self, which: &str) -> Response<Full<Bytes>> {
+        let html = [("content-type", "text/html")];
+        match which {
+            "nested" => self.send(
+                StatusCode::OK,
+                &html,
+                format!(
+                    "<html><body>{}text{}</body></html>",
+                    "<div>".repeat(50_000),
+                    "</div>".repeat(50_000)
+                )
+                .into_bytes(),
+            ),
+            "nul" => {
+                let mut body = b"<html><body>".to_vec();
+                body.resize(body.len() + (19 << 20), 0);
+                self.send(StatusCode::OK, &html, body)
+            }
+            "bomb" => {
+                use std::io::Write as _;
+                let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+                e.write_all(&vec![0u8; 64 << 20]).expect("memory");
+                let body = e.finish().expect("memory");
+                self.send(
+                    StatusCode::OK,
+                    &[("content-type", "text/html"), ("content-encoding", "gzip")],
+                    body,
+                )
+            }
+            "tags" => self.send(
+                StatusCode::OK,
+                &html,
+                format!("<html><body>{}</body></html>", "<b>x</b>".repeat(300_000)).into_bytes(),
             ),
             _ => self.send(StatusCode::NOT_FOUND, &[], b"<h1>Not Found</h1>".to_vec()),
         }

@@ -79,7 +79,17 @@ fn normalize_escapes(s: &str) -> String {
             && bytes[i + 2].is_ascii_hexdigit()
         {
             let value = hex(bytes[i + 1]) * 16 + hex(bytes[i + 2]);
-            if value.is_ascii_alphanumeric() || matches!(value, b'-' | b'.' | b'_' | b'~') {
+            // A decoded hex digit right after a stray `%` (or `%` and one hex digit) would
+            // spell a new escape, which the next normalization would decode: "%4%41" must not
+            // become "%4A" (fuzzing found it). Such an escape is kept.
+            let would_spell_escape = value.is_ascii_hexdigit()
+                && (out.ends_with('%')
+                    || (out.len() >= 2
+                        && out.as_bytes()[out.len() - 2] == b'%'
+                        && out.as_bytes()[out.len() - 1].is_ascii_hexdigit()));
+            if !would_spell_escape
+                && (value.is_ascii_alphanumeric() || matches!(value, b'-' | b'.' | b'_' | b'~'))
+            {
                 out.push(char::from(value));
             } else {
                 out.push('%');
@@ -199,5 +209,24 @@ mod tests {
             normalize("../about?x=1#top", Some(&base)),
             Target::Fetchable(Url::parse("https://news.example/about?x=1").unwrap())
         );
+    }
+
+    #[test]
+    fn normalizing_twice_changes_nothing_even_around_stray_percent_signs() {
+        // Found by fuzz/fuzz_targets/normalize.rs: "%4%41" became "%4A", then "J".
+        for raw in [
+            "https://e.example/pa%4%41",
+            "https://e.example/%%41%42",
+            "https://e.example/a%%34%31?q=%4%61",
+            "https://e.example/%41%42%4",
+        ] {
+            let once = norm(raw);
+            assert_eq!(norm(&once), once, "{raw}");
+        }
+        assert_eq!(
+            norm("https://e.example/pa%4%41"),
+            "https://e.example/pa%4%41"
+        );
+        assert_eq!(norm("https://e.example/%41%42"), "https://e.example/AB");
     }
 }
