@@ -190,6 +190,14 @@ pub fn read_record(
         detail,
     };
     let mut f = std::fs::File::open(root.join(file)).map_err(|e| err(e.to_string()))?;
+    // The index says how long the record is; a damaged index is not trusted with an
+    // allocation larger than the file.
+    let size = f.metadata().map_or(0, |m| m.len());
+    if offset.checked_add(length).is_none_or(|end| end > size) {
+        return Err(err(format!(
+            "the file ends at byte {size}, before the record's end at offset {offset} + {length}"
+        )));
+    }
     let mut member = vec![0; usize::try_from(length).unwrap_or(0)];
     f.seek(SeekFrom::Start(offset))
         .and_then(|_| f.read_exact(&mut member))

@@ -142,12 +142,16 @@ fn check_record(
     buffer: &mut Vec<u8>,
 ) -> Result<(), (ProblemKind, String)> {
     let len = file.metadata().map_or(0, |m| m.len());
-    if row.offset + row.length > len {
+    if row
+        .offset
+        .checked_add(row.length)
+        .is_none_or(|end| end > len)
+    {
         return Err((
             ProblemKind::Truncated,
             format!(
                 "the file ends at byte {len}, before the record's end at {}",
-                row.offset + row.length
+                row.offset.saturating_add(row.length)
             ),
         ));
     }

@@ -863,3 +863,37 @@ fn entries_under(root: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Issue 13: a damaged index is not trusted with an allocation or an addition. A record length
+/// of 2^63-1 made `show` allocate that much (a panic, exit 101) and `verify` overflow.
+#[test]
+fn issue_13_an_index_claiming_a_huge_record_is_a_clear_error() {
+    let server = TestServer::start(|req| match req.target.as_str() {
+        "/a" => Resp::ok("<html><title>fine</title></html>"),
+        _ => Resp::status(404),
+    });
+    let dir = TempDir::new().unwrap();
+    let url = server.url("/a");
+    write(dir.path(), "story.txt", format!("{url}\n"));
+    provcheck(dir.path())
+        .args(["check", "story.txt", "--allow-net", "127.0.0.1/32"])
+        .assert()
+        .code(0);
+    rusqlite::Connection::open(dir.path().join("archive/index.sqlite"))
+        .unwrap()
+        .execute_batch(&format!(
+            "UPDATE records SET length = {} WHERE record_type = 'response'",
+            i64::MAX
+        ))
+        .unwrap();
+    provcheck(dir.path())
+        .args(["show", &url])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(".warc.gz").and(predicate::str::contains("ends at byte")));
+    provcheck(dir.path())
+        .arg("verify")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("truncated"));
+}
