@@ -28,8 +28,7 @@ pub fn main_text(html: &str, url: Option<&str>) -> String {
         ..dom_smoothie::Config::default()
     };
     let document = dom_query::Document::from(&*html);
-    // Banners Readability keeps on short pages: removed before it looks.
-    document.select(BANNER_SELECTOR).remove();
+    remove_banners(&document);
     let readable = dom_smoothie::Readability::with_document(
         document,
         url.filter(|u| u.starts_with("http")),
@@ -49,6 +48,42 @@ pub fn without_nul(html: &str) -> Cow<'_, str> {
         Cow::Owned(html.replace('\0', ""))
     } else {
         Cow::Borrowed(html)
+    }
+}
+
+/// Banners Readability keeps on short pages (cookie, consent, newsletter and subscription
+/// prompts) are removed before it looks, by class or id and by size: a match is removed only
+/// when it is small next to the page (at most a fifth of the body's text, at most 2,000
+/// characters) and holds no article (it is not `html`, `body`, `main` or `article`, and has none
+/// of them, nor `[role=main]` or `[itemprop=articleBody]`, inside). A word in a class name alone
+/// never removes the article: real sites put `subType-unsubscribed` on `<body>` and `paywall`
+/// on the article's container. At most 200 matches are looked at.
+fn remove_banners(document: &dom_query::Document) {
+    let body_text = document.body().map_or(0, |b| b.text().chars().count());
+    let candidates: Vec<_> = document
+        .select(BANNER_SELECTOR)
+        .nodes()
+        .iter()
+        .take(200)
+        .copied()
+        .collect();
+    for node in candidates {
+        if node
+            .node_name()
+            .is_some_and(|n| matches!(&*n, "html" | "body" | "main" | "article"))
+        {
+            continue;
+        }
+        let text = node.text().chars().count();
+        if text > 2000 || text * 5 > body_text {
+            continue;
+        }
+        let holds_article = dom_query::Selection::from(node)
+            .select("article, main, [role=main], [itemprop=articleBody]")
+            .exists();
+        if !holds_article {
+            node.remove_from_parent();
+        }
     }
 }
 
@@ -119,7 +154,11 @@ fn is_boilerplate(element: &ElementRef<'_>) -> bool {
         let s = s.to_ascii_lowercase();
         BOILERPLATE_MARKS.iter().any(|m| s.contains(m))
     };
-    e.id().is_some_and(marks) || e.classes().any(marks)
+    // A class or id word marks a widget only when the element is small: the article's own
+    // container may say `paywall` or `subscriber-content`.
+    (e.id().is_some_and(marks) || e.classes().any(marks))
+        && !matches!(e.name(), "body" | "main" | "article")
+        && element.text().map(str::len).sum::<usize>() <= 2000
 }
 
 fn collect(element: ElementRef<'_>, out: &mut String) {
@@ -215,6 +254,37 @@ mod tests {
         assert!(text.contains("The minister said on Tuesday"), "{text}");
         assert!(text.contains("approving the budget"));
         for noise in ["cookies", "Home", "Related", "Subscribe", "tracking"] {
+            assert!(!text.contains(noise), "{noise} in {text}");
+        }
+    }
+
+    #[test]
+    fn a_class_word_never_removes_the_article() {
+        use std::fmt::Write as _;
+        // Issue 14: real sites put `paywall` or `subType-unsubscribed` on <body> and on the
+        // article's container; the banner cleaning removed the whole article.
+        let mut paragraphs = String::new();
+        for i in 0..6 {
+            let _ = write!(
+                paragraphs,
+                "<p>Paragraph {i} of the report says the council approved the budget for the \
+                 new bridge after a long debate about costs, tolls and the river crossing.</p>"
+            );
+        }
+        let page = format!(
+            "<html><body class=\"story paywall subType-unsubscribed\">\
+             <div class=\"cookie-banner\">We use cookies. Accept all cookies?</div>\
+             <div class=\"article-body subscriber-content\"><h1>Bridge approved</h1>{paragraphs}</div>\
+             <div class=\"newsletter-signup\">Subscribe to our newsletter</div></body></html>"
+        );
+        let text = main_text(&page, Some("https://news.example/bridge"));
+        for i in 0..6 {
+            assert!(
+                text.contains(&format!("Paragraph {i} of the report")),
+                "{text}"
+            );
+        }
+        for noise in ["cookies", "newsletter"] {
             assert!(!text.contains(noise), "{noise} in {text}");
         }
     }
