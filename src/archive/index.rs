@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE: usize = 64;
@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_v4.sql"),
     include_str!("schema_v5.sql"),
     include_str!("schema_v6.sql"),
+    include_str!("schema_v7.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -48,9 +49,9 @@ pub enum IndexError {
     },
 }
 
-/// The oldest schema a read-only open reads as it stands: version 6 corrected data (references)
-/// and changed no table.
-const READABLE_FROM: i64 = 5;
+/// The oldest schema a read-only open reads as it stands (7 added a column the text cache
+/// queries; 6 corrected data only).
+const READABLE_FROM: i64 = 7;
 
 /// An open index.
 pub struct Index {

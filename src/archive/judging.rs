@@ -4,7 +4,7 @@
 
 use super::query::read_record;
 use crate::content::judge::{CitationRef, JudgeStore, JudgementRow, SnapshotId};
-use crate::content::{ContentKind, Extracted};
+use crate::content::{ContentKind, EXTRACTOR_VERSION, Extracted};
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::io::{Read, Write};
 use std::path::Path;
@@ -122,9 +122,12 @@ impl JudgeStore for TxStore<'_, '_> {
         let row: Option<TextRow> = self
             .tx
             .prepare_cached(
-                "SELECT kind, title, heading, text_gz FROM texts WHERE payload_sha256 = ?1",
+                "SELECT kind, title, heading, text_gz FROM texts
+                 WHERE payload_sha256 = ?1 AND extractor = ?2",
             )?
-            .query_row([sha], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .query_row(params![sha, EXTRACTOR_VERSION], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
             .optional()?;
         Ok(row.map(|(kind, title, heading, gz)| Extracted {
             kind: match kind.as_str() {
@@ -146,8 +149,8 @@ impl JudgeStore for TxStore<'_, '_> {
 
     fn cached_title(&mut self, sha: &str) -> rusqlite::Result<Option<Option<String>>> {
         self.tx
-            .prepare_cached("SELECT title FROM texts WHERE payload_sha256 = ?1")?
-            .query_row([sha], |r| r.get(0))
+            .prepare_cached("SELECT title FROM texts WHERE payload_sha256 = ?1 AND extractor = ?2")?
+            .query_row(params![sha, EXTRACTOR_VERSION], |r| r.get(0))
             .optional()
     }
 
@@ -169,10 +172,18 @@ impl JudgeStore for TxStore<'_, '_> {
         });
         self.tx
             .prepare_cached(
-                "INSERT OR IGNORE INTO texts (payload_sha256, kind, title, heading, text_gz)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT OR REPLACE INTO texts (payload_sha256, kind, title, heading, text_gz,
+                                               extractor)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![sha, kind, extracted.title, extracted.heading, gz])?;
+            .execute(params![
+                sha,
+                kind,
+                extracted.title,
+                extracted.heading,
+                gz,
+                EXTRACTOR_VERSION
+            ])?;
         Ok(())
     }
 

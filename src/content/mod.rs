@@ -8,6 +8,7 @@
 //! - [`similarity`]: word-shingle similarity and the change grades.
 
 pub mod cues;
+pub mod dateline;
 pub mod decode;
 pub mod diff;
 pub mod judge;
@@ -16,6 +17,11 @@ pub mod soft404;
 pub mod text;
 
 use serde::Serialize;
+
+/// The version of text extraction: bumped whenever the text extracted from the same payload
+/// changes (the cached texts of another version are extracted again, so that an upgrade is
+/// never read as an edit of every page). 1: datelines dropped, banners removed by size.
+pub const EXTRACTOR_VERSION: i64 = 1;
 
 /// Decoded bodies larger than this are cut before extraction.
 pub const DECODE_LIMIT: u64 = 32 * 1024 * 1024;

@@ -7,6 +7,7 @@
 //! and drops boilerplate elements. The result is normalized: whitespace collapsed, typographic
 //! quotes, dashes and ellipses made plain.
 
+use super::dateline::drop_datelines;
 use crate::htmlscan::{self, Limits};
 use scraper::{ElementRef, Html, Node, Selector};
 use std::borrow::Cow;
@@ -14,14 +15,15 @@ use std::borrow::Cow;
 /// Readability gives up below this many characters of text, and the fallback is used.
 const MIN_READABLE: usize = 200;
 
-/// The normalized main text of an HTML page. A page beyond [`Limits::PAGE`] (too large, too
+/// The normalized main text of an HTML page, without its datelines and timestamps (see
+/// [`super::dateline`]). A page beyond [`Limits::PAGE`] (too large, too
 /// many tags, nested too deep for a tree to be built and walked safely) is read as plain text
 /// instead; NUL bytes are dropped first (the parser makes a replacement character of each).
 #[must_use]
 pub fn main_text(html: &str, url: Option<&str>) -> String {
     let html = without_nul(html);
     if !htmlscan::shape(&html).within(html.len(), Limits::PAGE) {
-        return normalize(&htmlscan::plain_text(&html));
+        return drop_datelines(&normalize(&htmlscan::plain_text(&html)));
     }
     let config = dom_smoothie::Config {
         text_mode: dom_smoothie::TextMode::Formatted,
@@ -38,7 +40,8 @@ pub fn main_text(html: &str, url: Option<&str>) -> String {
     .and_then(|mut r| r.parse().ok())
     .map(|article| normalize(&article.text_content))
     .filter(|t| t.chars().count() >= MIN_READABLE);
-    readable.unwrap_or_else(|| fallback(&html))
+    // Datelines and timestamps are refreshed on every visit: never part of what is compared.
+    drop_datelines(&readable.unwrap_or_else(|| fallback(&html)))
 }
 
 /// The text without its NUL bytes.

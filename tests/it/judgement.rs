@@ -610,13 +610,15 @@ fn issue_13_an_old_archive_gets_its_cut_off_references_corrected_on_open() {
     };
     check("200B");
     check("1MiB");
-    // As provcheck 5 left it: the reference on the cut-off capture, the schema at 5.
+    // As provcheck 5 left it: the reference on the cut-off capture, the schema at 5 (no
+    // extractor column in the text cache).
     let index = dir.path().join("archive/index.sqlite");
     {
         let conn = rusqlite::Connection::open(&index).unwrap();
         conn.execute_batch(
             "UPDATE citations SET reference_snapshot_id = (
                  SELECT s.id FROM snapshots s WHERE s.truncated IS NOT NULL);
+             ALTER TABLE texts DROP COLUMN extractor;
              PRAGMA user_version = 5;",
         )
         .unwrap();
@@ -634,4 +636,82 @@ fn issue_13_an_old_archive_gets_its_cut_off_references_corrected_on_open() {
         )
         .unwrap();
     assert_eq!((truncated, outcome.as_str()), (None, "ok"));
+}
+
+/// Issue 14: a refreshed "Updated" line inside the article, and a relative timestamp, are not
+/// an edit: the second check is `cosmetic` (it was `edited` on every live page, every night).
+#[test]
+fn issue_14_a_refreshed_dateline_alone_is_cosmetic() {
+    let edition = Arc::new(AtomicUsize::new(0));
+    let served = Arc::clone(&edition);
+    let server = TestServer::start(move |req| {
+        if req.target != "/live" {
+            return Resp::status(404);
+        }
+        let (stamp, ago) = match served.load(Ordering::SeqCst) {
+            0 => ("30 November 2026, 10:00 GMT", "5 minutes ago"),
+            _ => ("30 November 2026, 10:45 GMT", "50 minutes ago"),
+        };
+        let body: String = PARAGRAPHS.iter().map(|p| format!("<p>{p}</p>")).collect();
+        Resp::ok(&format!(
+            "<html><head><title>Talks resume</title></head><body><main><article>\
+             <h1>Talks resume after summit</h1><p>Updated {stamp}</p><p>{ago}</p>{body}\
+             </article></main></body></html>"
+        ))
+        .header("content-type", "text/html; charset=utf-8")
+    });
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "story.txt",
+        format!("{}\n", server.url("/live")),
+    );
+    let first = check_story_json(dir.path(), 0);
+    assert_eq!(first["citations"][0]["change"], serde_json::Value::Null);
+    edition.store(1, Ordering::SeqCst);
+    let second = check_story_json(dir.path(), 0);
+    assert_eq!(second["citations"][0]["change"], "cosmetic", "{second}");
+}
+
+/// Issue 14: texts cached by an older extractor are extracted again, not compared: an upgrade
+/// that changes extraction must not read as an edit of every page on its first night.
+#[test]
+fn issue_14_texts_cached_by_another_extractor_are_extracted_again() {
+    let edition = Arc::new(AtomicUsize::new(0));
+    let server = site(Arc::clone(&edition));
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", format!("{}\n", server.url("/ads")));
+    check_story_json(dir.path(), 0);
+    // The page changes only outside its article: cosmetic, and both texts are now cached.
+    edition.store(1, Ordering::SeqCst);
+    let doc = check_story_json(dir.path(), 0);
+    assert_eq!(doc["citations"][0]["change"], "cosmetic", "{doc}");
+    // As an older provcheck would have left them: texts of its own, under version 0, each
+    // different (compared, they would read as replaced).
+    let conn = rusqlite::Connection::open(dir.path().join("archive/index.sqlite")).unwrap();
+    let shas: Vec<String> = conn
+        .prepare("SELECT payload_sha256 FROM texts")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(shas.len() >= 2, "the texts were cached");
+    for sha in &shas {
+        use std::io::Write as _;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        write!(
+            e,
+            "An older extractor's text of {sha}, menus and datelines and all."
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE texts SET extractor = 0, text_gz = ?1 WHERE payload_sha256 = ?2",
+            rusqlite::params![e.finish().unwrap(), sha],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let doc = check_story_json(dir.path(), 0);
+    assert_eq!(doc["citations"][0]["change"], "cosmetic", "{doc}");
 }
