@@ -750,16 +750,7 @@ fn sigterm_stops_a_run_at_a_record_boundary_with_a_partial_report() {
 /// reports (it said "0 problems" while `history` and `report` failed with "malformed").
 #[test]
 fn issue_13_verify_runs_sqlites_integrity_check_on_the_index() {
-    let server = TestServer::start(|req| match req.target.as_str() {
-        "/a" => Resp::ok("<html><title>fine</title></html>"),
-        _ => Resp::status(404),
-    });
-    let dir = TempDir::new().unwrap();
-    write(dir.path(), "story.txt", format!("{}\n", server.url("/a")));
-    provcheck(dir.path())
-        .args(["check", "story.txt", "--allow-net", "127.0.0.1/32"])
-        .assert()
-        .code(0);
+    let (_server, dir, _) = one_page_checked();
     provcheck(dir.path()).arg("verify").assert().code(0);
     // An index whose entries no longer match its definition: every record is still readable,
     // but SQLite finds rows missing from the index.
@@ -786,18 +777,7 @@ fn issue_13_verify_runs_sqlites_integrity_check_on_the_index() {
 #[test]
 fn issue_13_a_read_only_archive_can_be_read() {
     use std::os::unix::fs::PermissionsExt;
-    let server = TestServer::start(|req| match req.target.as_str() {
-        "/a" => Resp::ok("<html><title>A source</title><body><p>What it said.</p></body></html>")
-            .header("content-type", "text/html"),
-        _ => Resp::status(404),
-    });
-    let dir = TempDir::new().unwrap();
-    let url = server.url("/a");
-    write(dir.path(), "story.txt", format!("{url}\n"));
-    provcheck(dir.path())
-        .args(["check", "story.txt", "--allow-net", "127.0.0.1/32"])
-        .assert()
-        .code(0);
+    let (_server, dir, url) = one_page_checked();
     let archive = dir.path().join("archive");
     let is_root = std::process::Command::new("id")
         .arg("-u")
@@ -868,17 +848,7 @@ fn entries_under(root: &Path) -> Vec<PathBuf> {
 /// of 2^63-1 made `show` allocate that much (a panic, exit 101) and `verify` overflow.
 #[test]
 fn issue_13_an_index_claiming_a_huge_record_is_a_clear_error() {
-    let server = TestServer::start(|req| match req.target.as_str() {
-        "/a" => Resp::ok("<html><title>fine</title></html>"),
-        _ => Resp::status(404),
-    });
-    let dir = TempDir::new().unwrap();
-    let url = server.url("/a");
-    write(dir.path(), "story.txt", format!("{url}\n"));
-    provcheck(dir.path())
-        .args(["check", "story.txt", "--allow-net", "127.0.0.1/32"])
-        .assert()
-        .code(0);
+    let (_server, dir, url) = one_page_checked();
     rusqlite::Connection::open(dir.path().join("archive/index.sqlite"))
         .unwrap()
         .execute_batch(&format!(
@@ -896,4 +866,22 @@ fn issue_13_an_index_claiming_a_huge_record_is_a_clear_error() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("truncated"));
+}
+
+/// A site of one page (`/a`, anything else 404) and an archive holding one fine check of it:
+/// the server (kept alive), the directory and the page's URL.
+fn one_page_checked() -> (TestServer, TempDir, String) {
+    let server = TestServer::start(|req| match req.target.as_str() {
+        "/a" => Resp::ok("<html><title>A source</title><body><p>What it said.</p></body></html>")
+            .header("content-type", "text/html"),
+        _ => Resp::status(404),
+    });
+    let dir = TempDir::new().unwrap();
+    let url = server.url("/a");
+    write(dir.path(), "story.txt", format!("{url}\n"));
+    provcheck(dir.path())
+        .args(["check", "story.txt", "--allow-net", "127.0.0.1/32"])
+        .assert()
+        .code(0);
+    (server, dir, url)
 }
