@@ -9,6 +9,7 @@ pub mod index;
 pub mod judging;
 pub mod prepare;
 pub mod query;
+mod revalidation;
 mod store;
 pub mod sweeping;
 pub mod verify;

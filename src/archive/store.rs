@@ -4,11 +4,9 @@
 use super::index::Index;
 use super::judging;
 use super::prepare::{PreparedExchange, RefersTo};
+use super::revalidation::{Revalidation, revalidation_line};
 use super::warcfile::{self, OpenWarc};
-use super::{
-    Archive, ArchiveError, NotModifiedRecord, PreparedCapture, REVALIDATIONS_TYPE, SnapshotRef,
-    Stored, wrap,
-};
+use super::{Archive, ArchiveError, NotModifiedRecord, PreparedCapture, SnapshotRef, Stored, wrap};
 use crate::warc::Sha256;
 use rusqlite::{OptionalExtension, params};
 use std::borrow::Cow;
@@ -36,7 +34,11 @@ impl Archive {
 
     /// The file to write `next` more bytes to: the current one, or a new one past the rotation
     /// size.
-    fn file_for(&mut self, next: u64, now: jiff::Timestamp) -> Result<&mut OpenWarc, ArchiveError> {
+    pub(super) fn file_for(
+        &mut self,
+        next: u64,
+        now: jiff::Timestamp,
+    ) -> Result<&mut OpenWarc, ArchiveError> {
         let rotate = self
             .current
             .as_ref()
@@ -166,39 +168,6 @@ impl Archive {
             block,
             payload,
             revisit_of,
-        })
-    }
-
-    /// Appends the batch's revalidation record: a WARC `metadata` record whose block is one JSON
-    /// line per 304 (see [`NotModifiedRecord::Compact`]).
-    fn write_revalidations(
-        &mut self,
-        lines: &[u8],
-        now: jiff::Timestamp,
-    ) -> Result<WrittenRecord, ArchiveError> {
-        let record_id = crate::warc::new_record_id();
-        let date = crate::warc::warc_date(now);
-        let block = Sha256::of(&[lines]);
-        let fields = vec![
-            ("WARC-Type", "metadata".to_owned()),
-            ("WARC-Record-ID", record_id.clone()),
-            ("WARC-Date", date.clone()),
-            ("Content-Type", REVALIDATIONS_TYPE.to_owned()),
-            ("WARC-Block-Digest", block.warc_label()),
-        ];
-        let member = crate::warc::record_gzip(&fields, &[lines], self.options.gzip_level);
-        let file = self.file_for(member.len() as u64, now)?;
-        let at = file.append(&member).map_err(|source| ArchiveError::Write {
-            path: file.abs_path.clone(),
-            source,
-        })?;
-        Ok(WrittenRecord {
-            file_id: file.id,
-            at,
-            record_type: "metadata",
-            record_id,
-            date,
-            block,
         })
     }
 
@@ -351,26 +320,21 @@ impl Archive {
     }
 }
 
-/// A 304 written as a line of the batch's revalidation record: the snapshot it validated and
-/// the `records` row of that record.
-#[derive(Debug, Clone, Copy)]
-struct Revalidation {
-    holder: i64,
-    record: i64,
-}
-
 /// A record written outside any exchange (a file's `warcinfo`, a batch's revalidation record),
 /// for its `records` row.
-struct WrittenRecord {
-    file_id: i64,
-    at: (u64, u64),
-    record_type: &'static str,
-    record_id: String,
-    date: String,
-    block: Sha256,
+pub(super) struct WrittenRecord {
+    pub(super) file_id: i64,
+    pub(super) at: (u64, u64),
+    pub(super) record_type: &'static str,
+    pub(super) record_id: String,
+    pub(super) date: String,
+    pub(super) block: Sha256,
 }
 
-fn insert_record_row(conn: &rusqlite::Connection, r: &WrittenRecord) -> rusqlite::Result<i64> {
+pub(super) fn insert_record_row(
+    conn: &rusqlite::Connection,
+    r: &WrittenRecord,
+) -> rusqlite::Result<i64> {
     conn.prepare_cached(
         "INSERT INTO records (warc_file_id, offset, length, record_type, record_id, date, block_sha256)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -385,46 +349,6 @@ fn insert_record_row(conn: &rusqlite::Connection, r: &WrittenRecord) -> rusqlite
         r.block.hex()
     ])?;
     Ok(conn.last_insert_rowid())
-}
-
-/// One line of a revalidation record.
-#[derive(serde::Serialize)]
-struct RevalidationLine<'a> {
-    uri: &'a str,
-    date: String,
-    status: u16,
-    /// The record whose payload the server confirmed.
-    refers_to: &'a str,
-    /// The conditional request headers sent.
-    sent: std::collections::BTreeMap<&'a str, &'a str>,
-    etag: Option<&'a str>,
-    last_modified: Option<&'a str>,
-    ip: Option<&'a str>,
-}
-
-/// Appends one JSON line describing a 304 to `lines`: the URL, when, the status, the record
-/// whose payload the server confirmed, the validators sent and those answered.
-fn revalidation_line(lines: &mut Vec<u8>, ex: &PreparedExchange, refers: &RefersTo) {
-    let line = RevalidationLine {
-        uri: ex.url.as_str(),
-        date: ex.date(),
-        status: ex.status,
-        refers_to: &refers.record_id,
-        sent: ex
-            .validators_sent
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_str()))
-            .collect(),
-        etag: ex.etag.as_deref(),
-        last_modified: ex.last_modified.as_deref(),
-        ip: ex
-            .extra_fields
-            .iter()
-            .find(|(name, _)| *name == "WARC-IP-Address")
-            .map(|(_, v)| v.as_str()),
-    };
-    serde_json::to_writer(&mut *lines, &line).expect("JSON to memory");
-    lines.push(b'\n');
 }
 
 /// Where one exchange's records went.

@@ -1,0 +1,91 @@
+//! Compact 304s (`not_modified_record = "compact"`): the batch's revalidations as one WARC
+//! `metadata` record of JSON lines, one per 304, each naming the record whose payload the server
+//! confirmed.
+
+use super::prepare::{PreparedExchange, RefersTo};
+use super::store::WrittenRecord;
+use super::{Archive, ArchiveError, REVALIDATIONS_TYPE};
+use crate::warc::Sha256;
+
+/// A 304 written as a line of the batch's revalidation record: the snapshot it validated and
+/// the `records` row of that record.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Revalidation {
+    pub(super) holder: i64,
+    pub(super) record: i64,
+}
+
+impl Archive {
+    /// Appends the batch's revalidation record: a WARC `metadata` record whose block is one JSON
+    /// line per 304 (see [`NotModifiedRecord::Compact`]).
+    pub(super) fn write_revalidations(
+        &mut self,
+        lines: &[u8],
+        now: jiff::Timestamp,
+    ) -> Result<WrittenRecord, ArchiveError> {
+        let record_id = crate::warc::new_record_id();
+        let date = crate::warc::warc_date(now);
+        let block = Sha256::of(&[lines]);
+        let fields = vec![
+            ("WARC-Type", "metadata".to_owned()),
+            ("WARC-Record-ID", record_id.clone()),
+            ("WARC-Date", date.clone()),
+            ("Content-Type", REVALIDATIONS_TYPE.to_owned()),
+            ("WARC-Block-Digest", block.warc_label()),
+        ];
+        let member = crate::warc::record_gzip(&fields, &[lines], self.options.gzip_level);
+        let file = self.file_for(member.len() as u64, now)?;
+        let at = file.append(&member).map_err(|source| ArchiveError::Write {
+            path: file.abs_path.clone(),
+            source,
+        })?;
+        Ok(WrittenRecord {
+            file_id: file.id,
+            at,
+            record_type: "metadata",
+            record_id,
+            date,
+            block,
+        })
+    }
+}
+
+/// One line of a revalidation record.
+#[derive(serde::Serialize)]
+struct RevalidationLine<'a> {
+    uri: &'a str,
+    date: String,
+    status: u16,
+    /// The record whose payload the server confirmed.
+    refers_to: &'a str,
+    /// The conditional request headers sent.
+    sent: std::collections::BTreeMap<&'a str, &'a str>,
+    etag: Option<&'a str>,
+    last_modified: Option<&'a str>,
+    ip: Option<&'a str>,
+}
+
+/// Appends one JSON line describing a 304 to `lines`: the URL, when, the status, the record
+/// whose payload the server confirmed, the validators sent and those answered.
+pub(super) fn revalidation_line(lines: &mut Vec<u8>, ex: &PreparedExchange, refers: &RefersTo) {
+    let line = RevalidationLine {
+        uri: ex.url.as_str(),
+        date: ex.date(),
+        status: ex.status,
+        refers_to: &refers.record_id,
+        sent: ex
+            .validators_sent
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect(),
+        etag: ex.etag.as_deref(),
+        last_modified: ex.last_modified.as_deref(),
+        ip: ex
+            .extra_fields
+            .iter()
+            .find(|(name, _)| *name == "WARC-IP-Address")
+            .map(|(_, v)| v.as_str()),
+    };
+    serde_json::to_writer(&mut *lines, &line).expect("JSON to memory");
+    lines.push(b'\n');
+}
