@@ -330,12 +330,14 @@ fn pick(
             Pick::AtOrBefore(None) => format!("no successful capture of {url}"),
         })
     })?;
-    let text = text_of_snapshot(&mut TxStore::new(tx, root), snapshot_id)?.and_then(|e| e.text);
+    let extracted = text_of_snapshot(&mut TxStore::new(tx, root), snapshot_id)?;
+    let (text, heading) = extracted.map_or((None, None), |e| (e.text, e.heading));
     Ok(Side {
         snapshot_id,
         captured_at,
         payload_sha256,
         text,
+        heading,
     })
 }
 

@@ -12,18 +12,27 @@ pub struct Side {
     pub captured_at: String,
     pub payload_sha256: String,
     pub text: Option<String>,
+    /// The page's headline (first `<h1>`).
+    pub heading: Option<String>,
 }
 
 /// The two sides, their grade, and the diff as text: `[-removed-]` and `{+added+}`, unchanged
 /// stretches longer than `context` words on each side elided.
 #[must_use]
 pub fn describe(url: &str, old: &Side, new: &Side, thresholds: Thresholds) -> String {
-    let (change, similarity) = grade(
+    let (mut change, similarity) = grade(
         old.payload_sha256 == new.payload_sha256,
         old.text.as_deref(),
         new.text.as_deref(),
         thresholds,
     );
+    // Graded as the judgement grades it: a rewritten headline is an edit, whatever the text.
+    let headline = (change != Change::Unchanged)
+        .then(|| super::judge::rewritten_headline(old.heading.as_deref(), new.heading.as_deref()))
+        .flatten();
+    if headline.is_some() && change == Change::Cosmetic {
+        change = Change::Edited;
+    }
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -40,6 +49,9 @@ pub fn describe(url: &str, old: &Side, new: &Side, thresholds: Thresholds) -> St
         "change: {} (similarity {similarity:.3})",
         change.as_str()
     );
+    if let Some(h) = &headline {
+        let _ = writeln!(out, "headline: [-{}-] {{+{}+}}", h.before, h.after);
+    }
     match (&old.text, &new.text) {
         _ if change == Change::Unchanged => {}
         (Some(a), Some(b)) => out.push_str(&paragraph_diff(a, b, 12)),

@@ -24,6 +24,16 @@ pub struct Judgement {
     pub reference_at: Option<String>,
     /// Whether the payloads could only be compared by digest (PDFs, images...).
     pub digest_only: bool,
+    /// The headline (the page's first `<h1>`) of the reference and of this capture, when it
+    /// was rewritten: the text may be the same, the headline is compared on its own.
+    pub headline_vs_reference: Option<Headline>,
+}
+
+/// A rewritten headline: what the reference said and what the page says now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Headline {
+    pub before: String,
+    pub after: String,
 }
 
 /// The capture being judged.
@@ -121,12 +131,20 @@ pub fn judge<S: JudgeStore>(
             // The first fine and complete capture for this citation becomes its reference.
             store.set_reference(citation_id, judged.snapshot_id)?;
         }
-        let vs_reference = match reference {
-            Some(r) => Some(compare(store, judged, &mut own_text, r, thresholds)?),
-            None => None,
+        let (vs_reference, headline) = match reference {
+            Some(r) => {
+                let (change, similarity, digest_only, headline) =
+                    compare(store, judged, &mut own_text, r, thresholds)?;
+                (Some((change, similarity, digest_only)), headline)
+            }
+            None => (None, None),
         };
         let vs_previous = match previous {
-            Some(p) => Some(compare(store, judged, &mut own_text, p, thresholds)?),
+            Some(p) => {
+                let (change, similarity, digest_only, _) =
+                    compare(store, judged, &mut own_text, p, thresholds)?;
+                Some((change, similarity, digest_only))
+            }
             None => None,
         };
         let reference_at = match reference {
@@ -165,6 +183,7 @@ pub fn judge<S: JudgeStore>(
             similarity_previous: vs_previous.map(|v| v.1),
             reference_at,
             digest_only: vs_reference.is_some_and(|v| v.2) || vs_previous.is_some_and(|v| v.2),
+            headline_vs_reference: headline,
         });
     }
     Ok(out)
@@ -176,17 +195,18 @@ enum OwnText {
     Read(Option<Extracted>),
 }
 
-/// The judged capture against snapshot `other`: grade, similarity, and whether only digests
-/// could be compared. The judged capture's own text is extracted once, on first need.
+/// The judged capture against snapshot `other`: grade, similarity, whether only digests could
+/// be compared, and the headlines when the headline was rewritten (which makes at least an
+/// edit, whatever the text). The judged capture's own text is extracted once, on first need.
 fn compare<S: JudgeStore>(
     store: &mut S,
     judged: &Judged<'_>,
     own_text: &mut OwnText,
     other: i64,
     thresholds: Thresholds,
-) -> Result<(Change, f64, bool), S::Error> {
+) -> Result<(Change, f64, bool, Option<Headline>), S::Error> {
     if store.snapshot(other)?.payload_sha256 == judged.payload_sha256 {
-        return Ok((Change::Unchanged, 1.0, false));
+        return Ok((Change::Unchanged, 1.0, false, None));
     }
     let theirs = text_of_snapshot(store, other)?;
     if matches!(own_text, OwnText::Unread) {
@@ -204,13 +224,32 @@ fn compare<S: JudgeStore>(
     let digest_only = [theirs.as_ref(), ours]
         .iter()
         .any(|e| e.is_none_or(|e| e.kind == ContentKind::Binary));
-    let (change, similarity) = grade(
+    let (mut change, similarity) = grade(
         false,
         theirs.as_ref().and_then(|e| e.text.as_deref()),
         ours.and_then(|e| e.text.as_deref()),
         thresholds,
     );
-    Ok((change, similarity, digest_only))
+    let headline = rewritten_headline(
+        theirs.as_ref().and_then(|e| e.heading.as_deref()),
+        ours.and_then(|e| e.heading.as_deref()),
+    );
+    if headline.is_some() && change == Change::Cosmetic {
+        change = Change::Edited;
+    }
+    Ok((change, similarity, digest_only, headline))
+}
+
+/// The two headlines when both pages have one and they differ in more than case, spacing and
+/// typography.
+#[must_use]
+pub fn rewritten_headline(before: Option<&str>, after: Option<&str>) -> Option<Headline> {
+    let (before, after) = (before?, after?);
+    let plain = |h: &str| super::text::normalize(h).to_lowercase();
+    (plain(before) != plain(after)).then(|| Headline {
+        before: before.to_owned(),
+        after: after.to_owned(),
+    })
 }
 
 /// The new capture's text, from the payload in memory, cached.

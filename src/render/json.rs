@@ -73,8 +73,16 @@ struct CitationJson<'a> {
     reference_captured_at: Option<&'a str>,
     /// "digest" when the payloads are binary and only digests were compared, else "text".
     compared_by: Option<&'static str>,
+    /// The reference's headline and today's, when it was rewritten.
+    headline: Option<HeadlineJson<'a>>,
     /// What to cite instead (see the report command's `suggestions`).
     suggestions: &'a [crate::suggestion::Suggestion],
+}
+
+#[derive(Serialize)]
+struct HeadlineJson<'a> {
+    before: &'a str,
+    after: &'a str,
 }
 
 #[derive(Serialize)]
@@ -141,6 +149,14 @@ fn citation_json(checked: &CheckedCitation, source: String) -> CitationJson<'_> 
             .as_ref()
             .filter(|j| j.change_vs_reference.is_some() || j.change_vs_previous.is_some())
             .map(|j| if j.digest_only { "digest" } else { "text" }),
+        headline: checked
+            .judgement
+            .as_ref()
+            .and_then(|j| j.headline_vs_reference.as_ref())
+            .map(|h| HeadlineJson {
+                before: &h.before,
+                after: &h.after,
+            }),
         suggestions: &checked.suggestions,
     }
 }

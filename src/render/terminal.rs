@@ -90,6 +90,15 @@ pub(super) fn render(
                     .map(|t| format!(" since the reference of {}", &t[..t.len().min(10)]))
                     .unwrap_or_default();
                 let _ = write!(line, "\n{:>38}{}{similarity}{since}", "", change.as_str());
+                if let Some(h) = &j.headline_vs_reference {
+                    let _ = write!(
+                        line,
+                        "\n{:>38}headline: \"{}\" -> \"{}\"",
+                        "",
+                        clean(&h.before),
+                        clean(&h.after)
+                    );
+                }
             }
             if !o.kind.is_fine()
                 && let Some(detail) = &o.detail

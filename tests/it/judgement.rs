@@ -715,3 +715,59 @@ fn issue_14_texts_cached_by_another_extractor_are_extracted_again() {
     let doc = check_story_json(dir.path(), 0);
     assert_eq!(doc["citations"][0]["change"], "cosmetic", "{doc}");
 }
+
+/// Issue 14: a rewritten headline over the same text is `edited` (it was `cosmetic`, 7 of 8),
+/// and the old and the new headline are shown in the terminal output, the JSON and `diff`.
+#[test]
+fn issue_14_a_rewritten_headline_is_an_edit_and_both_headlines_are_shown() {
+    let edition = Arc::new(AtomicUsize::new(0));
+    let served = Arc::clone(&edition);
+    let server = TestServer::start(move |req| {
+        if req.target != "/story" {
+            return Resp::status(404);
+        }
+        let headline = match served.load(Ordering::SeqCst) {
+            0 => "Talks resume after summit",
+            _ => "Talks collapse as delegation walks out",
+        };
+        let body: String = PARAGRAPHS.iter().map(|p| format!("<p>{p}</p>")).collect();
+        Resp::ok(&format!(
+            "<html><head><title>News</title></head><body><main><article>\
+             <h1>{headline}</h1>{body}</article></main></body></html>"
+        ))
+        .header("content-type", "text/html; charset=utf-8")
+    });
+    let dir = TempDir::new().unwrap();
+    let url = server.url("/story");
+    write(dir.path(), "story.txt", format!("{url}\n"));
+    check_story_json(dir.path(), 0);
+    edition.store(1, Ordering::SeqCst);
+    let doc = check_story_json(dir.path(), 0);
+    let row = &doc["citations"][0];
+    assert_eq!(row["change"], "edited", "{row}");
+    assert_eq!(row["headline"]["before"], "Talks resume after summit");
+    assert_eq!(
+        row["headline"]["after"],
+        "Talks collapse as delegation walks out"
+    );
+    let text = provcheck(dir.path())
+        .args(["check", "story.txt", "--allow-net", "127.0.0.1/32"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(
+            "headline: \"Talks resume after summit\" -> \"Talks collapse as delegation walks out\""
+        ),
+        "{text}"
+    );
+    provcheck(dir.path())
+        .args(["diff", &url])
+        .assert()
+        .code(0)
+        .stdout(
+            predicate::str::contains("change: edited").and(predicate::str::contains(
+                "headline: [-Talks resume after summit-] {+Talks collapse",
+            )),
+        );
+}
