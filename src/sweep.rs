@@ -71,6 +71,7 @@ pub fn news_between(
     if let Some(this) = this {
         match this.change_vs_previous {
             Some(Change::Edited) => news.push("edited"),
+            Some(Change::Appended) => news.push("appended"),
             Some(Change::Replaced) => news.push("replaced"),
             _ => {}
         }

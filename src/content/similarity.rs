@@ -21,6 +21,10 @@ pub enum Change {
     Cosmetic,
     /// Similar main text: the same page, edited.
     Edited,
+    /// Every paragraph of the other text is still there, and paragraphs were added: a live
+    /// blog's new entries, an update at the end. An edit, never `replaced`, however much was
+    /// added.
+    Appended,
     /// A different page.
     Replaced,
 }
@@ -32,6 +36,7 @@ impl Change {
             Change::Unchanged => "unchanged",
             Change::Cosmetic => "cosmetic",
             Change::Edited => "edited",
+            Change::Appended => "appended",
             Change::Replaced => "replaced",
         }
     }
@@ -42,6 +47,7 @@ impl Change {
             Change::Unchanged,
             Change::Cosmetic,
             Change::Edited,
+            Change::Appended,
             Change::Replaced,
         ]
         .into_iter()
@@ -111,7 +117,9 @@ pub fn grade(
         (Some(a), Some(b)) if a == b => (Change::Cosmetic, 1.0),
         (Some(a), Some(b)) => {
             let s = similarity(&shingles(a), &shingles(b));
-            let change = if s >= thresholds.edited {
+            let change = if is_appended(a, b) {
+                Change::Appended
+            } else if s >= thresholds.edited {
                 Change::Edited
             } else {
                 Change::Replaced
@@ -120,6 +128,21 @@ pub fn grade(
         }
         _ => (Change::Replaced, 0.0),
     }
+}
+
+/// Paragraphs of at least this many words count in `is_appended` (shorter lines are badges,
+/// labels and bylines, which come and go).
+const APPENDED_MIN_WORDS: usize = 4;
+
+/// Whether `new` holds every paragraph of `old` (of at least four words, at least two of them)
+/// and at least one more: text was added, none was taken away or rewritten. In any order: live
+/// blogs put new entries first.
+#[must_use]
+pub fn is_appended(old: &str, new: &str) -> bool {
+    let long = |l: &&str| l.split_whitespace().count() >= APPENDED_MIN_WORDS;
+    let old_lines: HashSet<&str> = old.lines().filter(long).collect();
+    let new_lines: HashSet<&str> = new.lines().filter(long).collect();
+    old_lines.len() >= 2 && old_lines.is_subset(&new_lines) && new_lines.len() > old_lines.len()
 }
 
 /// FNV-1a, 64 bits.
@@ -159,6 +182,37 @@ mod tests {
         assert_eq!(change, Change::Replaced, "{s}");
         assert!(s < 0.05);
         assert_eq!(grade(false, None, None, t).0, Change::Replaced);
+    }
+
+    #[test]
+    fn text_added_with_nothing_taken_away_is_appended_however_much() {
+        use std::fmt::Write as _;
+        let t = Thresholds::default();
+        let old = "Live: talks at the summit resume this morning in the capital.\n\
+                   The delegations arrived late last night after a long flight.";
+        let mut new = String::new();
+        for i in 0..20 {
+            let _ = writeln!(
+                new,
+                "Entry {i}: the minister spoke again about the trade talks."
+            );
+        }
+        new.push_str(old);
+        let (change, s) = grade(false, Some(old), Some(&new), t);
+        assert_eq!(change, Change::Appended, "{s}");
+        assert!(
+            s < t.edited,
+            "far below the threshold, and still not replaced: {s}"
+        );
+        // A paragraph taken away or rewritten is not an append.
+        let rewritten = format!("{new}\n").replace("after a long flight", "after a short flight");
+        assert_ne!(
+            grade(false, Some(old), Some(&rewritten), t).0,
+            Change::Appended
+        );
+        // Nor is the same text (cosmetic), nor a one-paragraph page inside another.
+        assert_eq!(grade(false, Some(old), Some(old), t).0, Change::Cosmetic);
+        assert!(!is_appended("Page not found, sorry about that.", &new));
     }
 
     #[test]

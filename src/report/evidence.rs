@@ -135,7 +135,11 @@ pub(super) fn change_info(
         Some(row) => {
             let grade = row.row.change_vs_reference.unwrap_or(Change::Unchanged);
             let excerpt = match (grade, reference, row.snapshot) {
-                (Change::Cosmetic | Change::Edited | Change::Replaced, Some(old), Some(new)) => {
+                (
+                    Change::Cosmetic | Change::Edited | Change::Appended | Change::Replaced,
+                    Some(old),
+                    Some(new),
+                ) => {
                     let old =
                         text_of_snapshot(&mut TxStore::new(tx, root), old)?.and_then(|e| e.text);
                     let new =

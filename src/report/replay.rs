@@ -45,7 +45,13 @@ pub(super) fn status_of(
     if history.last().is_some_and(moved) {
         return (Status::Moved, trailing(&moved), name);
     }
-    let edited = |r: &HistoryRow| r.row.change_vs_reference == Some(Change::Edited);
+    // An append is an edit to the desk: the status says edited, the grade says appended.
+    let edited = |r: &HistoryRow| {
+        matches!(
+            r.row.change_vs_reference,
+            Some(Change::Edited | Change::Appended)
+        )
+    };
     if history.last().is_some_and(edited) {
         return (Status::Edited, trailing(&edited), name);
     }

@@ -771,3 +771,62 @@ fn issue_14_a_rewritten_headline_is_an_edit_and_both_headlines_are_shown() {
             )),
         );
 }
+
+/// Issue 14: a live blog that adds twenty entries above its first ones is `appended`, never
+/// `replaced` (1 of 8 was, and two more within 0.04 of the threshold), and the sweep says so.
+#[test]
+fn issue_14_a_live_blog_that_grows_is_appended() {
+    let edition = Arc::new(AtomicUsize::new(0));
+    let served = Arc::clone(&edition);
+    let server = TestServer::start(move |req| {
+        if req.target != "/live" {
+            return Resp::status(404);
+        }
+        let entries: String = (0..served.load(Ordering::SeqCst) * 20)
+            .rev()
+            .map(|i| format!("<p>Entry {i}: delegates met again in the afternoon to discuss point {i} of the agenda.</p>"))
+            .collect();
+        let first: String = PARAGRAPHS.iter().map(|p| format!("<p>{p}</p>")).collect();
+        Resp::ok(&format!(
+            "<html><head><title>Live</title></head><body><main><article><h1>Live: talks</h1>\
+             {entries}{first}</article></main></body></html>"
+        ))
+        .header("content-type", "text/html; charset=utf-8")
+    });
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("desk")).unwrap();
+    write(
+        &dir.path().join("desk"),
+        "story.txt",
+        format!("{}\n", server.url("/live")),
+    );
+    let sweep = || {
+        provcheck(dir.path())
+            .args([
+                "sweep",
+                "desk",
+                "--allow-net",
+                "127.0.0.1/32",
+                "--max-age",
+                "0s",
+            ])
+            .args(["--format", "json"])
+            .output()
+            .unwrap()
+    };
+    assert_eq!(sweep().status.code(), Some(0));
+    edition.store(1, Ordering::SeqCst);
+    let out = sweep();
+    let doc = json(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{doc}");
+    assert_eq!(doc["news"][0]["what"], "appended", "{doc}");
+    let conn = rusqlite::Connection::open(dir.path().join("archive/index.sqlite")).unwrap();
+    let grade: String = conn
+        .query_row(
+            "SELECT change_vs_reference FROM judgements ORDER BY check_id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(grade, "appended");
+}
