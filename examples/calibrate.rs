@@ -212,6 +212,7 @@ fn trafilatura_eval(dir: &std::path::Path) {
     let (mut tp, mut fn_, mut fp, mut tn) = (0u32, 0u32, 0u32, 0u32);
     let mut pages = 0;
     let mut worst: Vec<(f64, String)> = Vec::new();
+    let mut false_cues = Vec::new();
     let started = Instant::now();
     let squash = |t: &str| {
         normalize(t)
@@ -237,6 +238,14 @@ fn trafilatura_eval(dir: &std::path::Path) {
         pages += 1;
         let html = provcheck::content::decode::to_text(&bytes, Some("text/html"));
         let text = squash(&main_text(&html, Some(url)));
+        let (title, heading) = title_and_heading(&html);
+        if let Some(cue) = title
+            .as_deref()
+            .and_then(missing_cue)
+            .or_else(|| heading.as_deref().and_then(missing_cue))
+        {
+            false_cues.push(format!("{name}: {cue:?} in {title:?} / {heading:?}"));
+        }
         let (mut page_found, mut page_miss, mut page_false) = (0, 0, 0);
         for segment in entry["with"].as_array().into_iter().flatten() {
             if text.contains(&squash(segment.as_str().unwrap_or_default())) {
@@ -276,5 +285,12 @@ fn trafilatura_eval(dir: &std::path::Path) {
             "    kept {:.0} % of the must-have segments: {name}",
             share * 100.0
         );
+    }
+    println!(
+        "soft-404 page cues on these real pages (each a false positive): {} of {pages}",
+        false_cues.len()
+    );
+    for cue in &false_cues {
+        println!("    false cue: {cue}");
     }
 }

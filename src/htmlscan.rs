@@ -275,8 +275,16 @@ pub fn plain_text(html: &str) -> String {
     out
 }
 
-/// Appends `text` with `&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`, `&#39;`, `&nbsp;` and
-/// numeric references decoded; others are kept as written.
+/// `text` with its common character references decoded (see [`decode_entities`]).
+#[must_use]
+pub fn decode_references(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    decode_entities(text, &mut out);
+    out
+}
+
+/// Appends `text` with `&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`, `&nbsp;`, typographic
+/// quotes and dashes, and numeric references decoded; others are kept as written.
 fn decode_entities(text: &str, out: &mut String) {
     let mut rest = text;
     while let Some(at) = rest.find('&') {
@@ -293,6 +301,16 @@ fn decode_entities(text: &str, out: &mut String) {
             "quot" => Some('"'),
             "apos" => Some('\''),
             "nbsp" => Some('\u{a0}'),
+            "rsquo" => Some('\u{2019}'),
+            "lsquo" => Some('\u{2018}'),
+            "rdquo" => Some('\u{201d}'),
+            "ldquo" => Some('\u{201c}'),
+            "ndash" => Some('\u{2013}'),
+            "mdash" => Some('\u{2014}'),
+            "hellip" => Some('\u{2026}'),
+            "middot" => Some('\u{b7}'),
+            "laquo" => Some('\u{ab}'),
+            "raquo" => Some('\u{bb}'),
             n if n.starts_with("#x") || n.starts_with("#X") => u32::from_str_radix(&n[2..], 16)
                 .ok()
                 .and_then(char::from_u32),

@@ -1,5 +1,8 @@
 //! Page cues of a missing page: a title or main heading that says so, in English, Spanish,
-//! French, German or Portuguese. Only the title and the first `h1` are read, never the body: an
+//! French, German, Portuguese, Italian, Dutch and Polish, including the stock texts of common
+//! CMSs and themes (WordPress's "Oops! That page can't be found.", Squarespace's "We couldn't
+//! find the page you were looking for", Wix's "This page isn't available", Blogger's "the page
+//! you were looking for in this blog does not exist"). Only the title and the first `h1` are read, never the body: an
 //! article that mentions "404" is not a missing page.
 
 /// Phrases that, in a title or main heading, say the page is missing (lower case).
@@ -17,6 +20,23 @@ const MISSING: &[&str] = &[
     "we couldn't find",
     "can't find that page",
     "nothing was found",
+    "can't be found",
+    "cannot be found",
+    "could not be found",
+    "couldn't be found",
+    "page isn't available",
+    "page is not available",
+    "page you requested",
+    "page you are looking for",
+    "page you were looking for",
+    "page you're looking for",
+    "no longer exists",
+    "file not found",
+    "article not found",
+    "story not found",
+    "content not found",
+    "there isn't a github pages site here",
+    "page has moved or no longer exists",
     // Spanish
     "página no encontrada",
     "pagina no encontrada",
@@ -45,16 +65,37 @@ const MISSING: &[&str] = &[
     "não encontrado",
     "página não existe",
     "não existe",
+    // Italian
+    "pagina non trovata",
+    "pagina non esiste",
+    "pagina inesistente",
+    "non è stata trovata",
+    "non trovata",
+    "non esiste",
+    // Dutch
+    "pagina niet gevonden",
+    "niet gevonden",
+    "bestaat niet",
+    "niet meer beschikbaar",
+    "kon niet worden gevonden",
+    // Polish
+    "nie znaleziono",
+    "strona nie istnieje",
+    "strona nie została znaleziona",
+    "nie została znaleziona",
+    "strona niedostępna",
 ];
 
 /// Error words that make a "404" in a short part of a title a cue ("Error 404", "Fehler 404").
 /// "Page" is not one of them: "Page 404" may be a page number.
-const ERROR_WORDS: &[&str] = &["error", "erro", "erreur", "fehler", "fout"];
+const ERROR_WORDS: &[&str] = &[
+    "error", "erro", "erreur", "fehler", "fout", "errore", "błąd", "blad", "oops",
+];
 
 /// Whether a title or heading says the page is missing; returns the phrase that matched.
 #[must_use]
 pub fn missing_cue(text: &str) -> Option<String> {
-    let t = text.trim().to_lowercase();
+    let t = super::text::normalize(text.trim()).to_lowercase();
     if t.is_empty() {
         return None;
     }
@@ -119,13 +160,8 @@ fn element_text(html: &str, tag: &str) -> Option<String> {
             _ => {}
         }
     }
-    let text = text
-        .replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", " ");
+    // Named and numeric references: WordPress writes "can&#8217;t" in its titles.
+    let text = crate::htmlscan::decode_references(&text);
     let text = super::text::normalize(&text).replace('\n', " ");
     (!text.is_empty()).then_some(text)
 }
@@ -133,6 +169,39 @@ fn element_text(html: &str, tag: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stock_not_found_texts_of_common_platforms_are_cues() {
+        // As the platforms write them, references and all.
+        for html in [
+            "<title>Page not found &#8211; Example</title><h1 class=\"page-title\">Oops! That page can&rsquo;t be found.</h1>",
+            "<title>Example</title><h1>Oops! That page can&#8217;t be found.</h1>",
+            "<title>Example</title><h1>Oops! That page can&rsquo;t be found.</h1>",
+            "<title>Example</title><h1>We couldn&#x27;t find the page you were looking for</h1>",
+            "<title>This page isn&#39;t available</title>",
+            "<title>Example: Sorry, the page you were looking for in this blog does not exist.</title>",
+            "<title>Site not found &middot; GitHub Pages</title><h1>There isn't a GitHub Pages site here.</h1>",
+            "<title>Pagina non trovata - Esempio</title>",
+            "<title>Pagina niet gevonden | Voorbeeld</title>",
+            "<title>Nie znaleziono strony - Przykład</title>",
+            "<title>Błąd 404 - Przykład</title>",
+            "<title>Errore 404 | Esempio</title>",
+        ] {
+            let (title, heading) = title_and_heading(html);
+            assert!(
+                title.as_deref().and_then(missing_cue).is_some()
+                    || heading.as_deref().and_then(missing_cue).is_some(),
+                "{html}: {title:?} / {heading:?}"
+            );
+        }
+        for title in [
+            "Talks resume after summit",
+            "Page 404 of the minutes",
+            "The day the river found its way back",
+        ] {
+            assert_eq!(missing_cue(title), None, "{title}");
+        }
+    }
 
     #[test]
     fn angle_brackets_that_are_not_tags_stay_in_the_text() {

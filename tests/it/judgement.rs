@@ -830,3 +830,34 @@ fn issue_14_a_live_blog_that_grows_is_appended() {
         .unwrap();
     assert_eq!(grade, "appended");
 }
+
+/// Issue 14: WordPress's stock not-found page ("Oops! That page can&#8217;t be found.", with
+/// the apostrophe written as a reference) answered with 200 at the article's URL is a soft-404
+/// (it was reported ok), while its site answers 404 elsewhere.
+#[test]
+fn issue_14_a_stock_wordpress_not_found_page_is_a_soft_404() {
+    let server = TestServer::start(|req| match req.target.as_str() {
+        "/2026/11/story/" => Resp::ok(
+            "<!doctype html><html><head><title>Example News</title></head><body>\
+             <header><nav><a href=\"/\">Home</a></nav></header><main><section class=\"error-404\">\
+             <h1 class=\"page-title\">Oops! That page can&#8217;t be found.</h1>\
+             <p>It looks like nothing was found at this location. Maybe try a search?</p>\
+             </section></main></body></html>",
+        )
+        .header("content-type", "text/html; charset=UTF-8"),
+        _ => Resp::status(404),
+    });
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "story.txt",
+        format!("{}\n", server.url("/2026/11/story/")),
+    );
+    let doc = check_story_json(dir.path(), 1);
+    let row = &doc["citations"][0];
+    assert_eq!(row["outcome"], "soft-404", "{row}");
+    assert!(
+        row["detail"].as_str().unwrap().contains("can't be found"),
+        "{row}"
+    );
+}
