@@ -56,7 +56,7 @@ impl JudgeStore for TxStore<'_, '_> {
             .optional()
     }
 
-    fn set_reference(&mut self, citation_id: i64, snapshot: i64) -> rusqlite::Result<()> {
+    fn set_reference(&mut self, citation_id: i64, snapshot: Option<i64>) -> rusqlite::Result<()> {
         self.tx
             .prepare_cached("UPDATE citations SET reference_snapshot_id = ?1 WHERE id = ?2")?
             .execute(params![snapshot, citation_id])?;

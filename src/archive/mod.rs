@@ -106,6 +106,9 @@ pub struct Stored {
     pub snapshot: Option<SnapshotRef>,
     /// The capture judged for each citation of the URL.
     pub judgements: Vec<crate::content::judge::Judgement>,
+    /// The page turned from the cited article into a short not-found page: the check was
+    /// recorded as a soft-404, with this evidence.
+    pub missing: Option<crate::content::soft404::Evidence>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -429,13 +429,14 @@ fn insert_capture(
         ));
     }
     let mut judgements = Vec::new();
+    let mut missing = None;
     if let (Some((id, snap)), Some(last)) = (&snapshot, last) {
         tx.prepare_cached("UPDATE checks SET snapshot_id = ?1 WHERE id = ?2")?
             .execute(params![id, check_id])?;
         let judgeable = (200..300).contains(&last.status)
             || (last.status == 304 && capture.conditional_of.is_some());
         if judgeable {
-            judgements = crate::content::judge::judge(
+            let judging = crate::content::judge::judge(
                 &mut judging::TxStore::new(tx, root),
                 &crate::content::judge::Judged {
                     url_id,
@@ -454,12 +455,26 @@ fn insert_capture(
                 },
                 thresholds,
             )?;
+            judgements = judging.judgements;
+            if let Some(evidence) = judging.missing {
+                // The transition from the reference: this check is a soft-404, and says why.
+                tx.prepare_cached(
+                    "UPDATE checks SET outcome = 'soft-404', detail = ?1, evidence = ?2 WHERE id = ?3",
+                )?
+                .execute(params![
+                    evidence.detail,
+                    serde_json::to_string(&evidence).ok(),
+                    check_id
+                ])?;
+                missing = Some(evidence);
+            }
         }
     }
     Ok(Stored {
         check_id,
         snapshot: snapshot.map(|(_, s)| s),
         judgements,
+        missing,
     })
 }
 

@@ -6,12 +6,13 @@
 //! that cannot be fetched get their outcome without a request. If the archive fails, no new URL
 //! is started and the check returns the error.
 
-use crate::content::judge::Judgement;
+mod robots;
 pub mod suggest;
 
 use crate::archive::writer::WriterHandle;
 use crate::archive::{ArchiveError, PreparedCapture, SnapshotRef};
 use crate::citation::{Citation, Target};
+use crate::content::judge::Judgement;
 use crate::content::similarity::{shingles, similarity};
 use crate::content::soft404::{self, Evidence};
 use crate::content::{self, cues, decode, text};
@@ -19,6 +20,7 @@ use crate::extract::{Diagnostic, Extraction, extract};
 use crate::fetch::{Fetched, Fetcher, Validators, fetch_all};
 use crate::input::Article;
 use crate::outcome::{Outcome, OutcomeKind};
+use robots::apply_robots;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -116,128 +118,29 @@ pub struct CheckOptions {
     pub stop: Option<Arc<AtomicBool>>,
 }
 
-/// What an origin's robots.txt says.
-enum RobotsRule {
-    AllowAll,
-    /// robots.txt answered 5xx: RFC 9309 says to assume complete disallow.
-    DisallowAll(String),
-    Rules(crate::robots::Robots),
-}
-
-impl RobotsRule {
-    /// `None` when allowed, else why not.
-    fn refusal(&self, url: &Url) -> Option<String> {
-        match self {
-            RobotsRule::AllowAll => None,
-            RobotsRule::DisallowAll(why) => Some(why.clone()),
-            RobotsRule::Rules(robots) => {
-                let path = match url.query() {
-                    Some(q) => format!("{}?{q}", url.path()),
-                    None => url.path().to_owned(),
-                };
-                (!robots.allowed(&path)).then(|| "disallowed by robots.txt".to_owned())
-            }
-        }
-    }
-
-    fn of(fetched: &Fetched) -> Self {
-        let Some(exchange) = fetched.final_exchange() else {
-            // No answer at all: the citations will say why themselves.
-            return RobotsRule::AllowAll;
-        };
-        match exchange.status {
-            200..=299 => {
-                let encoding = exchange
-                    .headers
-                    .get("content-encoding")
-                    .and_then(|v| v.to_str().ok());
-                let body = decode::decode_content(encoding, &exchange.body, 512 * 1024)
-                    .map(|(b, _)| b)
-                    .unwrap_or_default();
-                RobotsRule::Rules(crate::robots::Robots::parse(
-                    &String::from_utf8_lossy(&body),
-                    "provcheck",
-                ))
-            }
-            500..=599 => RobotsRule::DisallowAll(format!(
-                "robots.txt answered HTTP {}: complete disallow assumed (RFC 9309)",
-                exchange.status
-            )),
-            _ => RobotsRule::AllowAll,
-        }
-    }
-}
-
-/// Fetches each origin's robots.txt once, politely.
-async fn fetch_robots(
-    fetcher: &Arc<Fetcher>,
-    urls: &[Url],
-    stop: &Arc<AtomicBool>,
-) -> HashMap<String, RobotsRule> {
-    let mut origins: BTreeMap<String, Url> = BTreeMap::new();
-    for url in urls {
-        origins.entry(soft404::origin(url)).or_insert_with(|| {
-            let mut robots = url.clone();
-            robots.set_path("/robots.txt");
-            robots.set_query(None);
-            robots
-        });
-    }
-    let process = |url: Url, fetched: Fetched| async move {
-        (soft404::origin(&url), RobotsRule::of(&fetched))
-    };
-    let mut rules = HashMap::new();
-    fetch_all(
-        Arc::clone(fetcher),
-        origins.into_values().collect(),
-        Arc::new(HashMap::new()),
-        Arc::clone(stop),
-        process,
-        |(origin, rule)| {
-            rules.insert(origin, rule);
-        },
-    )
-    .await;
-    rules
-}
-
-/// Leaves out of `urls` those robots.txt disallows, each recorded as `blocked` (reason robots)
-/// without a request, and archived as a check without a capture.
-async fn apply_robots(
-    fetcher: &Arc<Fetcher>,
-    urls: Vec<Url>,
-    archive: Option<&ArchiveSink>,
-    stop: &Arc<AtomicBool>,
-    results: &mut HashMap<Box<str>, Fetchresult>,
+/// A URL's outcome with what the archive made of its capture: where it is, its judgements,
+/// and the outcome turned soft-404 when the writer found the cited article replaced by a short
+/// not-found page. An archive failure is kept for the caller.
+fn paired(
+    mut outcome: Outcome,
+    stored: Option<Result<crate::archive::Stored, Arc<ArchiveError>>>,
     failure: &mut Option<Arc<ArchiveError>>,
-) -> Vec<Url> {
-    let rules = fetch_robots(fetcher, &urls, stop).await;
-    let mut allowed = Vec::with_capacity(urls.len());
-    for url in urls {
-        let Some(why) = rules
-            .get(&soft404::origin(&url))
-            .and_then(|r| r.refusal(&url))
-        else {
-            allowed.push(url);
-            continue;
-        };
-        let outcome = Outcome::without_request(OutcomeKind::Blocked, why);
-        if let Some(sink) = archive {
-            let mut refused = Fetched {
-                outcome: outcome.clone(),
-                exchanges: Vec::new(),
-            };
-            if let Err(error) = sink
-                .writer
-                .store(prepare_capture(&url, &mut refused, sink.gzip_level))
-                .await
-            {
-                failure.get_or_insert(error);
+) -> Fetchresult {
+    let (snapshot, judgements) = match stored {
+        Some(Ok(stored)) => {
+            if let Some(evidence) = stored.missing {
+                outcome.kind = OutcomeKind::Soft404;
+                outcome.detail = Some(evidence.detail);
             }
+            (stored.snapshot.map(Box::new), stored.judgements)
         }
-        results.insert(url.as_str().into(), (Arc::new(outcome), None, Vec::new()));
-    }
-    allowed
+        Some(Err(error)) => {
+            failure.get_or_insert(error);
+            (None, Vec::new())
+        }
+        None => (None, Vec::new()),
+    };
+    (Arc::new(outcome), snapshot, judgements)
 }
 
 /// The main-text shingles of each origin's probe that answered like a page.
@@ -437,18 +340,7 @@ pub async fn check(
         stop,
         process,
         |(url, outcome, stored)| {
-            let (snapshot, judgements) = match stored {
-                Some(Ok(stored)) => (stored.snapshot.map(Box::new), stored.judgements),
-                Some(Err(error)) => {
-                    failure.get_or_insert(error);
-                    (None, Vec::new())
-                }
-                None => (None, Vec::new()),
-            };
-            results.insert(
-                url.as_str().into(),
-                (Arc::new(outcome), snapshot, judgements),
-            );
+            results.insert(url.as_str().into(), paired(outcome, stored, &mut failure));
             on_progress(results.len(), total);
         },
     )

@@ -8,6 +8,7 @@
 //! read back from its record.
 
 use super::similarity::{Change, Thresholds, grade};
+use super::soft404::Evidence;
 use super::{ContentKind, Extracted};
 
 /// How one check of a URL compares, for one citation of it.
@@ -88,8 +89,9 @@ pub trait JudgeStore {
     fn citations_of(&mut self, url_id: i64) -> Result<Vec<CitationRef>, Self::Error>;
     /// The snapshot of the URL's latest successful check (2xx or 304) before `check_id`.
     fn previous_success(&mut self, url_id: i64, check_id: i64) -> Result<Option<i64>, Self::Error>;
-    /// Makes `snapshot` the citation's reference.
-    fn set_reference(&mut self, citation_id: i64, snapshot: i64) -> Result<(), Self::Error>;
+    /// Makes `snapshot` the citation's reference (`None`: it has none).
+    fn set_reference(&mut self, citation_id: i64, snapshot: Option<i64>)
+    -> Result<(), Self::Error>;
     fn snapshot(&mut self, snapshot: i64) -> Result<SnapshotId, Self::Error>;
     fn captured_at(&mut self, snapshot: i64) -> Result<String, Self::Error>;
     /// The reference and the grade against it of the citation's latest judgement.
@@ -110,13 +112,23 @@ pub trait JudgeStore {
     fn http_parts(&mut self, snapshot: i64) -> Result<Option<(String, Vec<u8>)>, Self::Error>;
 }
 
+/// What judging a capture found: a judgement per citation, and, when the page turned from the
+/// cited article into a short not-found page, that evidence (the capture is then a soft-404).
+#[derive(Debug, Clone, Default)]
+pub struct Judging {
+    pub judgements: Vec<Judgement>,
+    pub missing: Option<Evidence>,
+}
+
 /// Grades the capture for every citation of its URL, makes it the reference of those that have
 /// none, and writes a judgement row where it says something new.
 pub fn judge<S: JudgeStore>(
     store: &mut S,
     judged: &Judged<'_>,
     thresholds: Thresholds,
-) -> Result<Vec<Judgement>, S::Error> {
+) -> Result<Judging, S::Error> {
+    let mut missing = None;
+    let mut newly_referenced = Vec::new();
     let citations = store.citations_of(judged.url_id)?;
     let previous = store.previous_success(judged.url_id, judged.check_id)?;
     let mut own_text = OwnText::Unread;
@@ -129,21 +141,23 @@ pub fn judge<S: JudgeStore>(
     {
         if reference.is_none() && judged.fine_and_complete {
             // The first fine and complete capture for this citation becomes its reference.
-            store.set_reference(citation_id, judged.snapshot_id)?;
+            store.set_reference(citation_id, Some(judged.snapshot_id))?;
+            newly_referenced.push(citation_id);
         }
         let (vs_reference, headline) = match reference {
             Some(r) => {
-                let (change, similarity, digest_only, headline) =
-                    compare(store, judged, &mut own_text, r, thresholds)?;
-                (Some((change, similarity, digest_only)), headline)
+                let c = compare(store, judged, &mut own_text, r, thresholds)?;
+                if missing.is_none() {
+                    missing = c.missing;
+                }
+                (Some((c.change, c.similarity, c.digest_only)), c.headline)
             }
             None => (None, None),
         };
         let vs_previous = match previous {
             Some(p) => {
-                let (change, similarity, digest_only, _) =
-                    compare(store, judged, &mut own_text, p, thresholds)?;
-                Some((change, similarity, digest_only))
+                let c = compare(store, judged, &mut own_text, p, thresholds)?;
+                Some((c.change, c.similarity, c.digest_only))
             }
             None => None,
         };
@@ -186,7 +200,16 @@ pub fn judge<S: JudgeStore>(
             headline_vs_reference: headline,
         });
     }
-    Ok(out)
+    if missing.is_some() {
+        // A not-found page is never a reference, for a citation that had none either.
+        for citation_id in newly_referenced {
+            store.set_reference(citation_id, None)?;
+        }
+    }
+    Ok(Judging {
+        judgements: out,
+        missing,
+    })
 }
 
 /// The judged capture's own text: not read yet, or read (`None`: it has none).
@@ -195,18 +218,34 @@ enum OwnText {
     Read(Option<Extracted>),
 }
 
-/// The judged capture against snapshot `other`: grade, similarity, whether only digests could
-/// be compared, and the headlines when the headline was rewritten (which makes at least an
-/// edit, whatever the text). The judged capture's own text is extracted once, on first need.
+/// The judged capture against another.
+struct Comparison {
+    change: Change,
+    similarity: f64,
+    /// Only the digests could be compared (binary payloads).
+    digest_only: bool,
+    /// The headlines, when the headline was rewritten (which makes at least an edit).
+    headline: Option<Headline>,
+    /// The other was an article and this is a short not-found page in its place.
+    missing: Option<Evidence>,
+}
+
+/// The judged capture against snapshot `other`. Its own text is extracted once, on first need.
 fn compare<S: JudgeStore>(
     store: &mut S,
     judged: &Judged<'_>,
     own_text: &mut OwnText,
     other: i64,
     thresholds: Thresholds,
-) -> Result<(Change, f64, bool, Option<Headline>), S::Error> {
+) -> Result<Comparison, S::Error> {
     if store.snapshot(other)?.payload_sha256 == judged.payload_sha256 {
-        return Ok((Change::Unchanged, 1.0, false, None));
+        return Ok(Comparison {
+            change: Change::Unchanged,
+            similarity: 1.0,
+            digest_only: false,
+            headline: None,
+            missing: None,
+        });
     }
     let theirs = text_of_snapshot(store, other)?;
     if matches!(own_text, OwnText::Unread) {
@@ -237,7 +276,22 @@ fn compare<S: JudgeStore>(
     if headline.is_some() && change == Change::Cosmetic {
         change = Change::Edited;
     }
-    Ok((change, similarity, digest_only, headline))
+    let missing = match (
+        theirs.as_ref().and_then(|e| e.text.as_deref()),
+        ours.and_then(|e| e.text.as_deref()),
+    ) {
+        (Some(before), Some(after)) if change == Change::Replaced && judged.fine_and_complete => {
+            super::soft404::transition(before, after)
+        }
+        _ => None,
+    };
+    Ok(Comparison {
+        change,
+        similarity,
+        digest_only,
+        headline,
+        missing,
+    })
 }
 
 /// The two headlines when both pages have one and they differ in more than case, spacing and

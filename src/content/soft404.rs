@@ -2,9 +2,12 @@
 //!
 //! - URL rules: a deep link redirected to the site root, or to a path that says 404 / not found;
 //! - page cues: the title or main heading says the page is missing ([`super::cues`]);
-//! - a probe: a path that cannot exist on the host answers 200 with the same main text.
+//! - a probe: a path that cannot exist on the host answers 200 with the same main text;
+//! - the transition from the reference: the citation's reference was an article, and the page
+//!   is now short, shares little with it, and says in its first lines that it is missing
+//!   ([`transition`], judged in the archive's writer, where the reference is).
 //!
-//! Never the body: an article that mentions "404" is not a missing page.
+//! Otherwise never the body: an article that mentions "404" is not a missing page.
 
 use serde::Serialize;
 use url::Url;
@@ -12,7 +15,8 @@ use url::Url;
 /// Why a page is judged a soft-404.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evidence {
-    /// `redirect-to-root`, `redirect-to-error-path`, `title`, `heading` or `probe`.
+    /// `redirect-to-root`, `redirect-to-error-path`, `title`, `heading`, `probe` or
+    /// `transition`.
     pub rule: &'static str,
     pub detail: String,
 }
@@ -97,6 +101,37 @@ pub fn page_cue(title: Option<&str>, heading: Option<&str>) -> Option<Evidence> 
         });
     }
     None
+}
+
+/// Words of a reference that make it an article for [`transition`].
+const ARTICLE_WORDS: usize = 150;
+/// The most words a page may have to read as a not-found page in [`transition`].
+const SHORT_PAGE_WORDS: usize = 300;
+/// Lines of the page's text, from the top, read for not-found language.
+const FIRST_LINES: usize = 6;
+
+/// The transition from the reference: the reference was an article (150 words or more), the
+/// page is now short (at most a third of it, and 300 words), and one of its first lines says it
+/// is missing. The caller has graded the two texts `replaced`. Catches not-found pages whose
+/// title and heading say nothing, in the site's own chrome at the article's own URL.
+#[must_use]
+pub fn transition(reference: &str, now: &str) -> Option<Evidence> {
+    let words = |t: &str| t.split_whitespace().count();
+    let (before, after) = (words(reference), words(now));
+    if before < ARTICLE_WORDS || after > SHORT_PAGE_WORDS || after * 3 > before {
+        return None;
+    }
+    let (line, phrase) = now
+        .lines()
+        .take(FIRST_LINES)
+        .filter(|l| words(l) <= 30)
+        .find_map(|l| super::cues::missing_cue(l).map(|p| (l, p)))?;
+    Some(Evidence {
+        rule: "transition",
+        detail: format!(
+            "the article cited ({before} words) is now a short page ({after} words) that says {line:?} ({phrase:?})"
+        ),
+    })
 }
 
 /// Similarity to the probe's text at or above which the target is the host's "not found" page.

@@ -861,3 +861,64 @@ fn issue_14_a_stock_wordpress_not_found_page_is_a_soft_404() {
         "{row}"
     );
 }
+
+/// Issue 14: the article, then at its own URL a short page in the same chrome whose title and
+/// heading say nothing, but whose first lines say the page is gone: a soft-404 by the
+/// transition from the reference (it was `ok` and `replaced`, 12 of 12).
+#[test]
+fn issue_14_an_article_turned_into_a_not_found_page_without_title_cues_is_a_soft_404() {
+    let edition = Arc::new(AtomicUsize::new(0));
+    let served = Arc::clone(&edition);
+    let server = TestServer::start(move |req| {
+        if req.target != "/world/talks" {
+            return Resp::status(404);
+        }
+        let main = if served.load(Ordering::SeqCst) == 0 {
+            let body: String = PARAGRAPHS
+                .iter()
+                .chain(OTHER.iter())
+                .map(|p| format!("<p>{p}</p>"))
+                .collect();
+            format!("<article><h1>Talks resume after summit</h1>{body}{body}</article>")
+        } else {
+            "<div class=\"content\"><h1>Example News</h1><p>Sorry, we couldn't find that page.</p>\
+             <p>Try the search or go back to the front page.</p></div>"
+                .to_owned()
+        };
+        Resp::ok(&format!(
+            "<html><head><title>Example News</title></head><body><header><nav>\
+             <a href=\"/\">Home</a> <a href=\"/world\">World</a></nav></header><main>{main}</main>\
+             <footer>Example News</footer></body></html>"
+        ))
+        .header("content-type", "text/html; charset=utf-8")
+    });
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "story.txt",
+        format!("{}\n", server.url("/world/talks")),
+    );
+    check_story_json(dir.path(), 0);
+    edition.store(1, Ordering::SeqCst);
+    let doc = check_story_json(dir.path(), 1);
+    let row = &doc["citations"][0];
+    assert_eq!(row["outcome"], "soft-404", "{row}");
+    assert!(
+        row["detail"]
+            .as_str()
+            .unwrap()
+            .contains("couldn't find that page"),
+        "{row}"
+    );
+    // The archive says so too: history and the sweep read the check's outcome.
+    let conn = rusqlite::Connection::open(dir.path().join("archive/index.sqlite")).unwrap();
+    let outcome: String = conn
+        .query_row(
+            "SELECT k.outcome FROM checks k JOIN urls u ON u.id = k.url_id
+             WHERE u.url LIKE '%/world/talks' ORDER BY k.id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(outcome, "soft-404");
+}
