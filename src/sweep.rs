@@ -72,6 +72,7 @@ pub fn news_between(
         match this.change_vs_previous {
             Some(Change::Edited) => news.push("edited"),
             Some(Change::Appended) => news.push("appended"),
+            Some(Change::Paywalled) => news.push("paywalled"),
             Some(Change::Replaced) => news.push("replaced"),
             _ => {}
         }

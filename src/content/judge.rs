@@ -276,10 +276,18 @@ fn compare<S: JudgeStore>(
     if headline.is_some() && change == Change::Cosmetic {
         change = Change::Edited;
     }
-    let missing = match (
+    let texts = (
         theirs.as_ref().and_then(|e| e.text.as_deref()),
         ours.and_then(|e| e.text.as_deref()),
-    ) {
+    );
+    // The article behind a subscription or login wall: there, not replaced.
+    if change == Change::Replaced
+        && let (Some(before), Some(after)) = texts
+        && super::soft404::paywall(before, after).is_some()
+    {
+        change = Change::Paywalled;
+    }
+    let missing = match texts {
         (Some(before), Some(after)) if change == Change::Replaced && judged.fine_and_complete => {
             super::soft404::transition(before, after)
         }

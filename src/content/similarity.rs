@@ -25,6 +25,9 @@ pub enum Change {
     /// blog's new entries, an update at the end. An edit, never `replaced`, however much was
     /// added.
     Appended,
+    /// The article gave way to a subscription or login wall: neither replaced nor dead (see
+    /// [`super::soft404::paywall`]).
+    Paywalled,
     /// A different page.
     Replaced,
 }
@@ -37,6 +40,7 @@ impl Change {
             Change::Cosmetic => "cosmetic",
             Change::Edited => "edited",
             Change::Appended => "appended",
+            Change::Paywalled => "paywalled",
             Change::Replaced => "replaced",
         }
     }
@@ -48,6 +52,7 @@ impl Change {
             Change::Cosmetic,
             Change::Edited,
             Change::Appended,
+            Change::Paywalled,
             Change::Replaced,
         ]
         .into_iter()

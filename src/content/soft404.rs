@@ -134,6 +134,69 @@ pub fn transition(reference: &str, now: &str) -> Option<Evidence> {
     })
 }
 
+/// Phrases of a subscription or login wall (lower case, after typographic normalization), in
+/// the eight languages of the cues.
+const PAYWALL: &[&str] = &[
+    "subscribe to continue",
+    "subscribe to read",
+    "subscribe now to",
+    "subscribers only",
+    "for subscribers",
+    "only available to subscribers",
+    "exclusive to subscribers",
+    "to continue reading",
+    "continue reading this article",
+    "already a subscriber",
+    "already have an account",
+    "sign in to continue",
+    "log in to continue",
+    "log in to read",
+    "sign in to read",
+    "create a free account",
+    "register to continue",
+    "jetzt abonnieren",
+    "für abonnenten",
+    "abonnieren sie",
+    "weiterlesen mit",
+    "bereits abonnent",
+    "abonnez-vous",
+    "réservé aux abonnés",
+    "déjà abonné",
+    "suscríbete",
+    "exclusivo para suscriptores",
+    "ya eres suscriptor",
+    "assine",
+    "exclusivo para assinantes",
+    "já é assinante",
+    "abbonati",
+    "riservato agli abbonati",
+    "sei già abbonato",
+    "alleen voor abonnees",
+    "word abonnee",
+    "al abonnee",
+    "tylko dla prenumeratorów",
+    "zaloguj się, aby",
+    "wykup dostęp",
+];
+
+/// The article gave way to a subscription or login wall: the reference was an article (150
+/// words or more), the page is now short (at most a third of it and 300 words), and it asks to
+/// subscribe or log in. The caller has graded the two texts `replaced`; this makes them
+/// `paywalled` (the source is there, behind a wall), with the phrase as evidence.
+#[must_use]
+pub fn paywall(reference: &str, now: &str) -> Option<String> {
+    let words = |t: &str| t.split_whitespace().count();
+    let (before, after) = (words(reference), words(now));
+    if before < ARTICLE_WORDS || after > SHORT_PAGE_WORDS || after * 3 > before {
+        return None;
+    }
+    let text = now.to_lowercase();
+    PAYWALL
+        .iter()
+        .find(|p| text.contains(*p))
+        .map(|p| (*p).to_owned())
+}
+
 /// Similarity to the probe's text at or above which the target is the host's "not found" page.
 pub const PROBE_SIMILARITY: f64 = 0.9;
 
@@ -157,6 +220,29 @@ pub fn origin(url: &Url) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_short_wall_in_place_of_an_article_is_a_paywall_and_a_short_not_found_page_is_missing() {
+        let article =
+            "The council approved the budget for the new bridge after a long debate. ".repeat(20);
+        let wall = "Talks resume\nThe minister said on Tuesday that talks would resume.\nSubscribe to continue reading. Already a subscriber? Log in.";
+        assert_eq!(
+            paywall(&article, wall).as_deref(),
+            Some("subscribe to continue")
+        );
+        assert_eq!(transition(&article, wall), None);
+        let gone = "Example News\nSorry, we couldn't find that page.\nTry the search.";
+        assert_eq!(
+            transition(&article, gone).map(|e| e.rule),
+            Some("transition")
+        );
+        assert_eq!(paywall(&article, gone), None);
+        // A long page that mentions subscribing is an article, not a wall; a short reference
+        // proves nothing.
+        let long = format!("{article} Subscribe to continue reading our newsletter.");
+        assert_eq!(paywall(&article, &long), None);
+        assert_eq!(paywall("A short note.", wall), None);
+    }
 
     fn u(s: &str) -> Url {
         Url::parse(s).unwrap()

@@ -36,6 +36,19 @@ pub(super) fn status_of(
     if status != Status::Ok {
         return (status, since, name);
     }
+    // Behind a subscription or login wall now: there, but not readable as cited.
+    let walled = |r: &HistoryRow| r.row.change_vs_reference == Some(Change::Paywalled);
+    if history.last().is_some_and(walled) {
+        let start = history
+            .iter()
+            .rposition(|r| !walled(r))
+            .map_or(0, |i| i + 1);
+        return (
+            Status::Blocked,
+            history.get(start).map(|r| r.checked_at.clone()),
+            name,
+        );
+    }
     // Fine by the verdict: still edited since it was cited, or moved for good?
     let trailing = |pred: &dyn Fn(&HistoryRow) -> bool| -> Option<String> {
         let start = history.iter().rposition(|r| !pred(r)).map_or(0, |i| i + 1);

@@ -922,3 +922,68 @@ fn issue_14_an_article_turned_into_a_not_found_page_without_title_cues_is_a_soft
         .unwrap();
     assert_eq!(outcome, "soft-404");
 }
+
+/// Issue 14: the article replaced by a subscription wall is `paywalled` (it was `replaced`,
+/// with no word of a paywall), never a soft-404 or dead, and the sweep says so.
+#[test]
+fn issue_14_an_article_behind_a_new_paywall_is_paywalled() {
+    let edition = Arc::new(AtomicUsize::new(0));
+    let served = Arc::clone(&edition);
+    let server = TestServer::start(move |req| {
+        if req.target != "/world/talks" {
+            return Resp::status(404);
+        }
+        let main = if served.load(Ordering::SeqCst) == 0 {
+            let body: String = PARAGRAPHS
+                .iter()
+                .chain(OTHER.iter())
+                .map(|p| format!("<p>{p}</p>"))
+                .collect();
+            format!("<article><h1>Talks resume after summit</h1>{body}{body}</article>")
+        } else {
+            "<article><h1>Talks resume after summit</h1><p>The minister said on Tuesday that talks \
+             with regional partners would resume.</p><div class=\"wall\"><p>Subscribe to continue \
+             reading. Already a subscriber? Log in.</p></div></article>"
+                .to_owned()
+        };
+        Resp::ok(&format!(
+            "<html><head><title>Talks resume</title></head><body><main>{main}</main></body></html>"
+        ))
+        .header("content-type", "text/html; charset=utf-8")
+    });
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("desk")).unwrap();
+    write(
+        &dir.path().join("desk"),
+        "story.txt",
+        format!("{}\n", server.url("/world/talks")),
+    );
+    let sweep = || {
+        provcheck(dir.path())
+            .args([
+                "sweep",
+                "desk",
+                "--allow-net",
+                "127.0.0.1/32",
+                "--max-age",
+                "0s",
+            ])
+            .args(["--format", "json"])
+            .output()
+            .unwrap()
+    };
+    assert_eq!(sweep().status.code(), Some(0));
+    edition.store(1, Ordering::SeqCst);
+    let out = sweep();
+    let doc = json(&out.stdout);
+    assert_eq!(doc["news"][0]["what"], "paywalled", "{doc}");
+    assert_eq!(doc["news"][0]["outcome"], "ok", "{doc}");
+    let report = provcheck(dir.path())
+        .args(["report", "--format", "json", "--all"])
+        .output()
+        .unwrap();
+    let report = json(&report.stdout);
+    let citation = &report["articles"][0]["citations"][0];
+    assert_eq!(citation["status"], "blocked", "{citation}");
+    assert_eq!(citation["change"]["grade"], "paywalled", "{citation}");
+}
