@@ -794,26 +794,7 @@ fn issue_14_a_live_blog_that_grows_is_appended() {
         .header("content-type", "text/html; charset=utf-8")
     });
     let dir = TempDir::new().unwrap();
-    std::fs::create_dir(dir.path().join("desk")).unwrap();
-    write(
-        &dir.path().join("desk"),
-        "story.txt",
-        format!("{}\n", server.url("/live")),
-    );
-    let sweep = || {
-        provcheck(dir.path())
-            .args([
-                "sweep",
-                "desk",
-                "--allow-net",
-                "127.0.0.1/32",
-                "--max-age",
-                "0s",
-            ])
-            .args(["--format", "json"])
-            .output()
-            .unwrap()
-    };
+    let sweep = desk_sweep(dir.path(), &server.url("/live"));
     assert_eq!(sweep().status.code(), Some(0));
     edition.store(1, Ordering::SeqCst);
     let out = sweep();
@@ -952,26 +933,7 @@ fn issue_14_an_article_behind_a_new_paywall_is_paywalled() {
         .header("content-type", "text/html; charset=utf-8")
     });
     let dir = TempDir::new().unwrap();
-    std::fs::create_dir(dir.path().join("desk")).unwrap();
-    write(
-        &dir.path().join("desk"),
-        "story.txt",
-        format!("{}\n", server.url("/world/talks")),
-    );
-    let sweep = || {
-        provcheck(dir.path())
-            .args([
-                "sweep",
-                "desk",
-                "--allow-net",
-                "127.0.0.1/32",
-                "--max-age",
-                "0s",
-            ])
-            .args(["--format", "json"])
-            .output()
-            .unwrap()
-    };
+    let sweep = desk_sweep(dir.path(), &server.url("/world/talks"));
     assert_eq!(sweep().status.code(), Some(0));
     edition.store(1, Ordering::SeqCst);
     let out = sweep();
@@ -986,4 +948,26 @@ fn issue_14_an_article_behind_a_new_paywall_is_paywalled() {
     let citation = &report["articles"][0]["citations"][0];
     assert_eq!(citation["status"], "blocked", "{citation}");
     assert_eq!(citation["change"]["grade"], "paywalled", "{citation}");
+}
+
+/// A desk folder in `dir` whose one article cites `url`, and a sweep of it (loopback allowed,
+/// every citation due, JSON).
+fn desk_sweep(dir: &std::path::Path, url: &str) -> impl Fn() -> std::process::Output + use<> {
+    std::fs::create_dir(dir.join("desk")).unwrap();
+    write(&dir.join("desk"), "story.txt", format!("{url}\n"));
+    let dir = dir.to_path_buf();
+    move || {
+        provcheck(&dir)
+            .args([
+                "sweep",
+                "desk",
+                "--allow-net",
+                "127.0.0.1/32",
+                "--max-age",
+                "0s",
+            ])
+            .args(["--format", "json"])
+            .output()
+            .unwrap()
+    }
 }
