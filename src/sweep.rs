@@ -15,7 +15,8 @@ pub struct News {
     pub line: u32,
     pub url: String,
     /// `newly-failing`, `newly-dead`, `newly-soft-404`, `newly-replaced`, `recovered`,
-    /// `edited` or `replaced` (the last two: since the previous capture).
+    /// `edited`, `appended`, `paywalled`, `replaced` (since the previous capture) or
+    /// `correction` (the source added one; `detail` holds it).
     pub what: &'static str,
     /// The verdict now.
     pub verdict: &'static str,
@@ -76,6 +77,9 @@ pub fn news_between(
             Some(Change::Replaced) => news.push("replaced"),
             _ => {}
         }
+        if this.correction.is_some() {
+            news.push("correction");
+        }
     }
     news
 }
@@ -130,6 +134,7 @@ mod tests {
             outcome,
             change_vs_reference: None,
             change_vs_previous: None,
+            correction: None,
         }
     }
 

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE: usize = 64;
@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_v5.sql"),
     include_str!("schema_v6.sql"),
     include_str!("schema_v7.sql"),
+    include_str!("schema_v8.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -49,9 +50,9 @@ pub enum IndexError {
     },
 }
 
-/// The oldest schema a read-only open reads as it stands (7 added a column the text cache
-/// queries; 6 corrected data only).
-const READABLE_FROM: i64 = 7;
+/// The oldest schema a read-only open reads as it stands (8 and 7 added columns that readers
+/// query; 6 corrected data only).
+const READABLE_FROM: i64 = 8;
 
 /// An open index.
 pub struct Index {

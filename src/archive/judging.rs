@@ -102,8 +102,8 @@ impl JudgeStore for TxStore<'_, '_> {
                 "INSERT INTO judgements (citation_id, check_id, reference_snapshot_id,
                                          change_vs_reference, similarity_reference,
                                          previous_snapshot_id, change_vs_previous,
-                                         similarity_previous)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                         similarity_previous, correction)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 row.citation_id,
@@ -114,6 +114,7 @@ impl JudgeStore for TxStore<'_, '_> {
                 row.previous,
                 row.vs_previous.map(|v| v.0),
                 row.vs_previous.map(|v| v.1),
+                row.correction,
             ])?;
         Ok(())
     }

@@ -18,6 +18,8 @@ pub struct CheckRow {
     pub outcome: OutcomeKind,
     pub change_vs_reference: Option<Change>,
     pub change_vs_previous: Option<Change>,
+    /// A correction the capture added to the previous one's text.
+    pub correction: Option<String>,
 }
 
 /// Carries a citation's last judgement over the 304s that did not write one (a compact 304
@@ -154,7 +156,7 @@ impl Archive {
             .prepare(
                 "SELECT c.article_id, u.url, k.run_id, k.checked_at, k.outcome,
                         j.change_vs_reference, j.change_vs_previous, j.id IS NOT NULL,
-                        k.conditional AND k.http_status = 304
+                        k.conditional AND k.http_status = 304, j.correction
                  FROM citations c JOIN urls u ON u.id = c.url_id JOIN checks k ON k.url_id = c.url_id
                  LEFT JOIN judgements j ON j.check_id = k.id AND j.citation_id = c.id
                  WHERE c.url_id IN (SELECT url_id FROM checks WHERE run_id = ?1)
@@ -177,9 +179,10 @@ impl Archive {
                     r.get::<_, Option<String>>(6)?,
                     r.get::<_, bool>(7)?,
                     r.get::<_, bool>(8)?,
+                    r.get::<_, Option<String>>(9)?,
                 ))
             };
-            let (article, url, run, at, outcome, vs_ref, vs_prev, judged, revalidated) =
+            let (article, url, run, at, outcome, vs_ref, vs_prev, judged, revalidated, correction) =
                 read().map_err(|e| self.index.wrap(e))?;
             let key = (article, url);
             if carried.as_ref().is_none_or(|(k, _)| *k != key) {
@@ -205,6 +208,7 @@ impl Archive {
                 outcome,
                 change_vs_reference,
                 change_vs_previous,
+                correction,
             });
         }
         Ok(histories)

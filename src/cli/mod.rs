@@ -60,7 +60,7 @@ enum Command {
     Show(show::ShowArgs),
     /// The nightly job: re-check every citation due, and report only what is new (exit 1 if anything is)
     #[command(
-        after_help = "Exit codes:\n  0  nothing new went wrong (and nothing is printed)\n  1  something changed: newly failing, dead, recovered, edited, appended, paywalled, replaced, soft-404\n  2  could not run, another sweep is running, or stopped by a signal"
+        after_help = "Exit codes:\n  0  nothing new went wrong (and nothing is printed)\n  1  something changed: newly failing, dead, recovered, edited, appended, paywalled, replaced, correction, soft-404\n  2  could not run, another sweep is running, or stopped by a signal"
     )]
     Sweep(sweep::SweepArgs),
     /// Word-level diff of a source's main text: its reference against the latest capture, by default

@@ -28,6 +28,8 @@ pub struct Judgement {
     /// The headline (the page's first `<h1>`) of the reference and of this capture, when it
     /// was rewritten: the text may be the same, the headline is compared on its own.
     pub headline_vs_reference: Option<Headline>,
+    /// A correction, clarification or editor's note the source added since the reference.
+    pub correction_vs_reference: Option<String>,
 }
 
 /// A rewritten headline: what the reference said and what the page says now.
@@ -72,6 +74,8 @@ pub struct JudgementRow<'a> {
     pub vs_reference: Option<(&'a str, f64)>,
     pub previous: Option<i64>,
     pub vs_previous: Option<(&'a str, f64)>,
+    /// A correction this capture has and the previous one did not (news).
+    pub correction: Option<&'a str>,
 }
 
 /// A snapshot's identity: its payload digest and its URL.
@@ -144,22 +148,26 @@ pub fn judge<S: JudgeStore>(
             store.set_reference(citation_id, Some(judged.snapshot_id))?;
             newly_referenced.push(citation_id);
         }
-        let (vs_reference, headline) = match reference {
+        let (vs_reference, headline, correction_vs_reference) = match reference {
             Some(r) => {
                 let c = compare(store, judged, &mut own_text, r, thresholds)?;
                 if missing.is_none() {
                     missing = c.missing;
                 }
-                (Some((c.change, c.similarity, c.digest_only)), c.headline)
+                (
+                    Some((c.change, c.similarity, c.digest_only)),
+                    c.headline,
+                    c.correction,
+                )
             }
-            None => (None, None),
+            None => (None, None, None),
         };
-        let vs_previous = match previous {
+        let (vs_previous, correction) = match previous {
             Some(p) => {
                 let c = compare(store, judged, &mut own_text, p, thresholds)?;
-                Some((c.change, c.similarity, c.digest_only))
+                (Some((c.change, c.similarity, c.digest_only)), c.correction)
             }
-            None => None,
+            None => (None, None),
         };
         let reference_at = match reference {
             Some(r) => Some(store.captured_at(r)?),
@@ -187,6 +195,7 @@ pub fn judge<S: JudgeStore>(
                 vs_reference: vs_reference.map(|v| (v.0.as_str(), v.1)),
                 previous,
                 vs_previous: vs_previous.map(|v| (v.0.as_str(), v.1)),
+                correction: correction.as_deref(),
             })?;
         }
         out.push(Judgement {
@@ -198,6 +207,7 @@ pub fn judge<S: JudgeStore>(
             reference_at,
             digest_only: vs_reference.is_some_and(|v| v.2) || vs_previous.is_some_and(|v| v.2),
             headline_vs_reference: headline,
+            correction_vs_reference,
         });
     }
     if missing.is_some() {
@@ -228,6 +238,8 @@ struct Comparison {
     headline: Option<Headline>,
     /// The other was an article and this is a short not-found page in its place.
     missing: Option<Evidence>,
+    /// A correction this one added to the other's text.
+    correction: Option<String>,
 }
 
 /// The judged capture against snapshot `other`. Its own text is extracted once, on first need.
@@ -245,6 +257,7 @@ fn compare<S: JudgeStore>(
             digest_only: false,
             headline: None,
             missing: None,
+            correction: None,
         });
     }
     let theirs = text_of_snapshot(store, other)?;
@@ -293,12 +306,17 @@ fn compare<S: JudgeStore>(
         }
         _ => None,
     };
+    let correction = match texts {
+        (Some(before), Some(after)) => super::correction::added_correction(before, after),
+        _ => None,
+    };
     Ok(Comparison {
         change,
         similarity,
         digest_only,
         headline,
         missing,
+        correction,
     })
 }
 

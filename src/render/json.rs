@@ -75,6 +75,8 @@ struct CitationJson<'a> {
     compared_by: Option<&'static str>,
     /// The reference's headline and today's, when it was rewritten.
     headline: Option<HeadlineJson<'a>>,
+    /// A correction, clarification or editor's note the source added since the reference.
+    correction: Option<&'a str>,
     /// What to cite instead (see the report command's `suggestions`).
     suggestions: &'a [crate::suggestion::Suggestion],
 }
@@ -157,6 +159,10 @@ fn citation_json(checked: &CheckedCitation, source: String) -> CitationJson<'_> 
                 before: &h.before,
                 after: &h.after,
             }),
+        correction: checked
+            .judgement
+            .as_ref()
+            .and_then(|j| j.correction_vs_reference.as_deref()),
         suggestions: &checked.suggestions,
     }
 }

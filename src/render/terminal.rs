@@ -100,6 +100,18 @@ pub(super) fn render(
                     );
                 }
             }
+            if let Some(correction) = checked
+                .judgement
+                .as_ref()
+                .and_then(|j| j.correction_vs_reference.as_deref())
+            {
+                let _ = write!(
+                    line,
+                    "\n{:>38}the source published a correction: {}",
+                    "",
+                    clean(correction)
+                );
+            }
             if !o.kind.is_fine()
                 && let Some(detail) = &o.detail
             {

@@ -611,7 +611,7 @@ fn issue_13_an_old_archive_gets_its_cut_off_references_corrected_on_open() {
     check("200B");
     check("1MiB");
     // As provcheck 5 left it: the reference on the cut-off capture, the schema at 5 (no
-    // extractor column in the text cache).
+    // extractor column in the text cache, no correction column in the judgements).
     let index = dir.path().join("archive/index.sqlite");
     {
         let conn = rusqlite::Connection::open(&index).unwrap();
@@ -619,6 +619,7 @@ fn issue_13_an_old_archive_gets_its_cut_off_references_corrected_on_open() {
             "UPDATE citations SET reference_snapshot_id = (
                  SELECT s.id FROM snapshots s WHERE s.truncated IS NOT NULL);
              ALTER TABLE texts DROP COLUMN extractor;
+             ALTER TABLE judgements DROP COLUMN correction;
              PRAGMA user_version = 5;",
         )
         .unwrap();
@@ -970,4 +971,57 @@ fn desk_sweep(dir: &std::path::Path, url: &str) -> impl Fn() -> std::process::Ou
             .output()
             .unwrap()
     }
+}
+
+/// Issue 14: a correction the source adds is news of its own, with its text: in `check`
+/// (JSON `correction` and the text report) and in the sweep's news.
+#[test]
+fn issue_14_a_correction_is_news_of_its_own() {
+    let edition = Arc::new(AtomicUsize::new(0));
+    let served = Arc::clone(&edition);
+    let server = TestServer::start(move |req| {
+        if req.target != "/story" {
+            return Resp::status(404);
+        }
+        let body: String = PARAGRAPHS.iter().map(|p| format!("<p>{p}</p>")).collect();
+        let note = if served.load(Ordering::SeqCst) == 0 {
+            ""
+        } else {
+            "<p><em>Correction: An earlier version of this article misstated when the talks would resume.</em></p>"
+        };
+        Resp::ok(&format!(
+            "<html><head><title>Talks</title></head><body><main><article>\
+             <h1>Talks resume after summit</h1>{body}{note}</article></main></body></html>"
+        ))
+        .header("content-type", "text/html; charset=utf-8")
+    });
+    let dir = TempDir::new().unwrap();
+    let url = server.url("/story");
+    let sweep = desk_sweep(dir.path(), &url);
+    assert_eq!(sweep().status.code(), Some(0));
+    edition.store(1, Ordering::SeqCst);
+    let out = sweep();
+    let doc = json(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{doc}");
+    let news: Vec<&serde_json::Value> = doc["news"].as_array().unwrap().iter().collect();
+    let correction = news
+        .iter()
+        .find(|n| n["what"] == "correction")
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert!(
+        correction["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("Correction: An earlier version of this article"),
+        "{correction}"
+    );
+    write(dir.path(), "story.txt", format!("{url}\n"));
+    let check = check_story_json(dir.path(), 0);
+    assert!(
+        check["citations"][0]["correction"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Correction:"),
+        "{check}"
+    );
 }

@@ -103,7 +103,13 @@ fn collect_news(
                     what,
                     verdict: verdict_of(history, policy),
                     outcome: c.outcome.kind.as_str().to_owned(),
-                    detail: c.outcome.detail.clone(),
+                    // A correction's news says what the source published; the rest, why the
+                    // check ended as it did.
+                    detail: if what == "correction" {
+                        history.last().and_then(|r| r.correction.clone())
+                    } else {
+                        c.outcome.detail.clone()
+                    },
                 });
             }
         }
