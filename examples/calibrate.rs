@@ -21,7 +21,7 @@
 // A measuring script reads best as one story; percentiles index with rounded non-negative floats.
 #![allow(clippy::too_many_lines, clippy::cast_sign_loss)]
 
-use provcheck::content::cues::{missing_cue, title_and_heading};
+use provcheck::content::cues::{missing_cue, og_title, title_and_heading};
 use provcheck::content::similarity::{shingles, similarity};
 use provcheck::content::text::{main_text, normalize};
 use std::path::PathBuf;
@@ -83,8 +83,10 @@ fn main() {
             f1,
         ));
         let (title, heading) = title_and_heading(&source);
-        if title.as_deref().and_then(missing_cue).is_some()
-            || heading.as_deref().and_then(missing_cue).is_some()
+        let og = og_title(&source);
+        if [&title, &heading, &og]
+            .iter()
+            .any(|t| t.as_deref().and_then(missing_cue).is_some())
         {
             false_cues.push(format!("{} ({:?} / {:?})", page.display(), title, heading));
         }
@@ -239,10 +241,10 @@ fn trafilatura_eval(dir: &std::path::Path) {
         let html = provcheck::content::decode::to_text(&bytes, Some("text/html"));
         let text = squash(&main_text(&html, Some(url)));
         let (title, heading) = title_and_heading(&html);
-        if let Some(cue) = title
-            .as_deref()
-            .and_then(missing_cue)
-            .or_else(|| heading.as_deref().and_then(missing_cue))
+        let og = og_title(&html);
+        if let Some(cue) = [&title, &heading, &og]
+            .iter()
+            .find_map(|t| t.as_deref().and_then(missing_cue))
         {
             false_cues.push(format!("{name}: {cue:?} in {title:?} / {heading:?}"));
         }

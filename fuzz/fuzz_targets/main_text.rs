@@ -12,4 +12,5 @@ fuzz_target!(|data: &[u8]| {
     );
     let text = String::from_utf8_lossy(data);
     let _ = provcheck::content::cues::title_and_heading(&text);
+    let _ = provcheck::content::cues::og_title(&text);
 });

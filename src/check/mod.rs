@@ -247,7 +247,10 @@ fn soft404_evidence(
     }
     let html = decode::to_text(&bytes, header("content-type"));
     let (title, heading) = cues::title_and_heading(&html);
-    if let Some(evidence) = soft404::page_cue(title.as_deref(), heading.as_deref()) {
+    let og_title = cues::og_title(&html);
+    if let Some(evidence) =
+        soft404::page_cue(title.as_deref(), heading.as_deref(), og_title.as_deref())
+    {
         return Some(evidence);
     }
     let probe = probe.filter(|_| exchange.url.path() != "/")?;

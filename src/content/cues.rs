@@ -126,6 +126,32 @@ pub fn title_and_heading(html: &str) -> (Option<String>, Option<String>) {
     (element_text(html, "title"), element_text(html, "h1"))
 }
 
+/// The `og:title` (or `twitter:title`) a page declares in a `<meta>` tag, found by scanning.
+/// Platforms that keep the site's chrome on a not-found page often say it there.
+#[must_use]
+pub fn og_title(html: &str) -> Option<String> {
+    let lower = html.to_ascii_lowercase();
+    let at = lower
+        .find("\"og:title\"")
+        .or_else(|| lower.find("\"twitter:title\""))?;
+    // The <meta> tag around it: its start at most 1 KiB before, its end after.
+    let mut floor = at.saturating_sub(1024);
+    while !lower.is_char_boundary(floor) {
+        floor += 1;
+    }
+    let start = floor + lower[floor..at].rfind("<meta")?;
+    let end = at + lower[at..].find('>')?;
+    let tag = &html[start..end];
+    let tag_lower = &lower[start..end];
+    let value_at = tag_lower.find("content=")? + "content=".len();
+    let rest = &tag[value_at..];
+    let quote = rest.chars().next().filter(|c| matches!(c, '"' | '\''))?;
+    let value = rest[1..].split(quote).next()?;
+    let text =
+        super::text::normalize(&crate::htmlscan::decode_references(value)).replace('\n', " ");
+    (!text.is_empty()).then_some(text)
+}
+
 fn element_text(html: &str, tag: &str) -> Option<String> {
     let lower = html.to_ascii_lowercase();
     let open = format!("<{tag}");

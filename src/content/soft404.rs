@@ -15,7 +15,7 @@ use url::Url;
 /// Why a page is judged a soft-404.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evidence {
-    /// `redirect-to-root`, `redirect-to-error-path`, `title`, `heading`, `probe` or
+    /// `redirect-to-root`, `redirect-to-error-path`, `title`, `heading`, `og-title`, `probe` or
     /// `transition`.
     pub rule: &'static str,
     pub detail: String,
@@ -81,9 +81,13 @@ pub fn url_rule(original: &Url, final_url: &Url) -> Option<Evidence> {
     None
 }
 
-/// The page cues, from the title and first heading.
+/// The page cues, from the title, the first heading and the `og:title`.
 #[must_use]
-pub fn page_cue(title: Option<&str>, heading: Option<&str>) -> Option<Evidence> {
+pub fn page_cue(
+    title: Option<&str>,
+    heading: Option<&str>,
+    og_title: Option<&str>,
+) -> Option<Evidence> {
     if let Some(t) = title
         && let Some(phrase) = super::cues::missing_cue(t)
     {
@@ -98,6 +102,14 @@ pub fn page_cue(title: Option<&str>, heading: Option<&str>) -> Option<Evidence> 
         return Some(Evidence {
             rule: "heading",
             detail: format!("the main heading {h:?} says the page is missing ({phrase:?})"),
+        });
+    }
+    if let Some(o) = og_title
+        && let Some(phrase) = super::cues::missing_cue(o)
+    {
+        return Some(Evidence {
+            rule: "og-title",
+            detail: format!("the og:title {o:?} says the page is missing ({phrase:?})"),
         });
     }
     None
@@ -294,20 +306,60 @@ mod tests {
     }
 
     #[test]
-    fn cues_come_from_title_then_heading() {
+    fn cues_come_from_title_then_heading_then_og_title() {
         assert_eq!(
-            page_cue(Some("Page not found"), None).unwrap().rule,
+            page_cue(Some("Page not found"), None, None).unwrap().rule,
             "title"
         );
         assert_eq!(
-            page_cue(Some("Example News"), Some("Seite nicht gefunden"))
+            page_cue(Some("Example News"), Some("Seite nicht gefunden"), None)
                 .unwrap()
                 .rule,
             "heading"
         );
         assert_eq!(
-            page_cue(Some("How a 404 error page is built"), Some("Talks resume")),
+            page_cue(
+                Some("Example News"),
+                Some("Example News"),
+                Some("Page not found")
+            )
+            .unwrap()
+            .rule,
+            "og-title"
+        );
+        assert_eq!(
+            page_cue(
+                Some("How a 404 error page is built"),
+                Some("Talks resume"),
+                None
+            ),
             None
+        );
+    }
+
+    #[test]
+    fn og_title_is_read_from_its_meta_tag() {
+        let html = "<head><meta charset=utf-8><meta property=\"og:title\" content=\"Page not found &#8211; Example\" />\
+                    <title>Example</title></head>";
+        assert_eq!(
+            crate::content::cues::og_title(html).as_deref(),
+            Some("Page not found - Example")
+        );
+        let twitter = "<meta content='Talks resume' name=\"twitter:title\">";
+        assert_eq!(
+            crate::content::cues::og_title(twitter).as_deref(),
+            Some("Talks resume")
+        );
+        assert_eq!(crate::content::cues::og_title("<p>og:title</p>"), None);
+        // 1 KiB back from the property can fall inside a character (a panic the trafilatura
+        // corpus found): the look-back starts at a boundary.
+        let german = format!(
+            "<title>{}</title><meta content=\"Buchpreis\" property=\"og:title\">",
+            "ä".repeat(700)
+        );
+        assert_eq!(
+            crate::content::cues::og_title(&german).as_deref(),
+            Some("Buchpreis")
         );
     }
 
