@@ -261,6 +261,9 @@ pub struct CaptureInfo {
 pub struct NewsItem {
     pub at: String,
     pub what: &'static str,
+    /// For a `correction`: what the source published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// Of `ids`, those the archive has no article for.

@@ -306,6 +306,7 @@ mod tests {
         dead.news = vec![NewsItem {
             at: "2026-11-22T02:00:00.000000Z".into(),
             what: "newly-dead",
+            detail: None,
         }];
         dead.suggestions = vec![
             Suggestion::ArchivedCopy {

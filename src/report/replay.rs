@@ -113,6 +113,9 @@ pub(super) fn walk_news(
             items.push(NewsItem {
                 at: last.checked_at.clone(),
                 what,
+                detail: (what == "correction")
+                    .then(|| last.row.correction.clone())
+                    .flatten(),
             });
         }
     }

@@ -1015,6 +1015,23 @@ fn issue_14_a_correction_is_news_of_its_own() {
             .starts_with("Correction: An earlier version of this article"),
         "{correction}"
     );
+    // The audit report lists it among the citation's news, with its text.
+    let report = provcheck(dir.path())
+        .args(["report", "--format", "json", "--all"])
+        .output()
+        .unwrap();
+    let report = json(&report.stdout);
+    let news = &report["articles"][0]["citations"][0]["news"];
+    assert!(
+        news.as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["what"] == "correction"
+                && n["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.starts_with("Correction: An earlier version"))),
+        "{news}"
+    );
     write(dir.path(), "story.txt", format!("{url}\n"));
     let check = check_story_json(dir.path(), 0);
     assert!(
