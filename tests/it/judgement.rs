@@ -643,24 +643,21 @@ fn issue_13_an_old_archive_gets_its_cut_off_references_corrected_on_open() {
 /// an edit: the second check is `cosmetic` (it was `edited` on every live page, every night).
 #[test]
 fn issue_14_a_refreshed_dateline_alone_is_cosmetic() {
-    let edition = Arc::new(AtomicUsize::new(0));
-    let served = Arc::clone(&edition);
-    let server = TestServer::start(move |req| {
-        if req.target != "/live" {
-            return Resp::status(404);
-        }
-        let (stamp, ago) = match served.load(Ordering::SeqCst) {
-            0 => ("30 November 2026, 10:00 GMT", "5 minutes ago"),
-            _ => ("30 November 2026, 10:45 GMT", "50 minutes ago"),
-        };
+    let page = |stamp: &str, ago: &str| {
         let body: String = PARAGRAPHS.iter().map(|p| format!("<p>{p}</p>")).collect();
-        Resp::ok(&format!(
+        format!(
             "<html><head><title>Talks resume</title></head><body><main><article>\
              <h1>Talks resume after summit</h1><p>Updated {stamp}</p><p>{ago}</p>{body}\
              </article></main></body></html>"
-        ))
-        .header("content-type", "text/html; charset=utf-8")
-    });
+        )
+    };
+    let (server, edition) = one_page_in_two_editions(
+        "/live",
+        [
+            page("30 November 2026, 10:00 GMT", "5 minutes ago"),
+            page("30 November 2026, 10:45 GMT", "50 minutes ago"),
+        ],
+    );
     let dir = TempDir::new().unwrap();
     write(
         dir.path(),
@@ -721,23 +718,20 @@ fn issue_14_texts_cached_by_another_extractor_are_extracted_again() {
 /// and the old and the new headline are shown in the terminal output, the JSON and `diff`.
 #[test]
 fn issue_14_a_rewritten_headline_is_an_edit_and_both_headlines_are_shown() {
-    let edition = Arc::new(AtomicUsize::new(0));
-    let served = Arc::clone(&edition);
-    let server = TestServer::start(move |req| {
-        if req.target != "/story" {
-            return Resp::status(404);
-        }
-        let headline = match served.load(Ordering::SeqCst) {
-            0 => "Talks resume after summit",
-            _ => "Talks collapse as delegation walks out",
-        };
+    let page = |headline: &str| {
         let body: String = PARAGRAPHS.iter().map(|p| format!("<p>{p}</p>")).collect();
-        Resp::ok(&format!(
+        format!(
             "<html><head><title>News</title></head><body><main><article>\
              <h1>{headline}</h1>{body}</article></main></body></html>"
-        ))
-        .header("content-type", "text/html; charset=utf-8")
-    });
+        )
+    };
+    let (server, edition) = one_page_in_two_editions(
+        "/story",
+        [
+            page("Talks resume after summit"),
+            page("Talks collapse as delegation walks out"),
+        ],
+    );
     let dir = TempDir::new().unwrap();
     let url = server.url("/story");
     write(dir.path(), "story.txt", format!("{url}\n"));
@@ -777,23 +771,18 @@ fn issue_14_a_rewritten_headline_is_an_edit_and_both_headlines_are_shown() {
 /// `replaced` (1 of 8 was, and two more within 0.04 of the threshold), and the sweep says so.
 #[test]
 fn issue_14_a_live_blog_that_grows_is_appended() {
-    let edition = Arc::new(AtomicUsize::new(0));
-    let served = Arc::clone(&edition);
-    let server = TestServer::start(move |req| {
-        if req.target != "/live" {
-            return Resp::status(404);
-        }
-        let entries: String = (0..served.load(Ordering::SeqCst) * 20)
+    let page = |entries: usize| {
+        let entries: String = (0..entries)
             .rev()
             .map(|i| format!("<p>Entry {i}: delegates met again in the afternoon to discuss point {i} of the agenda.</p>"))
             .collect();
         let first: String = PARAGRAPHS.iter().map(|p| format!("<p>{p}</p>")).collect();
-        Resp::ok(&format!(
+        format!(
             "<html><head><title>Live</title></head><body><main><article><h1>Live: talks</h1>\
              {entries}{first}</article></main></body></html>"
-        ))
-        .header("content-type", "text/html; charset=utf-8")
-    });
+        )
+    };
+    let (server, edition) = one_page_in_two_editions("/live", [page(0), page(20)]);
     let dir = TempDir::new().unwrap();
     let sweep = desk_sweep(dir.path(), &server.url("/live"));
     assert_eq!(sweep().status.code(), Some(0));
@@ -849,31 +838,23 @@ fn issue_14_a_stock_wordpress_not_found_page_is_a_soft_404() {
 /// transition from the reference (it was `ok` and `replaced`, 12 of 12).
 #[test]
 fn issue_14_an_article_turned_into_a_not_found_page_without_title_cues_is_a_soft_404() {
-    let edition = Arc::new(AtomicUsize::new(0));
-    let served = Arc::clone(&edition);
-    let server = TestServer::start(move |req| {
-        if req.target != "/world/talks" {
-            return Resp::status(404);
-        }
-        let main = if served.load(Ordering::SeqCst) == 0 {
-            let body: String = PARAGRAPHS
-                .iter()
-                .chain(OTHER.iter())
-                .map(|p| format!("<p>{p}</p>"))
-                .collect();
-            format!("<article><h1>Talks resume after summit</h1>{body}{body}</article>")
-        } else {
-            "<div class=\"content\"><h1>Example News</h1><p>Sorry, we couldn't find that page.</p>\
-             <p>Try the search or go back to the front page.</p></div>"
-                .to_owned()
-        };
-        Resp::ok(&format!(
+    let page = |main: &str| {
+        format!(
             "<html><head><title>Example News</title></head><body><header><nav>\
              <a href=\"/\">Home</a> <a href=\"/world\">World</a></nav></header><main>{main}</main>\
              <footer>Example News</footer></body></html>"
-        ))
-        .header("content-type", "text/html; charset=utf-8")
-    });
+        )
+    };
+    let (server, edition) = one_page_in_two_editions(
+        "/world/talks",
+        [
+            page(&long_article()),
+            page(
+                "<div class=\"content\"><h1>Example News</h1><p>Sorry, we couldn't find that page.</p>\
+                 <p>Try the search or go back to the front page.</p></div>",
+            ),
+        ],
+    );
     let dir = TempDir::new().unwrap();
     write(
         dir.path(),
@@ -909,30 +890,22 @@ fn issue_14_an_article_turned_into_a_not_found_page_without_title_cues_is_a_soft
 /// with no word of a paywall), never a soft-404 or dead, and the sweep says so.
 #[test]
 fn issue_14_an_article_behind_a_new_paywall_is_paywalled() {
-    let edition = Arc::new(AtomicUsize::new(0));
-    let served = Arc::clone(&edition);
-    let server = TestServer::start(move |req| {
-        if req.target != "/world/talks" {
-            return Resp::status(404);
-        }
-        let main = if served.load(Ordering::SeqCst) == 0 {
-            let body: String = PARAGRAPHS
-                .iter()
-                .chain(OTHER.iter())
-                .map(|p| format!("<p>{p}</p>"))
-                .collect();
-            format!("<article><h1>Talks resume after summit</h1>{body}{body}</article>")
-        } else {
-            "<article><h1>Talks resume after summit</h1><p>The minister said on Tuesday that talks \
-             with regional partners would resume.</p><div class=\"wall\"><p>Subscribe to continue \
-             reading. Already a subscriber? Log in.</p></div></article>"
-                .to_owned()
-        };
-        Resp::ok(&format!(
+    let page = |main: &str| {
+        format!(
             "<html><head><title>Talks resume</title></head><body><main>{main}</main></body></html>"
-        ))
-        .header("content-type", "text/html; charset=utf-8")
-    });
+        )
+    };
+    let (server, edition) = one_page_in_two_editions(
+        "/world/talks",
+        [
+            page(&long_article()),
+            page(
+                "<article><h1>Talks resume after summit</h1><p>The minister said on Tuesday that talks \
+                 with regional partners would resume.</p><div class=\"wall\"><p>Subscribe to continue \
+                 reading. Already a subscriber? Log in.</p></div></article>",
+            ),
+        ],
+    );
     let dir = TempDir::new().unwrap();
     let sweep = desk_sweep(dir.path(), &server.url("/world/talks"));
     assert_eq!(sweep().status.code(), Some(0));
@@ -977,24 +950,22 @@ fn desk_sweep(dir: &std::path::Path, url: &str) -> impl Fn() -> std::process::Ou
 /// (JSON `correction` and the text report) and in the sweep's news.
 #[test]
 fn issue_14_a_correction_is_news_of_its_own() {
-    let edition = Arc::new(AtomicUsize::new(0));
-    let served = Arc::clone(&edition);
-    let server = TestServer::start(move |req| {
-        if req.target != "/story" {
-            return Resp::status(404);
-        }
+    let page = |note: &str| {
         let body: String = PARAGRAPHS.iter().map(|p| format!("<p>{p}</p>")).collect();
-        let note = if served.load(Ordering::SeqCst) == 0 {
-            ""
-        } else {
-            "<p><em>Correction: An earlier version of this article misstated when the talks would resume.</em></p>"
-        };
-        Resp::ok(&format!(
+        format!(
             "<html><head><title>Talks</title></head><body><main><article>\
              <h1>Talks resume after summit</h1>{body}{note}</article></main></body></html>"
-        ))
-        .header("content-type", "text/html; charset=utf-8")
-    });
+        )
+    };
+    let (server, edition) = one_page_in_two_editions(
+        "/story",
+        [
+            page(""),
+            page(
+                "<p><em>Correction: An earlier version of this article misstated when the talks would resume.</em></p>",
+            ),
+        ],
+    );
     let dir = TempDir::new().unwrap();
     let url = server.url("/story");
     let sweep = desk_sweep(dir.path(), &url);
@@ -1041,4 +1012,32 @@ fn issue_14_a_correction_is_news_of_its_own() {
             .starts_with("Correction:"),
         "{check}"
     );
+}
+
+/// A site whose one page at `path` is `pages[0]`, then `pages[1]` once the returned edition is
+/// set to 1 (HTML, UTF-8); every other path answers 404, so the soft-404 probe says nothing.
+fn one_page_in_two_editions(
+    path: &'static str,
+    pages: [String; 2],
+) -> (TestServer, Arc<AtomicUsize>) {
+    let edition = Arc::new(AtomicUsize::new(0));
+    let served = Arc::clone(&edition);
+    let server = TestServer::start(move |req| {
+        if req.target != path {
+            return Resp::status(404);
+        }
+        let page = &pages[served.load(Ordering::SeqCst).min(1)];
+        Resp::ok(page).header("content-type", "text/html; charset=utf-8")
+    });
+    (server, edition)
+}
+
+/// An article of about 400 words, in an <article> element.
+fn long_article() -> String {
+    let body: String = PARAGRAPHS
+        .iter()
+        .chain(OTHER.iter())
+        .map(|p| format!("<p>{p}</p>"))
+        .collect();
+    format!("<article><h1>Talks resume after summit</h1>{body}{body}</article>")
 }
