@@ -98,6 +98,7 @@ struct CaptureJson<'a> {
 fn citation_json(checked: &CheckedCitation, source: String) -> CitationJson<'_> {
     let citation: &Citation = &checked.citation;
     let outcome = &*checked.outcome;
+    let judgement = checked.judgement.as_deref();
     CitationJson {
         article: citation.article.as_str(),
         source,
@@ -122,47 +123,25 @@ fn citation_json(checked: &CheckedCitation, source: String) -> CitationJson<'_> 
             offset: c.offset,
             record_type: c.record_type,
         }),
-        change: checked
-            .judgement
-            .as_ref()
+        change: judgement
             .and_then(|j| j.change_vs_reference)
             .map(crate::content::similarity::Change::as_str),
-        similarity: checked
-            .judgement
-            .as_ref()
-            .and_then(|j| j.similarity_reference)
-            .map(round3),
-        change_vs_previous: checked
-            .judgement
-            .as_ref()
+        similarity: judgement.and_then(|j| j.similarity_reference).map(round3),
+        change_vs_previous: judgement
             .and_then(|j| j.change_vs_previous)
             .map(crate::content::similarity::Change::as_str),
-        similarity_previous: checked
-            .judgement
-            .as_ref()
-            .and_then(|j| j.similarity_previous)
-            .map(round3),
-        reference_captured_at: checked
-            .judgement
-            .as_ref()
-            .and_then(|j| j.reference_at.as_deref()),
-        compared_by: checked
-            .judgement
-            .as_ref()
+        similarity_previous: judgement.and_then(|j| j.similarity_previous).map(round3),
+        reference_captured_at: judgement.and_then(|j| j.reference_at.as_deref()),
+        compared_by: judgement
             .filter(|j| j.change_vs_reference.is_some() || j.change_vs_previous.is_some())
             .map(|j| if j.digest_only { "digest" } else { "text" }),
-        headline: checked
-            .judgement
-            .as_ref()
+        headline: judgement
             .and_then(|j| j.headline_vs_reference.as_ref())
             .map(|h| HeadlineJson {
                 before: &h.before,
                 after: &h.after,
             }),
-        correction: checked
-            .judgement
-            .as_ref()
-            .and_then(|j| j.correction_vs_reference.as_deref()),
+        correction: judgement.and_then(|j| j.correction_vs_reference.as_deref()),
         suggestions: &checked.suggestions,
     }
 }
