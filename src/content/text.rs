@@ -123,9 +123,10 @@ const BOILERPLATE_MARKS: &[&str] = &[
     "menu",
 ];
 
-/// The heuristic used when Readability finds nothing.
+/// The heuristic used when Readability finds nothing. Private: only `main_text` calls it,
+/// after the page passed `htmlscan`'s bounds (a tree is built and walked recursively here).
 #[must_use]
-pub fn fallback(html: &str) -> String {
+fn fallback(html: &str) -> String {
     let document = Html::parse_document(html);
     let selector = Selector::parse(
         "main, article, [role=main], #mw-content-text, .mw-parser-output, #content, .content",
