@@ -126,10 +126,18 @@ pub fn title_and_heading(html: &str) -> (Option<String>, Option<String>) {
     (element_text(html, "title"), element_text(html, "h1"))
 }
 
-/// The `og:title` (or `twitter:title`) a page declares in a `<meta>` tag, found by scanning.
+/// The `og:title` (or `twitter:title`) a page declares in a `<meta>` tag of its first 512 KiB,
+/// found by scanning.
 /// Platforms that keep the site's chrome on a not-found page often say it there.
 #[must_use]
 pub fn og_title(html: &str) -> Option<String> {
+    // Meta tags sit in the head: the first 512 KiB are read, not a whole (up to 32 MiB) page,
+    // on every page checked.
+    let mut cut = html.len().min(512 << 10);
+    while !html.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let html = &html[..cut];
     let lower = html.to_ascii_lowercase();
     let at = lower
         .find("\"og:title\"")
