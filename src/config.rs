@@ -94,7 +94,7 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     (
         "soft404_probe",
         "true",
-        "probe each host once per run with a path that cannot exist",
+        "fetch a random sibling of each URL shape once per run to find sites that answer anything",
     ),
     (
         "confirm_failures",

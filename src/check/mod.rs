@@ -6,6 +6,7 @@
 //! that cannot be fetched get their outcome without a request. If the archive fails, no new URL
 //! is started and the check returns the error.
 
+mod probe;
 mod robots;
 pub mod suggest;
 
@@ -13,15 +14,15 @@ use crate::archive::writer::WriterHandle;
 use crate::archive::{ArchiveError, PreparedCapture, SnapshotRef};
 use crate::citation::{Citation, Target};
 use crate::content::judge::Judgement;
-use crate::content::similarity::{shingles, similarity};
 use crate::content::soft404::{self, Evidence};
-use crate::content::{self, cues, decode, text};
+use crate::content::{self, cues, text};
 use crate::extract::{Diagnostic, Extraction, extract};
 use crate::fetch::{Fetched, Fetcher, Validators, fetch_all};
 use crate::input::Article;
 use crate::outcome::{Outcome, OutcomeKind};
+use probe::Probes;
 use robots::apply_robots;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -143,89 +144,8 @@ fn paired(
     (Arc::new(outcome), snapshot, judgements)
 }
 
-/// The main-text shingles of each origin's probe that answered like a page.
-type Probes = HashMap<String, HashSet<u64>>;
-
-/// Fetches one path that cannot exist per origin (politely, archived like any capture) and keeps
-/// the shingles of those that answered 2xx with text.
-async fn probe_origins(
-    fetcher: &Arc<Fetcher>,
-    urls: &[Url],
-    archive: Option<&ArchiveSink>,
-    stop: &Arc<AtomicBool>,
-    failure: &mut Option<Arc<ArchiveError>>,
-) -> Probes {
-    let mut origins: BTreeMap<String, Url> = BTreeMap::new();
-    for url in urls {
-        origins
-            .entry(soft404::origin(url))
-            .or_insert_with(|| soft404::probe_url(url));
-    }
-    let archive = archive.cloned();
-    let stop_on_failure = Arc::clone(stop);
-    let process = move |url: Url, mut fetched: Fetched| {
-        let archive = archive.clone();
-        let stop = Arc::clone(&stop_on_failure);
-        async move {
-            let shingles = page_text(&fetched).map(|text| shingles(&text));
-            let stored = match archive {
-                Some(sink) => {
-                    let stored = sink
-                        .writer
-                        .store(prepare_capture(&url, &mut fetched, sink.gzip_level))
-                        .await;
-                    if stored.is_err() {
-                        stop.store(true, Ordering::SeqCst);
-                    }
-                    stored.err()
-                }
-                None => None,
-            };
-            (soft404::origin(&url), shingles, stored)
-        }
-    };
-    let mut probes = Probes::new();
-    fetch_all(
-        Arc::clone(fetcher),
-        origins.into_values().collect(),
-        Arc::new(HashMap::new()),
-        Arc::clone(stop),
-        process,
-        |(origin, shingles, error)| {
-            if let Some(error) = error {
-                failure.get_or_insert(error);
-            }
-            if let Some(shingles) = shingles {
-                probes.insert(origin, shingles);
-            }
-        },
-    )
-    .await;
-    probes
-}
-
-/// The main text of a fetch's final response, when it is a 2xx page with text.
-fn page_text(fetched: &Fetched) -> Option<String> {
-    let exchange = fetched
-        .final_exchange()
-        .filter(|e| (200..300).contains(&e.status))?;
-    let header = |name: &str| exchange.headers.get(name).and_then(|v| v.to_str().ok());
-    let extracted = content::extract(
-        header("content-type"),
-        header("content-encoding"),
-        &exchange.body,
-        Some(exchange.url.as_str()),
-    )
-    .ok()?;
-    extracted.text
-}
-
 /// Whether a fetch that answered 200 is really a "not found" page.
-fn soft404_evidence(
-    url: &Url,
-    fetched: &Fetched,
-    probe: Option<&HashSet<u64>>,
-) -> Option<Evidence> {
+fn soft404_evidence(url: &Url, fetched: &Fetched, probes: &Probes) -> Option<Evidence> {
     if !fetched.outcome.kind.is_fine() {
         return None;
     }
@@ -235,17 +155,7 @@ fn soft404_evidence(
     if let Some(evidence) = soft404::url_rule(url, &exchange.url) {
         return Some(evidence);
     }
-    let header = |name: &str| exchange.headers.get(name).and_then(|v| v.to_str().ok());
-    let (bytes, _) = decode::decode_content(
-        header("content-encoding"),
-        &exchange.body,
-        content::DECODE_LIMIT,
-    )
-    .ok()?;
-    if content::ContentKind::of(header("content-type"), &bytes) != content::ContentKind::Html {
-        return None;
-    }
-    let html = decode::to_text(&bytes, header("content-type"));
+    let (final_url, html) = probe::final_html(fetched)?;
     let (title, heading) = cues::title_and_heading(&html);
     let og_title = cues::og_title(&html);
     if let Some(evidence) =
@@ -253,15 +163,9 @@ fn soft404_evidence(
     {
         return Some(evidence);
     }
-    let probe = probe.filter(|_| exchange.url.path() != "/")?;
-    let text = text::main_text(&html, Some(exchange.url.as_str()));
-    let s = similarity(&shingles(&text), probe);
-    (s >= soft404::PROBE_SIMILARITY).then(|| Evidence {
-        rule: "probe",
-        detail: format!(
-            "a path that cannot exist on this host answers with the same page (similarity {s:.2})"
-        ),
-    })
+    let answer = probes.get(&content::probe::shape(url)?)?;
+    let text = text::main_text(&html, Some(final_url.as_str()));
+    probe::matches(url, final_url, &text, answer)
 }
 
 /// Fetches each distinct URL of `extracted` once and pairs every citation with its outcome.
@@ -284,8 +188,8 @@ pub async fn check(
     let stop = options
         .stop
         .unwrap_or_else(|| Arc::new(AtomicBool::new(false)));
-    let urls = if options.robots && !urls.is_empty() {
-        apply_robots(
+    let (urls, robots) = if options.robots && !urls.is_empty() {
+        let (urls, rules) = apply_robots(
             &fetcher,
             urls,
             archive.as_ref(),
@@ -293,12 +197,21 @@ pub async fn check(
             &mut results,
             &mut failure,
         )
-        .await
+        .await;
+        (urls, Some(rules))
     } else {
-        urls
+        (urls, None)
     };
     let probes = if options.soft404_probe && !urls.is_empty() {
-        probe_origins(&fetcher, &urls, archive.as_ref(), &stop, &mut failure).await
+        probe::probe_siblings(
+            &fetcher,
+            &urls,
+            robots.as_ref(),
+            archive.as_ref(),
+            &stop,
+            &mut failure,
+        )
+        .await
     } else {
         Probes::new()
     };
@@ -311,7 +224,7 @@ pub async fn check(
             let probes = Arc::clone(&probes);
             let conditional_of = Arc::clone(&conditional_of);
             async move {
-                let evidence = soft404_evidence(&url, &fetched, probes.get(&soft404::origin(&url)));
+                let evidence = soft404_evidence(&url, &fetched, &probes);
                 if let Some(evidence) = &evidence {
                     fetched.outcome.kind = OutcomeKind::Soft404;
                     fetched.outcome.detail = Some(evidence.detail.clone());

@@ -22,7 +22,7 @@ pub(super) enum RobotsRule {
 
 impl RobotsRule {
     /// `None` when allowed, else why not.
-    fn refusal(&self, url: &Url) -> Option<String> {
+    pub(super) fn refusal(&self, url: &Url) -> Option<String> {
         match self {
             RobotsRule::AllowAll => None,
             RobotsRule::DisallowAll(why) => Some(why.clone()),
@@ -98,7 +98,8 @@ pub(super) async fn fetch_robots(
 }
 
 /// Leaves out of `urls` those robots.txt disallows, each recorded as `blocked` (reason robots)
-/// without a request, and archived as a check without a capture.
+/// without a request, and archived as a check without a capture. Returns the URLs allowed and
+/// each origin's rules.
 pub(super) async fn apply_robots(
     fetcher: &Arc<Fetcher>,
     urls: Vec<Url>,
@@ -106,7 +107,7 @@ pub(super) async fn apply_robots(
     stop: &Arc<AtomicBool>,
     results: &mut HashMap<Box<str>, Fetchresult>,
     failure: &mut Option<Arc<ArchiveError>>,
-) -> Vec<Url> {
+) -> (Vec<Url>, HashMap<String, RobotsRule>) {
     let rules = fetch_robots(fetcher, &urls, stop).await;
     let mut allowed = Vec::with_capacity(urls.len());
     for url in urls {
@@ -133,5 +134,5 @@ pub(super) async fn apply_robots(
         }
         results.insert(url.as_str().into(), (Arc::new(outcome), None, Vec::new()));
     }
-    allowed
+    (allowed, rules)
 }

@@ -126,38 +126,89 @@ pub fn title_and_heading(html: &str) -> (Option<String>, Option<String>) {
     (element_text(html, "title"), element_text(html, "h1"))
 }
 
+/// The head of a page, where meta and link tags sit: its first 512 KiB, not a whole (up to
+/// 32 MiB) page, on every page checked.
+fn head(html: &str) -> &str {
+    let mut cut = html.len().min(512 << 10);
+    while !html.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &html[..cut]
+}
+
+/// The value of `attr` in the tag of `html` (already cut to its head, `lower` its lower-case)
+/// around the byte `at`, when that tag is a `<name`: its start at most 1 KiB before `at`.
+fn attribute_of_tag_around(
+    html: &str,
+    lower: &str,
+    at: usize,
+    name: &str,
+    attr: &str,
+) -> Option<String> {
+    let mut floor = at.saturating_sub(1024);
+    while !lower.is_char_boundary(floor) {
+        floor += 1;
+    }
+    let start = floor + lower[floor..at].rfind(name)?;
+    let end = at + lower[at..].find('>')?;
+    // The tag must not close between its start and `at`.
+    if lower[start..at].contains('>') {
+        return None;
+    }
+    let tag = &html[start..end];
+    let tag_lower = &lower[start..end];
+    let mut from = 0;
+    let value_at = loop {
+        let found = from + tag_lower[from..].find(attr)?;
+        let before = tag_lower.as_bytes()[found.saturating_sub(1)];
+        if found > 0 && before.is_ascii_whitespace() {
+            break found + attr.len();
+        }
+        from = found + attr.len();
+    };
+    let rest = tag[value_at..].trim_start();
+    let value = match rest.chars().next()? {
+        quote @ ('"' | '\'') => rest[1..].split(quote).next()?,
+        _ => rest
+            .split(|c: char| c.is_ascii_whitespace())
+            .next()?
+            .trim_end_matches('/'),
+    };
+    Some(crate::htmlscan::decode_references(value))
+}
+
 /// The `og:title` (or `twitter:title`) a page declares in a `<meta>` tag of its first 512 KiB,
 /// found by scanning.
 /// Platforms that keep the site's chrome on a not-found page often say it there.
 #[must_use]
 pub fn og_title(html: &str) -> Option<String> {
-    // Meta tags sit in the head: the first 512 KiB are read, not a whole (up to 32 MiB) page,
-    // on every page checked.
-    let mut cut = html.len().min(512 << 10);
-    while !html.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let html = &html[..cut];
+    let html = head(html);
     let lower = html.to_ascii_lowercase();
     let at = lower
         .find("\"og:title\"")
         .or_else(|| lower.find("\"twitter:title\""))?;
-    // The <meta> tag around it: its start at most 1 KiB before, its end after.
-    let mut floor = at.saturating_sub(1024);
-    while !lower.is_char_boundary(floor) {
-        floor += 1;
-    }
-    let start = floor + lower[floor..at].rfind("<meta")?;
-    let end = at + lower[at..].find('>')?;
-    let tag = &html[start..end];
-    let tag_lower = &lower[start..end];
-    let value_at = tag_lower.find("content=")? + "content=".len();
-    let rest = &tag[value_at..];
-    let quote = rest.chars().next().filter(|c| matches!(c, '"' | '\''))?;
-    let value = rest[1..].split(quote).next()?;
-    let text =
-        super::text::normalize(&crate::htmlscan::decode_references(value)).replace('\n', " ");
+    let value = attribute_of_tag_around(html, &lower, at, "<meta", "content=")?;
+    let text = super::text::normalize(&value).replace('\n', " ");
     (!text.is_empty()).then_some(text)
+}
+
+/// The URL a page declares canonical in a `<link rel="canonical">` of its first 512 KiB,
+/// resolved against `base`.
+#[must_use]
+pub fn canonical(html: &str, base: &url::Url) -> Option<url::Url> {
+    let html = head(html);
+    let lower = html.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(found) = lower[from..].find("canonical") {
+        let at = from + found;
+        from = at + "canonical".len();
+        let rel = attribute_of_tag_around(html, &lower, at, "<link", "rel=");
+        if rel.is_some_and(|r| r.eq_ignore_ascii_case("canonical")) {
+            let href = attribute_of_tag_around(html, &lower, at, "<link", "href=")?;
+            return base.join(href.trim()).ok();
+        }
+    }
+    None
 }
 
 fn element_text(html: &str, tag: &str) -> Option<String> {
@@ -203,6 +254,31 @@ fn element_text(html: &str, tag: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_canonical_link_is_read_in_either_attribute_order_and_resolved() {
+        let base = url::Url::parse("https://a.test/section/x").unwrap();
+        let c = |html: &str| canonical(html, &base).map(String::from);
+        assert_eq!(
+            c("<link rel=\"canonical\" href=\"https://a.test/section/\">").as_deref(),
+            Some("https://a.test/section/")
+        );
+        assert_eq!(
+            c("<link href='/story-1' data-x=1 rel=Canonical />").as_deref(),
+            Some("https://a.test/story-1")
+        );
+        assert_eq!(
+            c("<link rel=canonical href=/a/b/>").as_deref(),
+            Some("https://a.test/a/b")
+        );
+        // Not a canonical link: the word elsewhere, an alternate, a link that closed before it.
+        assert_eq!(c("<p>canonical</p>"), None);
+        assert_eq!(
+            c("<link rel=alternate href=/amp data-note=canonical>"),
+            None
+        );
+        assert_eq!(c("<link rel=icon href=/i>canonical"), None);
+    }
 
     #[test]
     fn stock_not_found_texts_of_common_platforms_are_cues() {

@@ -13,6 +13,7 @@ pub mod dateline;
 pub mod decode;
 pub mod diff;
 pub mod judge;
+pub mod probe;
 pub mod similarity;
 pub mod soft404;
 pub mod text;

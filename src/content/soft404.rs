@@ -2,7 +2,8 @@
 //!
 //! - URL rules: a deep link redirected to the site root, or to a path that says 404 / not found;
 //! - page cues: the title or main heading says the page is missing ([`super::cues`]);
-//! - a probe: a path that cannot exist on the host answers 200 with the same main text;
+//! - a sibling probe: a random sibling of the URL, of the same shape, answers 200 with the same
+//!   main text ([`super::probe`]);
 //! - the transition from the reference: the citation's reference was an article, and the page
 //!   is now short, shares little with it, and says in its first lines that it is missing
 //!   ([`transition`], judged in the archive's writer, where the reference is).
@@ -209,21 +210,7 @@ pub fn paywall(reference: &str, now: &str) -> Option<String> {
         .map(|p| (*p).to_owned())
 }
 
-/// Similarity to the probe's text at or above which the target is the host's "not found" page.
-pub const PROBE_SIMILARITY: f64 = 0.9;
-
-/// A path on `url`'s host that cannot exist: random, and named so that a webmaster reading logs
-/// knows what it was.
-#[must_use]
-pub fn probe_url(url: &Url) -> Url {
-    let mut probe = url.clone();
-    probe.set_path(&format!("/provcheck-probe-{:016x}", fastrand::u64(..)));
-    probe.set_query(None);
-    probe.set_fragment(None);
-    probe
-}
-
-/// `scheme://host:port`, the scope of a probe.
+/// `scheme://host:port`, the scope of robots.txt and of a probe budget.
 #[must_use]
 pub fn origin(url: &Url) -> String {
     url.origin().ascii_serialization()
@@ -361,18 +348,5 @@ mod tests {
             crate::content::cues::og_title(&german).as_deref(),
             Some("Buchpreis")
         );
-    }
-
-    #[test]
-    fn probes_are_random_paths_on_the_same_origin() {
-        let a = probe_url(&u("https://a.test:8443/x/y?q=1#f"));
-        let b = probe_url(&u("https://a.test:8443/x/y"));
-        assert_ne!(a, b);
-        assert!(
-            a.as_str()
-                .starts_with("https://a.test:8443/provcheck-probe-")
-        );
-        assert_eq!(a.query(), None);
-        assert_eq!(origin(&a), "https://a.test:8443");
     }
 }

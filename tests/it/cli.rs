@@ -1,6 +1,6 @@
 //! The binary: exit codes, output formats and bad input, each with a real server when fetching.
 
-use crate::server::{Resp, TestServer};
+use crate::server::{Resp, TestServer, numbered};
 use assert_cmd::Command;
 use predicates::prelude::*;
 use std::path::Path;
@@ -345,7 +345,10 @@ fn a_ten_megabyte_article_is_read() {
 
 #[test]
 fn an_article_citing_ten_thousand_urls_is_checked_in_full() {
-    let server = TestServer::start(|_| Resp::ok("x"));
+    let server = TestServer::start(|req| match numbered(&req.target, "/p/", 10_000) {
+        Some(_) => Resp::ok("x"),
+        None => Resp::status(404),
+    });
     let dir = TempDir::new().unwrap();
     let text: String = (0..10_000)
         .map(|i| format!("- {}\n", server.url(&format!("/p/{i}"))))

@@ -233,7 +233,7 @@ fn soft_404s_are_found_by_url_rules_page_cues_and_the_probe() {
         "{details:?}"
     );
     assert!(
-        details.iter().any(|d| d.contains("cannot exist")),
+        details.iter().any(|d| d.contains("random sibling")),
         "{details:?}"
     );
     // The evidence is recorded, and the probe was archived like any capture.
@@ -248,10 +248,113 @@ fn soft_404s_are_found_by_url_rules_page_cues_and_the_probe() {
     let mut sorted = rules.clone();
     sorted.sort();
     assert_eq!(sorted, ["probe", "redirect-to-root", "title"]);
-    let probes: i64 = conn
-        .query_row("SELECT count(*) FROM urls u JOIN checks c ON c.url_id = u.id WHERE u.url LIKE '%/provcheck-probe-%'", [], |r| r.get(0))
+    let checks: i64 = conn
+        .query_row("SELECT count(*) FROM checks", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(probes, 1, "one probe per host per run");
+    assert_eq!(
+        checks, 7,
+        "six cited URLs and one probe: the root-level slugs are one shape, the root has none"
+    );
+}
+
+/// A page that names its canonical URL.
+fn canonical_page(title: &str, canonical: &str, paragraphs: &[&str]) -> String {
+    article_page(title, paragraphs).replace(
+        "</title>",
+        &format!("</title><link rel=\"canonical\" href=\"{canonical}\">"),
+    )
+}
+
+#[test]
+fn a_sibling_probe_finds_catch_all_sections_and_id_endpoints_but_not_sites_that_ignore_the_slug() {
+    let server = TestServer::start(move |req| {
+        let target = req.target.as_str();
+        let html = if target == "/section/real-story" {
+            article_page("Talks resume after summit", &PARAGRAPHS)
+        } else if target.starts_with("/section/") {
+            // Every unknown path under /section/ answers with the section's home page.
+            canonical_page("World", "/section/", &OTHER)
+        } else if target == "/story.php?id=4821" {
+            article_page("Talks resume after summit", &PARAGRAPHS)
+        } else if target.starts_with("/story.php?id=") {
+            // Every unknown id answers with the latest stories.
+            canonical_page("Latest", "/story.php", &OTHER)
+        } else if target.starts_with("/questions/123/") {
+            // The slug is decoration: any slug answers with the question, naming its URL.
+            canonical_page("How to vote", "/questions/123/how-to-vote", &PARAGRAPHS)
+        } else {
+            return Resp::status(404);
+        };
+        Resp::ok(&html).header("content-type", "text/html")
+    });
+    let dir = TempDir::new().unwrap();
+    let cited = [
+        "/section/real-story",
+        "/section/deleted-story",
+        "/story.php?id=4821",
+        "/story.php?id=9999",
+        "/questions/123/how-to-vote",
+    ];
+    let urls: String = cited
+        .iter()
+        .map(|p| format!("{}\n", server.url(p)))
+        .collect();
+    write(dir.path(), "story.txt", urls);
+    let doc = check_story_json(dir.path(), 1);
+    let outcome = |path: &str| {
+        doc["citations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["url_as_written"].as_str().unwrap().ends_with(path))
+            .map(|c| {
+                (
+                    c["outcome"].as_str().unwrap().to_owned(),
+                    c["detail"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .unwrap()
+    };
+    assert_eq!(outcome("/section/real-story").0, "ok");
+    assert_eq!(outcome("/story.php?id=4821").0, "ok");
+    assert_eq!(outcome("/questions/123/how-to-vote").0, "ok");
+    for (missing, sibling) in [
+        ("/section/deleted-story", "/section/"),
+        ("/story.php?id=9999", "/story.php?id="),
+    ] {
+        let (kind, detail) = outcome(missing);
+        assert_eq!(kind, "soft-404", "{missing}");
+        assert!(
+            detail.contains("random sibling") && detail.contains(&server.url(sibling)),
+            "{missing}: {detail}"
+        );
+    }
+    // One probe per shape, each fetched once and archived like any capture: the section's
+    // random slug, a random id, a random slug for question 123.
+    let conn = rusqlite::Connection::open(dir.path().join("archive/index.sqlite")).unwrap();
+    let checked: Vec<String> = conn
+        .prepare("SELECT u.url FROM urls u JOIN checks c ON c.url_id = u.id ORDER BY u.url")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let probes: Vec<&String> = checked
+        .iter()
+        .filter(|u| !cited.iter().any(|c| u.ends_with(c)))
+        .collect();
+    assert_eq!(probes.len(), 3, "{probes:?}");
+    assert!(
+        probes.iter().any(|p| p.contains("/section/")
+            && [server.url(cited[0]).len(), server.url(cited[1]).len()].contains(&p.len())),
+        "a slug of a cited URL's length: {probes:?}"
+    );
+    assert!(
+        probes
+            .iter()
+            .any(|p| p.contains("/story.php?id=") && !p.ends_with("=4821"))
+    );
+    assert!(probes.iter().any(|p| p.contains("/questions/123/")));
 }
 
 /// A page at `/tagged` with an `ETag` per edition (`"v1"`, `"v2"`, …) that answers 304 to a

@@ -249,3 +249,12 @@ impl ResettingServer {
         Self { addr, accepted }
     }
 }
+
+/// `i` when `target` is `prefix` followed by `i` written plainly (no leading zero), `i < n`:
+/// a numbered site that, like a real one, answers 404 for the pages it does not have (a
+/// soft-404 probe's random id among them).
+pub fn numbered(target: &str, prefix: &str, n: usize) -> Option<usize> {
+    let rest = target.strip_prefix(prefix)?;
+    let i: usize = rest.parse().ok()?;
+    (i < n && i.to_string() == rest).then_some(i)
+}
