@@ -4,11 +4,12 @@
 use super::gather::{CitationRow, HistoryRow};
 use super::replay::event;
 use super::{
-    CaptureInfo, ChangeInfo, CitationReport, Filter, LatestCheck, NewsItem, Soft404Info, Status,
+    CaptureInfo, ChangeInfo, CitationReport, Filter, HeadlineInfo, LatestCheck, NewsItem,
+    Soft404Info, Status,
 };
 use crate::archive::judging::TxStore;
 use crate::content::diff::{Segment, word_diff_segments};
-use crate::content::judge::{text_of_snapshot, title_of_snapshot};
+use crate::content::judge::{rewritten_headline, text_of_snapshot, title_of_snapshot};
 use crate::content::similarity::Change;
 use crate::suggestion::{Suggestion, show_command};
 use crate::verdict::{Event, Policy};
@@ -134,22 +135,32 @@ pub(super) fn change_info(
     Ok(match graded {
         Some(row) => {
             let grade = row.row.change_vs_reference.unwrap_or(Change::Unchanged);
-            let excerpt = match (grade, reference, row.snapshot) {
+            let (excerpt, headline) = match (grade, reference, row.snapshot) {
                 (
                     Change::Cosmetic | Change::Edited | Change::Appended | Change::Replaced,
                     Some(old),
                     Some(new),
                 ) => {
-                    let old =
-                        text_of_snapshot(&mut TxStore::new(tx, root), old)?.and_then(|e| e.text);
-                    let new =
-                        text_of_snapshot(&mut TxStore::new(tx, root), new)?.and_then(|e| e.text);
-                    match (old, new) {
+                    let old = text_of_snapshot(&mut TxStore::new(tx, root), old)?;
+                    let new = text_of_snapshot(&mut TxStore::new(tx, root), new)?;
+                    let heading = |e: &Option<crate::content::Extracted>| {
+                        e.as_ref().and_then(|e| e.heading.clone())
+                    };
+                    let headline =
+                        rewritten_headline(heading(&old).as_deref(), heading(&new).as_deref()).map(
+                            |h| HeadlineInfo {
+                                before: h.before,
+                                after: h.after,
+                            },
+                        );
+                    let text = |e: Option<crate::content::Extracted>| e.and_then(|e| e.text);
+                    let excerpt = match (text(old), text(new)) {
                         (Some(old), Some(new)) => excerpt(&old, &new),
                         _ => Vec::new(),
-                    }
+                    };
+                    (excerpt, headline)
                 }
-                _ => Vec::new(),
+                _ => (Vec::new(), None),
             };
             Some(ChangeInfo {
                 grade: grade.as_str().to_owned(),
@@ -158,6 +169,7 @@ pub(super) fn change_info(
                     .map(|s| (s * 1000.0).round() / 1000.0),
                 at: row.checked_at.clone(),
                 excerpt,
+                headline,
             })
         }
         None => None,

@@ -235,6 +235,14 @@ pub struct ChangeInfo {
     pub at: String,
     /// A short word diff, reference → that capture.
     pub excerpt: Vec<Segment>,
+    /// The headline as cited and as it is now, when it was rewritten.
+    pub headline: Option<HeadlineInfo>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HeadlineInfo {
+    pub before: String,
+    pub after: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -160,6 +160,8 @@ const CSV_HEADER: &[&str] = &[
     "final_url",
     "change",
     "similarity",
+    "headline_before",
+    "headline_after",
     "soft404_rule",
     "soft404_detail",
     "reference_captured_at",
@@ -179,6 +181,7 @@ fn csv_row(article: &super::ArticleReport, c: &CitationReport) -> Vec<String> {
     let latest = c.latest.as_ref();
     let reference = c.reference.as_ref();
     let capture = c.latest_capture.as_ref();
+    let headline = c.change.as_ref().and_then(|ch| ch.headline.as_ref());
     vec![
         article.id.clone(),
         article.path.clone(),
@@ -207,6 +210,8 @@ fn csv_row(article: &super::ArticleReport, c: &CitationReport) -> Vec<String> {
             .and_then(|ch| ch.similarity)
             .map(|s| format!("{s:.3}"))
             .unwrap_or_default(),
+        opt(headline.map(|h| h.before.as_str())),
+        opt(headline.map(|h| h.after.as_str())),
         opt(c.soft404.as_ref().map(|s| s.rule.as_str())),
         opt(c.soft404.as_ref().map(|s| s.detail.as_str())),
         opt(reference.map(|r| r.captured_at.as_str())),
@@ -242,8 +247,8 @@ mod tests {
     use super::*;
     use crate::content::diff::Segment;
     use crate::report::{
-        ArticleReport, CaptureInfo, ChangeInfo, Count, LatestCheck, NewsItem, Night, RunRef,
-        Soft404Info, Status, Summary,
+        ArticleReport, CaptureInfo, ChangeInfo, Count, HeadlineInfo, LatestCheck, NewsItem, Night,
+        RunRef, Soft404Info, Status, Summary,
     };
     use crate::suggestion::Suggestion;
 
@@ -340,6 +345,10 @@ mod tests {
             grade: "edited".into(),
             similarity: Some(0.617),
             at: "2026-11-22T02:00:00.000000Z".into(),
+            headline: Some(HeadlineInfo {
+                before: "Deal expected to pass".into(),
+                after: "Deal <i>could collapse</i>".into(),
+            }),
             excerpt: vec![
                 Segment {
                     kind: "gap",

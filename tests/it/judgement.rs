@@ -868,6 +868,26 @@ fn issue_14_a_rewritten_headline_is_an_edit_and_both_headlines_are_shown() {
                 "headline: [-Talks resume after summit-] {+Talks collapse",
             )),
         );
+    // The audit report names both headlines too.
+    let report = provcheck(dir.path())
+        .args(["report", "--offline", "--format", "json", "--all"])
+        .output()
+        .unwrap();
+    let report = json(&report.stdout);
+    let change = &report["articles"][0]["citations"][0]["change"];
+    assert_eq!(change["grade"], "edited", "{change}");
+    assert_eq!(change["headline"]["before"], "Talks resume after summit");
+    assert_eq!(
+        change["headline"]["after"],
+        "Talks collapse as delegation walks out"
+    );
+    provcheck(dir.path())
+        .args(["report", "--offline", "--format", "md", "--all"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "headline rewritten from \"Talks resume after summit\" to \"Talks collapse as delegation walks out\"",
+        ));
 }
 
 /// Issue 14: a live blog that adds twenty entries above its first ones is `appended`, never
