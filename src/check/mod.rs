@@ -15,7 +15,7 @@ use crate::archive::{ArchiveError, PreparedCapture, SnapshotRef};
 use crate::citation::{Citation, Target};
 use crate::content::judge::Judgement;
 use crate::content::soft404::{self, Evidence};
-use crate::content::{self, cues, text};
+use crate::content::{self, text};
 use crate::extract::{Diagnostic, Extraction, extract};
 use crate::fetch::{Fetched, Fetcher, Validators, fetch_all};
 use crate::input::Article;
@@ -156,15 +156,18 @@ fn soft404_evidence(url: &Url, fetched: &Fetched, probes: &Probes) -> Option<Evi
         return Some(evidence);
     }
     let (final_url, html) = probe::final_html(fetched)?;
-    let (title, heading) = cues::title_and_heading(&html);
-    let og_title = cues::og_title(&html);
-    if let Some(evidence) =
-        soft404::page_cue(title.as_deref(), heading.as_deref(), og_title.as_deref())
-    {
-        return Some(evidence);
+    let mut text = None;
+    let evidence = soft404::page_evidence(&html, || {
+        Some(
+            text.get_or_insert_with(|| text::main_text(&html, Some(final_url.as_str())))
+                .clone(),
+        )
+    });
+    if evidence.is_some() {
+        return evidence;
     }
     let answer = probes.get(&content::probe::shape(url)?)?;
-    let text = text::main_text(&html, Some(final_url.as_str()));
+    let text = text.unwrap_or_else(|| text::main_text(&html, Some(final_url.as_str())));
     probe::matches(url, final_url, &text, answer)
 }
 

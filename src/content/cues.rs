@@ -5,86 +5,179 @@
 //! you were looking for in this blog does not exist"). Only the title and the first `h1` are read, never the body: an
 //! article that mentions "404" is not a missing page.
 
-/// Phrases that, in a title or main heading, say the page is missing (lower case).
-const MISSING: &[&str] = &[
+/// Phrases that say a page is missing wherever they appear in a title, heading or line (lower
+/// case, after typographic normalization): they name the page, the URL or the request.
+const SPECIFIC: &[&str] = &[
     // English
     "page not found",
-    "not found",
     "page cannot be found",
     "page could not be found",
+    "page can't be found",
     "page doesn't exist",
     "page does not exist",
-    "no longer available",
+    "page no longer exists",
+    "page isn't available",
+    "page is not available",
     "page unavailable",
     "we can't find",
     "we couldn't find",
+    "we could not find",
+    "we cannot find",
     "can't find that page",
+    "can't find the page",
     "nothing was found",
-    "can't be found",
-    "cannot be found",
-    "could not be found",
-    "couldn't be found",
-    "page isn't available",
-    "page is not available",
     "page you requested",
     "page you are looking for",
     "page you were looking for",
     "page you're looking for",
-    "no longer exists",
+    "page you were trying",
+    "url was not found",
+    "resource was not found",
+    "requested page could not be found",
     "file not found",
     "article not found",
     "story not found",
     "content not found",
+    "site not found",
     "there isn't a github pages site here",
     "page has moved or no longer exists",
+    "link to a topic that doesn't exist",
+    "route that doesn't exist",
     // Spanish
     "página no encontrada",
     "pagina no encontrada",
-    "no se encontró",
-    "no se ha encontrado",
-    "no existe",
+    "página no existe",
     "página no disponible",
+    "página que buscas",
+    "página que busca",
+    "página solicitada",
     // French
     "page introuvable",
     "page non trouvée",
     "page non trouvee",
-    "n'existe pas",
-    "n’existe pas",
     "page inexistante",
-    "introuvable",
+    "page demandée",
+    "page que vous recherchez",
+    "page n'existe pas",
+    "url demandée n'a pas pu être trouvée",
     // German
     "seite nicht gefunden",
-    "nicht gefunden",
     "seite existiert nicht",
-    "nicht mehr verfügbar",
+    "seite wurde nicht gefunden",
+    "seite konnte nicht gefunden werden",
     "seite nicht verfügbar",
+    "angeforderte seite",
+    "gesuchte seite",
+    "angeforderte url",
     // Portuguese
     "página não encontrada",
     "pagina nao encontrada",
-    "não encontrada",
-    "não encontrado",
     "página não existe",
-    "não existe",
+    "página solicitada",
+    "página que procura",
     // Italian
     "pagina non trovata",
     "pagina non esiste",
     "pagina inesistente",
-    "non è stata trovata",
-    "non trovata",
-    "non esiste",
+    "pagina richiesta",
+    "pagina che stai cercando",
     // Dutch
     "pagina niet gevonden",
+    "pagina bestaat niet",
+    "pagina kon niet worden gevonden",
+    "pagina die je zoekt",
+    // Polish
+    "strona nie istnieje",
+    "strona nie została znaleziona",
+    "nie znaleziono strony",
+    "strona niedostępna",
+];
+
+/// Phrases that say something is missing, but could head an article too ("Missing sailor not
+/// found after three days"): in a title or heading they count only in a short part (at most
+/// [`SHORT_PART_WORDS`] words between separators: "Nicht gefunden | Site"); in the lines of a
+/// short page, anywhere.
+const GENERIC: &[&str] = &[
+    "not found",
+    "does not exist",
+    "doesn't exist",
+    "no longer exists",
+    "no longer available",
+    "can't be found",
+    "cannot be found",
+    "could not be found",
+    "couldn't be found",
+    "no encontrada",
+    "no encontrado",
+    "no se encontró",
+    "no se ha encontrado",
+    "no existe",
+    "no localizado",
+    "introuvable",
+    "non trouvé",
+    "non trouvée",
+    "n'existe pas",
+    "n'existe plus",
+    "nicht gefunden",
+    "existiert nicht",
+    "existiert noch nicht",
+    "nicht mehr verfügbar",
+    "não encontrada",
+    "não encontrado",
+    "não existe",
+    "não foi encontrad",
+    "non è stata trovata",
+    "non trovata",
+    "non trovato",
+    "non esiste",
     "niet gevonden",
     "bestaat niet",
     "niet meer beschikbaar",
     "kon niet worden gevonden",
-    // Polish
     "nie znaleziono",
-    "strona nie istnieje",
-    "strona nie została znaleziona",
     "nie została znaleziona",
-    "strona niedostępna",
+    "nie istnieje",
+    // Beyond the eight: the not-found words of the languages the packages carry.
+    "nenalezen",
+    "nebyla nalezena",
+    "neexistuje",
+    "не найден",
+    "не существует",
+    "не знайдено",
+    "見つかりません",
+    "找不到",
+    "未找到",
+    "不存在",
+    "찾을 수 없습니다",
+    "غير موجود",
+    "لم يتم العثور",
+    "bulunamadı",
+    "nem található",
+    "ei löytynyt",
+    "ei löydy",
+    "hittades inte",
+    "finns inte",
+    "ikke funnet",
+    "finnes ikke",
+    "ikke fundet",
+    "findes ikke",
+    "δεν βρέθηκε",
+    "nu a fost găsit",
+    "nenájden",
+    "לא נמצא",
+    "không tìm thấy",
+    "tidak ditemukan",
 ];
+
+/// The most words a part of a title or heading may have for a [`GENERIC`] phrase in it to count.
+const SHORT_PART_WORDS: usize = 6;
+
+/// Whether `text` is at most `words` words and 40 characters: a line of Chinese or Japanese
+/// has no spaces between its words, and is short only by its characters.
+#[must_use]
+pub fn is_short(text: &str, words: usize) -> bool {
+    text.split_whitespace().count() <= words && text.chars().count() <= 40
+}
 
 /// Error words that make a "404" in a short part of a title a cue ("Error 404", "Fehler 404").
 /// "Page" is not one of them: "Page 404" may be a page number.
@@ -99,7 +192,15 @@ pub fn missing_cue(text: &str) -> Option<String> {
     if t.is_empty() {
         return None;
     }
-    if let Some(phrase) = MISSING.iter().find(|p| t.contains(*p)) {
+    if let Some(phrase) = SPECIFIC.iter().find(|p| t.contains(*p)) {
+        return Some((*phrase).to_owned());
+    }
+    let parts = || t.split(['|', '–', '—', ':', '·', '»', '«', '!', '?', '-', '(', ')']);
+    let short = |part: &&str| is_short(part, SHORT_PART_WORDS);
+    if let Some(phrase) = parts()
+        .filter(short)
+        .find_map(|part| GENERIC.iter().find(|p| part.contains(*p)))
+    {
         return Some((*phrase).to_owned());
     }
     // "404" alone, or with an error word, in a short part of the title ("Error 404 | Site",
@@ -113,10 +214,45 @@ pub fn missing_cue(text: &str) -> Option<String> {
             && (words.len() == 1
                 || (words.len() <= 4 && ERROR_WORDS.iter().any(|e| words.contains(e))))
     };
-    if t.split(['|', '-', '–', '—', ':', '·']).any(is_404_part) {
+    if parts().any(is_404_part) {
         return Some("404".to_owned());
     }
     None
+}
+
+/// One automaton over every phrase (and "404"), to tell in one pass whether a page's text says
+/// anything of a missing page at all.
+static ANY_PHRASE: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+    std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::new(SPECIFIC.iter().chain(GENERIC).chain(&["404"]))
+            .expect("the phrases build an automaton")
+    });
+
+/// Whether `text` (lower case, normalized) holds any not-found phrase or a "404": when it does
+/// not, no line of it can be a cue. Linear in the text.
+#[must_use]
+pub fn mentions_missing(text: &str) -> bool {
+    ANY_PHRASE.is_match(text)
+}
+
+/// Whether a line names a missing page in so many words: a [`SPECIFIC`] phrase.
+#[must_use]
+pub fn specific_phrase(line: &str) -> Option<&'static str> {
+    let t = super::text::normalize(line.trim()).to_lowercase();
+    SPECIFIC.iter().find(|p| t.contains(*p)).copied()
+}
+
+/// Whether a line of a short page says it is missing: any [`SPECIFIC`] or [`GENERIC`] phrase,
+/// anywhere in it, or a title-like cue ([`missing_cue`]).
+#[must_use]
+pub fn missing_phrase(line: &str) -> Option<String> {
+    let t = super::text::normalize(line.trim()).to_lowercase();
+    SPECIFIC
+        .iter()
+        .chain(GENERIC)
+        .find(|p| t.contains(*p))
+        .map(|p| (*p).to_owned())
+        .or_else(|| missing_cue(line))
 }
 
 /// The text of the `<title>` and of the first `<h1>`, found by scanning rather than parsing
@@ -212,21 +348,47 @@ pub fn canonical(html: &str, base: &url::Url) -> Option<url::Url> {
 }
 
 fn element_text(html: &str, tag: &str) -> Option<String> {
-    let lower = html.to_ascii_lowercase();
+    element_texts(html, &html.to_ascii_lowercase(), tag, 1)
+        .into_iter()
+        .next()
+}
+
+/// The texts of the first `max` non-empty `tag` elements of `html` (`lower` is its ASCII lower
+/// case), found by scanning.
+fn element_texts(html: &str, lower: &str, tag: &str, max: usize) -> Vec<String> {
     let open = format!("<{tag}");
+    let close = format!("</{tag}");
+    let mut texts = Vec::new();
     let mut from = 0;
-    let start = loop {
-        let at = from + lower[from..].find(&open)?;
-        let after = lower.as_bytes().get(at + open.len()).copied();
-        if matches!(after, Some(b'>' | b' ' | b'\t' | b'\n' | b'\r')) {
-            break at;
-        }
+    while texts.len() < max {
+        let Some(found) = lower[from..].find(&open) else {
+            break;
+        };
+        let at = from + found;
         from = at + open.len();
-    };
-    let content_start = start + lower[start..].find('>')? + 1;
-    let end = content_start + lower[content_start..].find(&format!("</{tag}"))?;
-    let inner = &html[content_start..end];
-    // Drop nested tags and decode the common entities.
+        let after = lower.as_bytes().get(from).copied();
+        if !matches!(after, Some(b'>' | b' ' | b'\t' | b'\n' | b'\r')) {
+            continue;
+        }
+        let Some(content_start) = lower[at..].find('>').map(|i| at + i + 1) else {
+            break;
+        };
+        let Some(end) = lower[content_start..]
+            .find(&close)
+            .map(|i| content_start + i)
+        else {
+            break;
+        };
+        from = end;
+        if let Some(text) = inner_text(&html[content_start..end]) {
+            texts.push(text);
+        }
+    }
+    texts
+}
+
+/// The text of an element's inner HTML: nested tags dropped, references decoded, normalized.
+fn inner_text(inner: &str) -> Option<String> {
     let mut text = String::new();
     // A `<` starts a tag only before a letter, `/` or `!`, as in HTML; other `<` and `>` are text.
     let mut in_tag = false;
@@ -249,6 +411,12 @@ fn element_text(html: &str, tag: &str) -> Option<String> {
     let text = crate::htmlscan::decode_references(&text);
     let text = super::text::normalize(&text).replace('\n', " ");
     (!text.is_empty()).then_some(text)
+}
+
+/// The texts of the page's first three `<h1>` elements: a site's logo may be its first.
+#[must_use]
+pub fn main_headings(html: &str) -> Vec<String> {
+    element_texts(html, &html.to_ascii_lowercase(), "h1", 3)
 }
 
 #[cfg(test)]

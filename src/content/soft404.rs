@@ -116,6 +116,95 @@ pub fn page_cue(
     None
 }
 
+/// The most words a page's main text may have for its first lines alone to make it a not-found
+/// page ([`page_evidence`]): a not-found body is a sentence or two and a search box.
+const NOT_FOUND_PAGE_WORDS: usize = 80;
+
+/// Everything one page says about itself: the [`page_cue`]s, then a short main text (at most
+/// [`NOT_FOUND_PAGE_WORDS`] words) whose first lines say it is missing (rule `text`): a site's
+/// chrome around a not-found body, with a title and heading that say nothing. `text` is the
+/// page's main text, computed by the caller when it needs it (`None`: only the cues are read).
+#[must_use]
+pub fn page_evidence(html: &str, text: impl FnOnce() -> Option<String>) -> Option<Evidence> {
+    let (title, heading) = super::cues::title_and_heading(html);
+    let og_title = super::cues::og_title(html);
+    if let Some(evidence) = page_cue(title.as_deref(), heading.as_deref(), og_title.as_deref()) {
+        return Some(evidence);
+    }
+    for h in super::cues::main_headings(html).iter().skip(1) {
+        if let Some(phrase) = super::cues::missing_cue(h) {
+            return Some(Evidence {
+                rule: "heading",
+                detail: format!("a main heading {h:?} says the page is missing ({phrase:?})"),
+            });
+        }
+    }
+    // Most pages say nothing of a missing page anywhere: their main text is not extracted.
+    let plain = crate::htmlscan::plain_text(html);
+    if !super::cues::mentions_missing(&super::text::normalize(&plain).to_lowercase()) {
+        return None;
+    }
+    let text = text()?;
+    let words = text.split_whitespace().count();
+    if words <= NOT_FOUND_PAGE_WORDS
+        && let Some((line, phrase)) = first_line_cue(&text)
+    {
+        return Some(Evidence {
+            rule: "text",
+            detail: format!("the page's main text is short and says {line:?} ({phrase:?})"),
+        });
+    }
+    // The extractor may pick a sidebar or a teaser list over a one-sentence not-found block.
+    // A page that is no article (at most CHROME_PAGE_WORDS of main text) with a short statement
+    // anywhere that says it is missing; on a longer page, a short line outside the main text
+    // that names the missing page in so many words ("Page not found" above a list of teasers).
+    let article = words > CHROME_PAGE_WORDS;
+    let (line, phrase) = plain
+        .lines()
+        .flat_map(sentences)
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && l.split_whitespace().count() <= 30)
+        .find_map(|l| {
+            if article {
+                let near_top = text.lines().take(FIRST_LINES).any(|t| t.trim() == l);
+                return (l.split_whitespace().count() <= 12 && (near_top || !text.contains(l)))
+                    .then(|| super::cues::specific_phrase(l))
+                    .flatten()
+                    .map(|p| (l, p.to_owned()));
+            }
+            // Elsewhere on a page, a generic phrase counts in a short statement only: "Haben
+            // Sie das Gesuchte nicht gefunden?" is a search box's question, on every page.
+            let statement = super::cues::is_short(l, 5) && !l.ends_with('?');
+            super::cues::specific_phrase(l)
+                .map(str::to_owned)
+                .or_else(|| statement.then(|| super::cues::missing_cue(l)).flatten())
+                .map(|p| (l, p))
+        })?;
+    Some(Evidence {
+        rule: "text",
+        detail: format!("the page is no article and says {line:?} ({phrase:?})"),
+    })
+}
+
+/// The sentences of a line: "Página no encontrada. Verifica la URL." has two.
+fn sentences(line: &str) -> impl Iterator<Item = &str> {
+    line.split_inclusive(". ")
+        .chain(std::iter::once(""))
+        .filter(|s| !s.is_empty())
+}
+
+/// The most words of main text a page may have for a line elsewhere on it to make it a
+/// not-found page ([`page_evidence`]).
+const CHROME_PAGE_WORDS: usize = 300;
+
+/// The first of the first lines of `text` (each at most 30 words) that says the page is missing.
+fn first_line_cue(text: &str) -> Option<(&str, String)> {
+    text.lines()
+        .take(FIRST_LINES)
+        .filter(|l| l.split_whitespace().count() <= 30)
+        .find_map(|l| super::cues::missing_phrase(l).map(|p| (l, p)))
+}
+
 /// Words of a reference that make it an article for [`transition`].
 const ARTICLE_WORDS: usize = 150;
 /// The most words a page may have to read as a not-found page in [`transition`].
@@ -134,11 +223,7 @@ pub fn transition(reference: &str, now: &str) -> Option<Evidence> {
     if before < ARTICLE_WORDS || after > SHORT_PAGE_WORDS || after * 3 > before {
         return None;
     }
-    let (line, phrase) = now
-        .lines()
-        .take(FIRST_LINES)
-        .filter(|l| words(l) <= 30)
-        .find_map(|l| super::cues::missing_cue(l).map(|p| (l, p)))?;
+    let (line, phrase) = first_line_cue(now)?;
     Some(Evidence {
         rule: "transition",
         detail: format!(
@@ -245,6 +330,81 @@ mod tests {
 
     fn u(s: &str) -> Url {
         Url::parse(s).unwrap()
+    }
+
+    fn judge_page(html: &str) -> Option<&'static str> {
+        page_evidence(html, || Some(crate::content::text::main_text(html, None))).map(|e| e.rule)
+    }
+
+    /// A site's chrome: a menu, a teaser list and a footer around `main`.
+    fn chrome(title: &str, main: &str) -> String {
+        let teasers = (0..8).fold(String::new(), |mut out, i| {
+            use std::fmt::Write as _;
+            let _ = write!(
+                out,
+                "<li><a href=\"/s/{i}\">Council approves budget for bridge number {i}</a></li>"
+            );
+            out
+        });
+        format!(
+            "<html><head><title>{title}</title></head><body><header><h1>Example Times</h1>\
+             <nav><a href=\"/\">Home</a> <a href=\"/world\">World</a></nav></header>\
+             <div id=\"content\">{main}</div><aside><h3>Most read</h3><ul>{teasers}</ul></aside>\
+             <footer><p>Haben Sie das Gesuchte nicht gefunden? Try the search.</p>\
+             <p>© Example Times</p></footer></body></html>"
+        )
+    }
+
+    #[test]
+    fn a_not_found_body_in_a_sites_chrome_is_found_without_a_title_or_heading_cue() {
+        // A second <h1> after the logo's.
+        let html = chrome(
+            "Example Times",
+            "<h1>Nicht gefunden</h1><p>Bitte nutzen Sie die Suche.</p>",
+        );
+        assert_eq!(judge_page(&html), Some("heading"));
+        // No heading at all: the short main text's first lines.
+        let html = chrome(
+            "Example Times",
+            "<h2>Oops</h2><p>We couldn't find the page you asked for. It may have moved.</p>",
+        );
+        assert_eq!(judge_page(&html), Some("text"));
+        // Starlight's text, two sentences on one line.
+        let html = chrome(
+            "Example Times",
+            "<h2>404</h2><p>Página no encontrada. Verifica la URL o intenta usar la barra de búsqueda.</p>",
+        );
+        assert_eq!(judge_page(&html), Some("text"));
+    }
+
+    #[test]
+    fn an_article_in_the_same_chrome_is_not_a_not_found_page() {
+        let paragraph = |p: &str| format!("<p>{}</p>", p.repeat(4));
+        let article = [
+            "The council approved the budget for the new bridge after a long debate on Tuesday.",
+            "The search for the missing sailor was called off; he was not found after three days.",
+            "Officials said the page of the report that described the costs does not exist in print.",
+        ]
+        .iter()
+        .map(|p| paragraph(p))
+        .collect::<String>();
+        let html = chrome(
+            "Budget approved | Example Times",
+            &format!("<article><h1>Budget approved</h1>{article}</article>"),
+        );
+        // The footer's search question says "nicht gefunden" on every page of the site.
+        assert_eq!(judge_page(&html), None);
+        // A headline that mentions a generic phrase in a long part is a headline.
+        assert_eq!(
+            crate::content::cues::missing_cue(
+                "Missing sailor not found after three days of searching"
+            ),
+            None
+        );
+        assert!(crate::content::cues::missing_cue("Nicht gefunden | Example").is_some());
+        // A long line of Chinese is long, spaces or not.
+        let line = "噢對！還有怎麼睡車上呢？露營車嗎？偶們去年元旦去國境之南找不到旅館也是當了車床族～睡車上．．．好累！";
+        assert!(!crate::content::cues::is_short(line, 5));
     }
 
     #[test]

@@ -173,6 +173,11 @@ fn soft_404s_are_found_by_url_rules_page_cues_and_the_probe() {
                 &["Sorry, we can't find that page. Try the search box."],
             ),
             "/moved-away" => return Resp::redirect(302, "/"),
+            // A not-found body in the site's chrome: neither title nor heading says so.
+            "/gone" => "<html><head><title>Example News</title></head><body><nav><a href=\"/\">Home</a></nav>\
+                 <div class=\"content\"><h2>Oops</h2><p>Sorry, we couldn't find the page you asked for.</p></div>\
+                 <footer>Example News</footer></body></html>"
+                .to_owned(),
             // The home page, and every unknown path, answer with the home page.
             _ => home.clone(),
         };
@@ -185,6 +190,7 @@ fn soft_404s_are_found_by_url_rules_page_cues_and_the_probe() {
         "/missing",
         "/moved-away",
         "/deleted-story",
+        "/gone",
         "/",
     ]
     .iter()
@@ -218,6 +224,7 @@ fn soft_404s_are_found_by_url_rules_page_cues_and_the_probe() {
             ("missing".to_owned(), "soft-404".to_owned()),
             ("moved-away".to_owned(), "soft-404".to_owned()),
             ("deleted-story".to_owned(), "soft-404".to_owned()),
+            ("gone".to_owned(), "soft-404".to_owned()),
             (String::new(), "ok".to_owned()),
         ]
     );
@@ -247,13 +254,13 @@ fn soft_404s_are_found_by_url_rules_page_cues_and_the_probe() {
         .unwrap();
     let mut sorted = rules.clone();
     sorted.sort();
-    assert_eq!(sorted, ["probe", "redirect-to-root", "title"]);
+    assert_eq!(sorted, ["probe", "redirect-to-root", "text", "title"]);
     let checks: i64 = conn
         .query_row("SELECT count(*) FROM checks", [], |r| r.get(0))
         .unwrap();
     assert_eq!(
-        checks, 7,
-        "six cited URLs and one probe: the root-level slugs are one shape, the root has none"
+        checks, 8,
+        "seven cited URLs and one probe: the root-level slugs are one shape, the root has none"
     );
 }
 

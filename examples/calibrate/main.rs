@@ -3,7 +3,11 @@
 //! ```sh
 //! cargo run --release --example calibrate -- ../shared/corpus/readability-pages
 //! cargo run --release --example calibrate -- --trafilatura-eval ../shared/corpus/trafilatura-eval
+//! cargo run --release --example calibrate -- --soft404 target/soft404-set ../shared/corpus
 //! ```
+//!
+//! With `--soft404`, it measures soft-404 precision and recall on the labelled set that
+//! `scripts/soft404_set.py` builds (see [`soft404`]).
 //!
 //! With `--trafilatura-eval`, it scores main text on that corpus as trafilatura's own evaluation
 //! does: each `with` segment found in the text is a true positive (missing: a false negative),
@@ -27,8 +31,18 @@ use provcheck::content::text::{main_text, normalize};
 use std::path::PathBuf;
 use std::time::Instant;
 
+mod soft404;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--soft404") {
+        let usage = "usage: calibrate --soft404 SET_DIR CORPUS_DIR";
+        soft404::run(
+            &PathBuf::from(args.get(1).expect(usage)),
+            &PathBuf::from(args.get(2).expect(usage)),
+        );
+        return;
+    }
     if args.first().map(String::as_str) == Some("--trafilatura-eval") {
         trafilatura_eval(&PathBuf::from(
             args.get(1)
