@@ -31,10 +31,45 @@ use provcheck::content::text::{main_text, normalize};
 use std::path::PathBuf;
 use std::time::Instant;
 
+mod pairs;
 mod soft404;
 
+/// Main texts of the corpus pages by a reference extractor (`scripts/reference_extract.py`),
+/// keyed `readability-pages/NAME` and `trafilatura-eval/FILE`, with `_meta.extractor`.
+struct Reference(serde_json::Value);
+
+impl Reference {
+    fn text(&self, key: &str) -> Option<String> {
+        self.0[key].as_str().map(normalize)
+    }
+
+    fn name(&self) -> String {
+        self.0["_meta"]["extractor"]
+            .as_str()
+            .unwrap_or("reference")
+            .to_owned()
+    }
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let reference = args.iter().position(|a| a == "--reference").map(|at| {
+        let path = args
+            .get(at + 1)
+            .expect("usage: calibrate … --reference FILE")
+            .clone();
+        args.drain(at..=at + 1);
+        Reference(
+            serde_json::from_slice(&std::fs::read(&path).expect("the reference file"))
+                .expect("the reference file is JSON"),
+        )
+    });
+    if args.first().map(String::as_str) == Some("--pairs") {
+        pairs::run(&PathBuf::from(
+            args.get(1).expect("usage: calibrate --pairs PAIRS_DIR"),
+        ));
+        return;
+    }
     if args.first().map(String::as_str) == Some("--soft404") {
         let usage = "usage: calibrate --soft404 SET_DIR CORPUS_DIR";
         soft404::run(
@@ -44,10 +79,13 @@ fn main() {
         return;
     }
     if args.first().map(String::as_str) == Some("--trafilatura-eval") {
-        trafilatura_eval(&PathBuf::from(
-            args.get(1)
-                .expect("usage: calibrate --trafilatura-eval DIR"),
-        ));
+        trafilatura_eval(
+            &PathBuf::from(
+                args.get(1)
+                    .expect("usage: calibrate --trafilatura-eval DIR"),
+            ),
+            reference.as_ref(),
+        );
         return;
     }
     let dir = PathBuf::from(args.first().expect("usage: calibrate CORPUS_DIR"));
@@ -59,6 +97,7 @@ fn main() {
     pages.sort();
 
     let mut scores = Vec::new();
+    let mut reference_scores: Vec<(f64, f64, f64)> = Vec::new();
     let mut texts = Vec::new();
     let mut false_cues = Vec::new();
     let started = Instant::now();
@@ -73,23 +112,16 @@ fn main() {
         // The reference text without any boilerplate logic of ours: every word of the expected
         // article counts.
         let theirs = normalize(&provcheck::htmlscan::plain_text(&expected));
-        let (a, b) = (shingles(&ours), shingles(&theirs));
-        let inter = a.intersection(&b).count() as f64;
-        let p = if a.is_empty() {
-            0.0
-        } else {
-            inter / a.len() as f64
-        };
-        let r = if b.is_empty() {
-            1.0
-        } else {
-            inter / b.len() as f64
-        };
-        let f1 = if p + r == 0.0 {
-            0.0
-        } else {
-            2.0 * p * r / (p + r)
-        };
+        let (p, r, f1) = shingle_prf(&ours, &theirs);
+        if let Some(reference) = &reference {
+            let key = format!(
+                "readability-pages/{}",
+                page.file_name().unwrap().to_string_lossy()
+            );
+            if let Some(text) = reference.text(&key) {
+                reference_scores.push(shingle_prf(&text, &theirs));
+            }
+        }
         scores.push((
             page.file_name().unwrap().to_string_lossy().into_owned(),
             p,
@@ -125,6 +157,18 @@ fn main() {
         f1s[f1s.len() / 2],
         f1s[0]
     );
+    if let Some(reference) = &reference {
+        let n = reference_scores.len().max(1) as f64;
+        let mean = |f: fn(&(f64, f64, f64)) -> f64| reference_scores.iter().map(f).sum::<f64>() / n;
+        println!(
+            "  beside it, {} on {} pages: precision {:.3}  recall {:.3}  F1 {:.3}",
+            reference.name(),
+            reference_scores.len(),
+            mean(|s| s.0),
+            mean(|s| s.1),
+            mean(|s| s.2)
+        );
+    }
     let mut worst: Vec<_> = scores.iter().collect();
     worst.sort_by(|a, b| a.3.total_cmp(&b.3));
     for s in worst.iter().take(5) {
@@ -216,8 +260,55 @@ fn main() {
     }
 }
 
+/// Word 3-shingle precision, recall and F1 of `ours` against `theirs`.
+fn shingle_prf(ours: &str, theirs: &str) -> (f64, f64, f64) {
+    let (a, b) = (shingles(ours), shingles(theirs));
+    let inter = a.intersection(&b).count() as f64;
+    let p = if a.is_empty() {
+        0.0
+    } else {
+        inter / a.len() as f64
+    };
+    let r = if b.is_empty() {
+        1.0
+    } else {
+        inter / b.len() as f64
+    };
+    let f1 = if p + r == 0.0 {
+        0.0
+    } else {
+        2.0 * p * r / (p + r)
+    };
+    (p, r, f1)
+}
+
+/// Segments of one page: (must-have found, must-have missing, must-not found, must-not absent).
+fn segments(text: &str, entry: &serde_json::Value, squash: &dyn Fn(&str) -> String) -> [u32; 4] {
+    let mut counts = [0; 4];
+    for segment in entry["with"].as_array().into_iter().flatten() {
+        let found = text.contains(&squash(segment.as_str().unwrap_or_default()));
+        counts[usize::from(!found)] += 1;
+    }
+    for segment in entry["without"].as_array().into_iter().flatten() {
+        let found = text.contains(&squash(segment.as_str().unwrap_or_default()));
+        counts[if found { 2 } else { 3 }] += 1;
+    }
+    counts
+}
+
+/// Precision, recall, F1 and accuracy of segment counts.
+fn segment_scores([tp, fn_, fp, tn]: [u32; 4]) -> String {
+    let precision = f64::from(tp) / f64::from(tp + fp).max(1.0);
+    let recall = f64::from(tp) / f64::from(tp + fn_).max(1.0);
+    let f1 = 2.0 * precision * recall / (precision + recall).max(f64::MIN_POSITIVE);
+    let accuracy = f64::from(tp + tn) / f64::from(tp + tn + fp + fn_).max(1.0);
+    format!(
+        "precision {precision:.3}  recall {recall:.3}  F1 {f1:.3}  accuracy {accuracy:.3}  (tp {tp} fn {fn_} fp {fp} tn {tn})"
+    )
+}
+
 /// The trafilatura evaluation: `with` and `without` segments over 990 pages.
-fn trafilatura_eval(dir: &std::path::Path) {
+fn trafilatura_eval(dir: &std::path::Path, reference: Option<&Reference>) {
     use std::io::Read as _;
     let data: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("evaldata.json")).expect("evaldata.json"))
@@ -226,6 +317,8 @@ fn trafilatura_eval(dir: &std::path::Path) {
         data.as_object().expect("an object").iter().collect();
     entries.sort_by(|a, b| a.0.cmp(b.0));
     let (mut tp, mut fn_, mut fp, mut tn) = (0u32, 0u32, 0u32, 0u32);
+    let mut reference_counts = [0u32; 4];
+    let mut reference_pages = 0;
     let mut pages = 0;
     let mut worst: Vec<(f64, String)> = Vec::new();
     let mut false_cues = Vec::new();
@@ -262,39 +355,34 @@ fn trafilatura_eval(dir: &std::path::Path) {
         {
             false_cues.push(format!("{name}: {cue:?} in {title:?} / {heading:?}"));
         }
-        let (mut page_found, mut page_miss, mut page_false) = (0, 0, 0);
-        for segment in entry["with"].as_array().into_iter().flatten() {
-            if text.contains(&squash(segment.as_str().unwrap_or_default())) {
-                page_found += 1;
-            } else {
-                page_miss += 1;
-            }
-        }
-        for segment in entry["without"].as_array().into_iter().flatten() {
-            if text.contains(&squash(segment.as_str().unwrap_or_default())) {
-                page_false += 1;
-            } else {
-                tn += 1;
-            }
-        }
+        let [page_found, page_miss, page_false, page_tn] = segments(&text, entry, &squash);
         tp += page_found;
         fn_ += page_miss;
         fp += page_false;
+        tn += page_tn;
+        if let Some(text) = reference.and_then(|r| r.text(&format!("trafilatura-eval/{name}"))) {
+            let counts = segments(&squash(&text), entry, &squash);
+            for (total, count) in reference_counts.iter_mut().zip(counts) {
+                *total += count;
+            }
+            reference_pages += 1;
+        }
         let total = f64::from(page_found + page_miss).max(1.0);
         worst.push((f64::from(page_found) / total, name.to_owned()));
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let precision = f64::from(tp) / f64::from(tp + fp).max(1.0);
-    let recall = f64::from(tp) / f64::from(tp + fn_).max(1.0);
-    let f1 = 2.0 * precision * recall / (precision + recall).max(f64::MIN_POSITIVE);
-    let accuracy = f64::from(tp + tn) / f64::from(tp + tn + fp + fn_).max(1.0);
     println!(
         "trafilatura-eval: {pages} pages in {elapsed:.1} s ({:.1} ms/page)",
         elapsed * 1000.0 / f64::from(pages.max(1))
     );
-    println!(
-        "  precision {precision:.3}  recall {recall:.3}  F1 {f1:.3}  accuracy {accuracy:.3}  (tp {tp} fn {fn_} fp {fp} tn {tn})"
-    );
+    println!("  {}", segment_scores([tp, fn_, fp, tn]));
+    if let Some(reference) = reference {
+        println!(
+            "  beside it, {} on {reference_pages} pages: {}",
+            reference.name(),
+            segment_scores(reference_counts)
+        );
+    }
     worst.sort_by(|a, b| a.0.total_cmp(&b.0));
     for (share, name) in worst.iter().take(8) {
         println!(

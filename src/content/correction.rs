@@ -88,6 +88,29 @@ const MARKERS: &[&str] = &[
     "artykuł został poprawiony",
 ];
 
+/// Words that open a correction when punctuation follows them, as dated markers do
+/// ("Correction, Nov. 2, 2026:", "Korrektur (2. November):", "Rectificatif, 2 novembre :").
+const MARKER_WORDS: &[&str] = &[
+    "correction",
+    "clarification",
+    "korrektur",
+    "berichtigung",
+    "richtigstellung",
+    "rectificatif",
+    "erratum",
+    "corrección",
+    "aclaración",
+    "correção",
+    "esclarecimento",
+    "correzione",
+    "rettifica",
+    "precisazione",
+    "correctie",
+    "rectificatie",
+    "sprostowanie",
+    "korekta",
+];
+
 /// The longest paragraph read as a correction, in words (a longer one is an article paragraph
 /// that happens to start so).
 const MAX_WORDS: usize = 120;
@@ -117,6 +140,12 @@ pub fn is_correction(paragraph: &str) -> bool {
         .to_lowercase();
     let start = start.trim_start_matches(['*', '-', '(', '[', ' ']);
     MARKERS.iter().any(|m| start.starts_with(m))
+        || MARKER_WORDS.iter().any(|w| {
+            start.strip_prefix(w).is_some_and(|rest| {
+                let rest = rest.trim_start();
+                rest.starts_with([':', ',', '(', '–', '—', '-', '.'])
+            })
+        })
 }
 
 #[cfg(test)]
@@ -137,12 +166,18 @@ mod tests {
             "Errata corrige: nella versione precedente il nome era sbagliato.",
             "Correctie: in een eerdere versie van dit artikel stond een verkeerde datum.",
             "Sprostowanie: we wcześniejszej wersji artykułu podaliśmy błędną datę.",
+            "Korrektur, 2. November 2026: In einer früheren Version war das Datum falsch.",
+            "Corrección, 2 de noviembre de 2026: una versión anterior indicaba mal la fecha.",
+            "Rectificatif, 2 novembre 2026 : la date du vote était erronée.",
+            "Correction (Nov. 2): The vote was on Tuesday.",
         ] {
             assert!(is_correction(p), "{p}");
         }
         for p in [
             "The minister said a correction of the budget was needed.",
             "Corrections officers went on strike on Tuesday.",
+            "Correction officers said the prison was full.",
+            "Korrekturen am Haushalt seien nötig, sagte der Minister.",
             "The council approved the budget.",
         ] {
             assert!(!is_correction(p), "{p}");

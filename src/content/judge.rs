@@ -228,18 +228,19 @@ enum OwnText {
     Read(Option<Extracted>),
 }
 
-/// The judged capture against another.
-struct Comparison {
-    change: Change,
-    similarity: f64,
+/// One capture's extract against another's.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub change: Change,
+    pub similarity: f64,
     /// Only the digests could be compared (binary payloads).
-    digest_only: bool,
+    pub digest_only: bool,
     /// The headlines, when the headline was rewritten (which makes at least an edit).
-    headline: Option<Headline>,
+    pub headline: Option<Headline>,
     /// The other was an article and this is a short not-found page in its place.
-    missing: Option<Evidence>,
+    pub missing: Option<Evidence>,
     /// A correction this one added to the other's text.
-    correction: Option<String>,
+    pub correction: Option<String>,
 }
 
 /// The judged capture against snapshot `other`. Its own text is extracted once, on first need.
@@ -273,35 +274,54 @@ fn compare<S: JudgeStore>(
         OwnText::Read(text) => text.as_ref(),
         OwnText::Unread => None,
     };
-    let digest_only = [theirs.as_ref(), ours]
+    Ok(compare_extracts(
+        theirs.as_ref(),
+        ours,
+        judged.fine_and_complete,
+        thresholds,
+    ))
+}
+
+/// `ours` (the newer extract) against `theirs`, as the judge grades them when their payloads
+/// differ. `fine_and_complete`: the newer capture was a fine, complete response (only such a
+/// capture can be a transition to a not-found page).
+#[must_use]
+pub fn compare_extracts(
+    theirs: Option<&Extracted>,
+    ours: Option<&Extracted>,
+    fine_and_complete: bool,
+    thresholds: Thresholds,
+) -> Comparison {
+    let digest_only = [theirs, ours]
         .iter()
         .any(|e| e.is_none_or(|e| e.kind == ContentKind::Binary));
     let (mut change, similarity) = grade(
         false,
-        theirs.as_ref().and_then(|e| e.text.as_deref()),
+        theirs.and_then(|e| e.text.as_deref()),
         ours.and_then(|e| e.text.as_deref()),
         thresholds,
     );
     let headline = rewritten_headline(
-        theirs.as_ref().and_then(|e| e.heading.as_deref()),
+        theirs.and_then(|e| e.heading.as_deref()),
         ours.and_then(|e| e.heading.as_deref()),
     );
     if headline.is_some() && change == Change::Cosmetic {
         change = Change::Edited;
     }
     let texts = (
-        theirs.as_ref().and_then(|e| e.text.as_deref()),
+        theirs.and_then(|e| e.text.as_deref()),
         ours.and_then(|e| e.text.as_deref()),
     );
-    // The article behind a subscription or login wall: there, not replaced.
-    if change == Change::Replaced
+    // The article behind a subscription or login wall: there, not replaced, and not an edit
+    // when the wall kept its first paragraphs.
+    if matches!(change, Change::Replaced | Change::Edited)
         && let (Some(before), Some(after)) = texts
         && super::soft404::paywall(before, after).is_some()
     {
         change = Change::Paywalled;
     }
     let missing = match texts {
-        (Some(before), Some(after)) if change == Change::Replaced && judged.fine_and_complete => {
+        (Some(before), Some(after)) if change == Change::Replaced && fine_and_complete => {
             super::soft404::transition(before, after)
         }
         _ => None,
@@ -310,14 +330,14 @@ fn compare<S: JudgeStore>(
         (Some(before), Some(after)) => super::correction::added_correction(before, after),
         _ => None,
     };
-    Ok(Comparison {
+    Comparison {
         change,
         similarity,
         digest_only,
         headline,
         missing,
         correction,
-    })
+    }
 }
 
 /// The two headlines when both pages have one and they differ in more than case, spacing and
@@ -407,4 +427,55 @@ pub fn title_of_snapshot<S: JudgeStore>(
     }
     let html = super::decode::to_text(&bytes, content_type.as_deref());
     Ok(super::cues::title_and_heading(&html).0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(text: &str) -> Extracted {
+        Extracted {
+            kind: ContentKind::Html,
+            text: Some(text.to_owned()),
+            title: None,
+            heading: Some("Talks resume".to_owned()),
+        }
+    }
+
+    #[test]
+    fn a_wall_that_keeps_the_first_paragraphs_is_paywalled_not_edited() {
+        let paragraphs: Vec<String> = (0..10)
+            .map(|i| format!("Paragraph {i} of the report says the council met on day {i} and approved item {i} of the budget after debate."))
+            .collect();
+        let article = paragraphs.join("\n");
+        let walled = format!(
+            "{}\n{}\nSubscribe to continue reading. Already a subscriber? Log in.",
+            paragraphs[0], paragraphs[1]
+        );
+        let c = compare_extracts(
+            Some(&page(&article)),
+            Some(&page(&walled)),
+            true,
+            Thresholds::default(),
+        );
+        assert_eq!(c.change, Change::Paywalled, "similarity {}", c.similarity);
+        // The same cut without a wall is an edit or a replacement, never a paywall; a wall
+        // phrase the article already had proves nothing.
+        let cut = format!("{}\n{}", paragraphs[0], paragraphs[1]);
+        let c = compare_extracts(
+            Some(&page(&article)),
+            Some(&page(&cut)),
+            true,
+            Thresholds::default(),
+        );
+        assert_ne!(c.change, Change::Paywalled);
+        let had = format!("{article}\nSubscribe to continue reading. Already a subscriber? Log in.");
+        let c = compare_extracts(
+            Some(&page(&had)),
+            Some(&page(&walled)),
+            true,
+            Thresholds::default(),
+        );
+        assert_ne!(c.change, Change::Paywalled);
+    }
 }

@@ -278,20 +278,21 @@ const PAYWALL: &[&str] = &[
 ];
 
 /// The article gave way to a subscription or login wall: the reference was an article (150
-/// words or more), the page is now short (at most a third of it and 300 words), and it asks to
-/// subscribe or log in. The caller has graded the two texts `replaced`; this makes them
-/// `paywalled` (the source is there, behind a wall), with the phrase as evidence.
+/// words or more), the page is now at most half of it, and it asks to subscribe or log in in
+/// words the reference did not have. The caller has graded the two texts `replaced` or
+/// `edited` (a wall that keeps the first paragraphs); this makes them `paywalled` (the source
+/// is there, behind a wall), with the phrase as evidence.
 #[must_use]
 pub fn paywall(reference: &str, now: &str) -> Option<String> {
     let words = |t: &str| t.split_whitespace().count();
     let (before, after) = (words(reference), words(now));
-    if before < ARTICLE_WORDS || after > SHORT_PAGE_WORDS || after * 3 > before {
+    if before < ARTICLE_WORDS || after * 2 > before {
         return None;
     }
-    let text = now.to_lowercase();
+    let (text, was) = (now.to_lowercase(), reference.to_lowercase());
     PAYWALL
         .iter()
-        .find(|p| text.contains(*p))
+        .find(|p| text.contains(*p) && !was.contains(*p))
         .map(|p| (*p).to_owned())
 }
 
