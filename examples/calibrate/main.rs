@@ -6,6 +6,11 @@
 //! cargo run --release --example calibrate -- --soft404 target/soft404-set ../shared/corpus
 //! ```
 //!
+//! With `--reference FILE` (texts of the same pages by another extractor, as
+//! `scripts/reference_extract.py` writes them), the other extractor is scored beside ours; with
+//! `CALIBRATE_PER_PAGE=1` set too, `--trafilatura-eval` prints each page's segment counts for
+//! both (`PAGE name ours found missed false theirs found missed false`).
+//!
 //! With `--soft404`, it measures soft-404 precision and recall on the labelled set that
 //! `scripts/soft404_set.py` builds (see [`soft404`]).
 //!
@@ -362,6 +367,12 @@ fn trafilatura_eval(dir: &std::path::Path, reference: Option<&Reference>) {
         tn += page_tn;
         if let Some(text) = reference.and_then(|r| r.text(&format!("trafilatura-eval/{name}"))) {
             let counts = segments(&squash(&text), entry, &squash);
+            if std::env::var_os("CALIBRATE_PER_PAGE").is_some() {
+                println!(
+                    "PAGE {name} ours {page_found} {page_miss} {page_false} theirs {} {} {}",
+                    counts[0], counts[1], counts[2]
+                );
+            }
             for (total, count) in reference_counts.iter_mut().zip(counts) {
                 *total += count;
             }
