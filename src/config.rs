@@ -82,6 +82,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "gzip level of WARC records, 0 (none) to 9 (smallest)",
     ),
     (
+        "operator",
+        "(none)",
+        "who captures, written in every WARC file's warcinfo record (a newsroom's name and contact)",
+    ),
+    (
         "not_modified_record",
         "\"compact\"",
         "how a 304 to a conditional re-check is written: \"compact\" (one WARC metadata record per batch, a line per URL) or \"revisit\" (a server-not-modified revisit and a request record per URL)",
@@ -142,6 +147,7 @@ pub struct FileConfig {
     pub warc_max_size: Option<Size>,
     pub warc_gzip_level: Option<u32>,
     pub not_modified_record: Option<String>,
+    pub operator: Option<String>,
     pub edited_threshold: Option<f64>,
     pub soft404_probe: Option<bool>,
     pub confirm_failures: Option<u32>,
@@ -404,6 +410,11 @@ pub fn archive_options(
         gzip_level,
         not_modified,
         thresholds: crate::content::similarity::Thresholds { edited },
+        warcinfo: crate::archive::WarcinfoFields {
+            operator: file.operator.clone().filter(|o| !o.trim().is_empty()),
+            user_agent: FetchOptions::user_agent_for(file.contact.as_deref().unwrap_or_default()),
+            robots: String::new(),
+        },
     })
 }
 

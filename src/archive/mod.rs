@@ -41,6 +41,19 @@ pub struct ArchiveOptions {
     pub not_modified: NotModifiedRecord,
     /// Where `edited` ends and `replaced` begins.
     pub thresholds: crate::content::similarity::Thresholds,
+    /// Who captures, and how: written in every file's `warcinfo` record.
+    pub warcinfo: WarcinfoFields,
+}
+
+/// What a `warcinfo` record says of the capture beyond the software and format.
+#[derive(Debug, Clone, Default)]
+pub struct WarcinfoFields {
+    /// The organisation that runs provcheck (config key `operator`).
+    pub operator: Option<String>,
+    /// The `User-Agent` every request carries.
+    pub user_agent: String,
+    /// How robots.txt was treated.
+    pub robots: String,
 }
 
 /// The `Content-Type` of a revalidation record's block: JSON lines, one per 304.
@@ -151,6 +164,11 @@ pub struct Archive {
     index: Index,
     current: Option<OpenWarc>,
     serial: u32,
+    /// The record id of the `warcinfo` record that opens this process's first file: every
+    /// record this process writes names it in `WARC-Warcinfo-ID`.
+    warcinfo_id: String,
+    /// Whether that record is written yet.
+    warcinfo_written: bool,
 }
 
 impl Archive {
@@ -168,9 +186,17 @@ impl Archive {
             index,
             current: None,
             serial: 0,
+            warcinfo_id: crate::warc::new_record_id(),
+            warcinfo_written: false,
         };
         let notes = archive.recover()?;
         Ok((archive, notes))
+    }
+
+    /// The `WARC-Warcinfo-ID` of every record this archive writes.
+    #[must_use]
+    pub fn warcinfo_id(&self) -> &str {
+        &self.warcinfo_id
     }
 
     /// Opens an existing archive's index read-only (verify, history, show, export): it works

@@ -54,9 +54,10 @@ fn header(exchange: &Exchange, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Encodes `exchange` as a request and a response record, compressed at `level`.
+/// Encodes `exchange` as a request and a response record, compressed at `level`, each naming
+/// `warcinfo_id` (the writer's, [`crate::archive::writer::WriterHandle::warcinfo_id`]).
 #[must_use]
-pub fn prepare(exchange: &Exchange, level: u32) -> PreparedExchange {
+pub fn prepare(exchange: &Exchange, level: u32, warcinfo_id: &str) -> PreparedExchange {
     let date = warc_date(exchange.at);
     let response_id = new_record_id();
     let request_id = new_record_id();
@@ -64,7 +65,7 @@ pub fn prepare(exchange: &Exchange, level: u32) -> PreparedExchange {
     let payload_sha256 = Sha256::of(&[&exchange.body]);
     let response_block = Sha256::of(&[&http_head, &exchange.body]);
 
-    let mut extra_fields = Vec::new();
+    let mut extra_fields = vec![("WARC-Warcinfo-ID", warcinfo_id.to_owned())];
     if let Some(addr) = exchange.remote_addr {
         extra_fields.push(("WARC-IP-Address", addr.ip().to_string()));
     }
@@ -108,6 +109,7 @@ pub fn prepare(exchange: &Exchange, level: u32) -> PreparedExchange {
             "application/http;msgtype=request".to_owned(),
         ),
         ("WARC-Block-Digest", request_block.warc_label()),
+        ("WARC-Warcinfo-ID", warcinfo_id.to_owned()),
     ];
     if let Some(addr) = exchange.remote_addr {
         request_fields.push(("WARC-IP-Address", addr.ip().to_string()));

@@ -32,6 +32,7 @@ impl Archive {
             ("WARC-Date", date.clone()),
             ("Content-Type", REVALIDATIONS_TYPE.to_owned()),
             ("WARC-Block-Digest", block.warc_label()),
+            ("WARC-Warcinfo-ID", self.warcinfo_id.clone()),
         ];
         let member = crate::warc::record_gzip(&fields, &[lines], self.options.gzip_level);
         let file = self.file_for(member.len() as u64, now)?;

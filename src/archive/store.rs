@@ -73,11 +73,30 @@ impl Archive {
                 path: self.root.join(&rel),
                 source,
             };
-            let (mut file, info) = OpenWarc::create(&self.root, &rel, now, self.options.gzip_level)
-                .map_err(write_err)?;
+            // The process's first file opens with the warcinfo record its records name; a
+            // rotated file opens with one of its own, which names the first.
+            let (record_id, refers) = if self.warcinfo_written {
+                (
+                    crate::warc::new_record_id(),
+                    Some(self.warcinfo_id.as_str()),
+                )
+            } else {
+                (self.warcinfo_id.clone(), None)
+            };
+            let (mut file, info) = OpenWarc::create(
+                &self.root,
+                &rel,
+                now,
+                self.options.gzip_level,
+                &self.options.warcinfo,
+                record_id,
+                refers,
+            )
+            .map_err(write_err)?;
             file.id = id;
             let at = file.append(&info.gz).map_err(write_err)?;
             file.sync().map_err(write_err)?;
+            self.warcinfo_written = true;
             insert_record_row(
                 &self.index.conn,
                 &WrittenRecord {

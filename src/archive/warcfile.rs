@@ -6,7 +6,7 @@
 //! record, and cuts the torn tail, so that every file passes `warcio check` and every index row
 //! points at a complete record (rows are committed only after their records are synced).
 
-use crate::warc::{Record, new_record_id, warc_date};
+use crate::warc::{Record, warc_date};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -31,6 +31,9 @@ impl OpenWarc {
         rel_path: &str,
         at: jiff::Timestamp,
         level: u32,
+        info: &crate::archive::WarcinfoFields,
+        record_id: String,
+        first: Option<&str>,
     ) -> io::Result<(Self, WarcinfoRecord)> {
         let abs_path = root.join(rel_path);
         if let Some(parent) = abs_path.parent() {
@@ -46,24 +49,20 @@ impl OpenWarc {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let record_id = new_record_id();
-        let block = format!(
-            "software: provcheck/{}\r\nformat: WARC File Format 1.1\r\nconformsTo: http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\ndescription: sources cited by news articles, captured by provcheck\r\n",
-            env!("CARGO_PKG_VERSION")
-        )
-        .into_bytes();
+        let block = warcinfo_block(info).into_bytes();
         let block_digest = crate::warc::Sha256::of(&[&block]);
-        let record = Record {
-            fields: vec![
-                ("WARC-Type", "warcinfo".to_owned()),
-                ("WARC-Record-ID", record_id.clone()),
-                ("WARC-Date", warc_date(at)),
-                ("WARC-Filename", file_name),
-                ("Content-Type", "application/warc-fields".to_owned()),
-                ("WARC-Block-Digest", block_digest.warc_label()),
-            ],
-            block,
-        };
+        let mut fields = vec![
+            ("WARC-Type", "warcinfo".to_owned()),
+            ("WARC-Record-ID", record_id.clone()),
+            ("WARC-Date", warc_date(at)),
+            ("WARC-Filename", file_name),
+            ("Content-Type", "application/warc-fields".to_owned()),
+            ("WARC-Block-Digest", block_digest.warc_label()),
+        ];
+        if let Some(first) = first {
+            fields.push(("WARC-Warcinfo-ID", first.to_owned()));
+        }
+        let record = Record { fields, block };
         let warcinfo = WarcinfoRecord {
             gz: record.encode_gzip(level),
             record_id,
@@ -99,6 +98,57 @@ impl OpenWarc {
     pub fn sync(&self) -> io::Result<()> {
         self.file.sync_data()
     }
+}
+
+/// The host's name, for `warcinfo`.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The `application/warc-fields` block of a `warcinfo` record (WARC 1.1 annex, and the fields
+/// Heritrix and wget write): software, format, conformance, operator, host, user agent, robots.
+fn warcinfo_block(info: &crate::archive::WarcinfoFields) -> String {
+    let mut fields = vec![
+        (
+            "software",
+            format!("provcheck/{}", env!("CARGO_PKG_VERSION")),
+        ),
+        ("format", "WARC File Format 1.1".to_owned()),
+        (
+            "conformsTo",
+            "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
+                .to_owned(),
+        ),
+        ("hostname", hostname()),
+    ];
+    if let Some(operator) = &info.operator {
+        fields.push(("operator", operator.clone()));
+    }
+    if !info.user_agent.is_empty() {
+        fields.push(("http-header-user-agent", info.user_agent.clone()));
+    }
+    if !info.robots.is_empty() {
+        fields.push(("robots", info.robots.clone()));
+    }
+    fields.push((
+        "description",
+        "sources cited by news articles, captured by provcheck".to_owned(),
+    ));
+    let mut block = String::new();
+    for (name, value) in fields {
+        // A value is one line: a configured operator cannot add fields.
+        block.push_str(name);
+        block.push_str(": ");
+        block.push_str(&value.replace(['\r', '\n'], " "));
+        block.push_str("\r\n");
+    }
+    block
 }
 
 /// The `warcinfo` record that opens a file.

@@ -24,9 +24,16 @@ type Reply = oneshot::Sender<Result<Stored, Arc<ArchiveError>>>;
 #[derive(Clone)]
 pub struct WriterHandle {
     tx: mpsc::Sender<(PreparedCapture, Reply)>,
+    warcinfo_id: Arc<str>,
 }
 
 impl WriterHandle {
+    /// The `WARC-Warcinfo-ID` every record sent here must carry.
+    #[must_use]
+    pub fn warcinfo_id(&self) -> &str {
+        &self.warcinfo_id
+    }
+
     /// Archives `capture`; resolves once its index rows are committed.
     pub async fn store(&self, capture: PreparedCapture) -> Result<Stored, Arc<ArchiveError>> {
         let (reply, answer) = oneshot::channel();
@@ -73,6 +80,7 @@ impl ArchiveWriter {
     #[must_use]
     pub fn spawn(mut archive: Archive, run_id: i64) -> Self {
         let (tx, mut rx) = mpsc::channel::<(PreparedCapture, Reply)>(BATCH);
+        let warcinfo_id: Arc<str> = archive.warcinfo_id().into();
         let thread = std::thread::Builder::new()
             .name("archive-writer".to_owned())
             .spawn(move || {
@@ -110,7 +118,7 @@ impl ArchiveWriter {
             })
             .expect("spawning the archive writer thread");
         Self {
-            handle: WriterHandle { tx },
+            handle: WriterHandle { tx, warcinfo_id },
             thread,
         }
     }

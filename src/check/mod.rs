@@ -234,7 +234,7 @@ pub async fn check(
                 }
                 let stored = match archive {
                     Some(sink) => {
-                        let mut capture = prepare_capture(&url, &mut fetched, sink.gzip_level);
+                        let mut capture = prepare_capture(&url, &mut fetched, &sink);
                         capture.evidence = evidence
                             .as_ref()
                             .and_then(|e| serde_json::to_string(e).ok());
@@ -336,11 +336,11 @@ fn assemble(
 /// Encodes `fetched` for the archive and takes its bodies: they are in the compressed records
 /// now (and the final one in `final_payload`, for judging), so the task waiting for the writer
 /// holds each body once, compressed, instead of twice.
-fn prepare_capture(url: &Url, fetched: &mut Fetched, level: u32) -> PreparedCapture {
+fn prepare_capture(url: &Url, fetched: &mut Fetched, sink: &ArchiveSink) -> PreparedCapture {
     let exchanges = fetched
         .exchanges
         .iter()
-        .map(|e| crate::archive::prepare::prepare(e, level))
+        .map(|e| crate::archive::prepare::prepare(e, sink.gzip_level, sink.writer.warcinfo_id()))
         .collect();
     let final_payload = fetched
         .exchanges

@@ -126,7 +126,7 @@ pub(super) async fn probe_siblings(
                 Some(sink) => {
                     let stored = sink
                         .writer
-                        .store(prepare_capture(&url, &mut fetched, sink.gzip_level))
+                        .store(prepare_capture(&url, &mut fetched, &sink))
                         .await;
                     if stored.is_err() {
                         stop.store(true, Ordering::SeqCst);

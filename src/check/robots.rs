@@ -126,7 +126,7 @@ pub(super) async fn apply_robots(
             };
             if let Err(error) = sink
                 .writer
-                .store(prepare_capture(&url, &mut refused, sink.gzip_level))
+                .store(prepare_capture(&url, &mut refused, sink))
                 .await
             {
                 failure.get_or_insert(error);

@@ -469,7 +469,8 @@ mod tests {
             Thresholds::default(),
         );
         assert_ne!(c.change, Change::Paywalled);
-        let had = format!("{article}\nSubscribe to continue reading. Already a subscriber? Log in.");
+        let had =
+            format!("{article}\nSubscribe to continue reading. Already a subscriber? Log in.");
         let c = compare_extracts(
             Some(&page(&had)),
             Some(&page(&walled)),

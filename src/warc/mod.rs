@@ -81,10 +81,11 @@ pub fn sha1_base32(payload: &[u8]) -> String {
     BASE32.encode(&sha1::Sha1::digest(payload))
 }
 
-/// `2026-11-28T16:07:17Z`: WARC-Date, to the second, in UTC.
+/// `2026-11-28T16:07:17.123456Z`: WARC-Date in UTC, to the microsecond, as the index keeps
+/// times (WARC 1.1 allows a fraction of a second; warcio and pywb read it).
 #[must_use]
 pub fn warc_date(at: jiff::Timestamp) -> String {
-    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    at.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 /// A fresh `<urn:uuid:...>` record id.
@@ -269,9 +270,11 @@ mod tests {
     }
 
     #[test]
-    fn warc_dates_are_whole_seconds_in_utc() {
-        let at: jiff::Timestamp = "2026-11-28T16:07:17.123456Z".parse().unwrap();
-        assert_eq!(warc_date(at), "2026-11-28T16:07:17Z");
+    fn warc_dates_are_microseconds_in_utc() {
+        let at: jiff::Timestamp = "2026-11-28T16:07:17.123456789Z".parse().unwrap();
+        assert_eq!(warc_date(at), "2026-11-28T16:07:17.123456Z");
+        let whole: jiff::Timestamp = "2026-11-28T16:07:17Z".parse().unwrap();
+        assert_eq!(warc_date(whole), "2026-11-28T16:07:17.000000Z");
     }
 
     fn gunzip(member: &[u8]) -> Vec<u8> {

@@ -92,6 +92,22 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 /// Runs the reference reader over `files` when the environment names it (`.ci/run` does, with
 /// `WARCIO=.venv-ci/bin/warcio`); CI also runs it over the evidence archive left behind.
+/// Every record of a `.warc.gz` file, one gzip member each.
+pub(crate) fn records_of(file: &std::path::Path) -> Vec<provcheck::warc::ParsedRecord> {
+    use std::io::Read as _;
+    let data = std::fs::read(file).unwrap();
+    let mut rest = &data[..];
+    let mut records = Vec::new();
+    while !rest.is_empty() {
+        let mut decoder = flate2::bufread::GzDecoder::new(rest);
+        let mut bytes = Vec::new();
+        decoder.read_to_end(&mut bytes).unwrap();
+        rest = decoder.into_inner();
+        records.push(provcheck::warc::parse_record(&bytes).unwrap());
+    }
+    records
+}
+
 pub(crate) fn warcio_check(files: &[PathBuf]) {
     let Ok(warcio) = std::env::var("WARCIO") else {
         return;
@@ -646,7 +662,8 @@ fn warc_files_rotate_at_the_configured_size() {
     write(
         dir.path(),
         "provcheck.toml",
-        "warc_max_size = \"40KB\"\nallow_net = [\"127.0.0.1/32\"]\n",
+        "warc_max_size = \"40KB\"\nallow_net = [\"127.0.0.1/32\"]\n\
+         operator = \"Example Desk, standards@example.test\"\ncontact = \"standards@example.test\"\n",
     );
     provcheck(dir.path())
         .args(["check", "story.txt"])
@@ -654,6 +671,38 @@ fn warc_files_rotate_at_the_configured_size() {
         .code(0);
     let archive = dir.path().join("archive");
     let files = warc_files(&archive);
+    // Every record names the warcinfo record of the run; every WARC-Date has microseconds;
+    // the warcinfo says who captured, from where, as what, and how robots.txt was treated.
+    let records: Vec<provcheck::warc::ParsedRecord> =
+        files.iter().flat_map(|f| records_of(f)).collect();
+    let warcinfos: Vec<&provcheck::warc::ParsedRecord> = records
+        .iter()
+        .filter(|r| r.fields["warc-type"] == "warcinfo")
+        .collect();
+    let first = &warcinfos[0].fields["warc-record-id"];
+    for r in &records {
+        let date = &r.fields["warc-date"];
+        assert!(
+            date.len() == "2026-11-30T03:00:00.000000Z".len() && date.as_bytes()[19] == b'.',
+            "{date}"
+        );
+        if r.fields["warc-record-id"] != *first {
+            assert_eq!(&r.fields["warc-warcinfo-id"], first, "{:?}", r.fields);
+        }
+    }
+    let info = String::from_utf8_lossy(&warcinfos[0].block);
+    for field in [
+        "software: provcheck/",
+        "format: WARC File Format 1.1",
+        "conformsTo: http://iipc.github.io/warc-specifications/",
+        "operator: Example Desk, standards@example.test\r\n",
+        "http-header-user-agent: provcheck/",
+        "standards@example.test",
+        "robots: ignore",
+        "hostname: ",
+    ] {
+        assert!(info.contains(field), "{field} in {info}");
+    }
     assert!(files.len() >= 3, "{} files", files.len());
     for f in &files {
         // A file grows past the limit only by its first record.

@@ -54,8 +54,10 @@ pub struct CheckArgs {
 pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
     let (file, file_path) = config::load(global.config)?;
     let options = config::fetch_options(&file, file_path.as_deref(), &args.fetch.overrides())?;
-    let archive_options =
+    let mut archive_options =
         config::archive_options(&file, file_path.as_deref(), args.archive.as_deref())?;
+    "ignore: the pre-publication check fetches each cited URL once, at an editor's request"
+        .clone_into(&mut archive_options.warcinfo.robots);
     let gzip_level = archive_options.gzip_level;
     let endpoint = config::wayback_endpoint(
         &file,

@@ -154,8 +154,13 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
         .map(config::parse_duration)
         .transpose()
         .map_err(|e| anyhow::anyhow!("invalid --budget: {e}"))?;
-    let options =
+    let mut options =
         config::archive_options(&file, file_path.as_deref(), args.archive.archive.as_deref())?;
+    options.warcinfo.robots = if file.robots.unwrap_or(true) {
+        "obey".to_owned()
+    } else {
+        "ignore: robots = false in the configuration".to_owned()
+    };
     let policy = config::verdict_policy(&file, file_path.as_deref())?;
     let soft404_probe = file.soft404_probe.unwrap_or(true);
     let gzip_level = options.gzip_level;
