@@ -573,6 +573,17 @@ fn insert_exchange(
     } else {
         None
     };
+    // A revisit's payload digest is its original's (as its SHA-256 already is): a 304 has an
+    // empty body of its own, whose SHA-1 would match nothing, and tools pair a revisit with
+    // its original by digest. The length stays what crossed the wire.
+    let payload_sha1 = match revisit_of {
+        Some(original) => tx
+            .prepare_cached("SELECT payload_sha1 FROM snapshots WHERE id = ?1")?
+            .query_row([original], |r| r.get::<_, String>(0))
+            .optional()?
+            .unwrap_or_else(|| ex.payload_sha1.clone()),
+        None => ex.payload_sha1.clone(),
+    };
     tx.prepare_cached(
         "INSERT INTO snapshots (url_id, check_id, captured_at, record_id, request_record_id,
                                 http_status, content_type, content_encoding, payload_length,
@@ -590,7 +601,7 @@ fn insert_exchange(
         ex.content_encoding,
         ex.payload_length.cast_signed(),
         w.payload.hex(),
-        ex.payload_sha1,
+        payload_sha1,
         ex.truncated,
         revisit_of
     ])?;

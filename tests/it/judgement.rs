@@ -541,6 +541,52 @@ fn not_modified_record_revisit_writes_a_server_not_modified_revisit_per_304() {
         .unwrap();
     assert_eq!(length, 0, "the 304 capture has no body");
     assert!(conditional);
+    // Its digests are the original payload's, in the index and in the CDXJ export: tools pair
+    // a revisit with its original by digest.
+    let sha1s: Vec<String> = conn
+        .prepare("SELECT s.payload_sha1 FROM snapshots s JOIN urls u ON u.id = s.url_id WHERE u.url LIKE '%/tagged' ORDER BY s.id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(sha1s.len(), 2);
+    assert_eq!(sha1s[0], sha1s[1]);
+    let cdxj = provcheck(dir.path())
+        .args(["export", "cdxj"])
+        .output()
+        .unwrap();
+    let cdxj = String::from_utf8(cdxj.stdout).unwrap();
+    let digests: Vec<&str> = cdxj
+        .lines()
+        .filter(|l| l.contains(")/tagged "))
+        .filter_map(|l| l.split("\"digest\":\"").nth(1))
+        .map(|d| d.split('"').next().unwrap())
+        .collect();
+    assert_eq!(digests.len(), 2, "{cdxj}");
+    assert_eq!(digests[0], digests[1], "{cdxj}");
+    assert_eq!(digests[0], format!("sha1:{}", sha1s[0]));
+    // An archive written before schema 9 kept the empty body's SHA-1: opened for writing, it
+    // is corrected.
+    conn.execute_batch(
+        "UPDATE snapshots SET payload_sha1 = '3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ' WHERE revisit_of IS NOT NULL;
+         PRAGMA user_version = 8;",
+    )
+    .unwrap();
+    drop(conn);
+    check_json(dir.path());
+    let conn = rusqlite::Connection::open(archive.join("index.sqlite")).unwrap();
+    let distinct: i64 = conn
+        .query_row(
+            "SELECT count(DISTINCT s.payload_sha1) FROM snapshots s JOIN urls u ON u.id = s.url_id WHERE u.url LIKE '%/tagged'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        distinct, 1,
+        "every capture of /tagged has the original's SHA-1"
+    );
     let text = warc_text(&archive);
     assert!(text.contains("revisit/server-not-modified"));
     assert!(
