@@ -1,5 +1,6 @@
-//! robots.txt for the sweep: each origin's file fetched once, politely, and the URLs it
-//! disallows recorded as `blocked` without a request.
+//! robots.txt for the sweep: each origin's file fetched once, politely, and archived like any
+//! capture; the URLs it disallows recorded as `blocked` without a request, each check's
+//! evidence naming the robots.txt capture that decided it.
 
 use super::{ArchiveSink, Fetchresult, prepare_capture};
 use crate::archive::ArchiveError;
@@ -64,12 +65,38 @@ impl RobotsRule {
     }
 }
 
-/// Fetches each origin's robots.txt once, politely.
+/// Where an origin's robots.txt was archived: the evidence of the `blocked` verdicts it made.
+#[derive(Clone)]
+pub(super) struct RobotsCapture {
+    url: Url,
+    check_id: i64,
+    snapshot: Option<crate::archive::SnapshotRef>,
+}
+
+impl RobotsCapture {
+    /// The evidence JSON of a check `blocked` by this robots.txt.
+    fn evidence(&self, why: &str) -> String {
+        serde_json::json!({
+            "rule": "robots",
+            "detail": why,
+            "robots_txt": self.url.as_str(),
+            "robots_check_id": self.check_id,
+            "warc_file": self.snapshot.as_ref().map(|s| s.warc_file.as_str()),
+            "offset": self.snapshot.as_ref().map(|s| s.offset),
+            "payload_sha256": self.snapshot.as_ref().map(|s| s.payload_sha256.as_str()),
+        })
+        .to_string()
+    }
+}
+
+/// Fetches each origin's robots.txt once, politely, archiving it with `archive`.
 pub(super) async fn fetch_robots(
     fetcher: &Arc<Fetcher>,
     urls: &[Url],
+    archive: Option<&ArchiveSink>,
     stop: &Arc<AtomicBool>,
-) -> HashMap<String, RobotsRule> {
+    failure: &mut Option<Arc<ArchiveError>>,
+) -> HashMap<String, (RobotsRule, Option<RobotsCapture>)> {
     let mut origins: BTreeMap<String, Url> = BTreeMap::new();
     for url in urls {
         origins.entry(soft404::origin(url)).or_insert_with(|| {
@@ -79,8 +106,26 @@ pub(super) async fn fetch_robots(
             robots
         });
     }
-    let process = |url: Url, fetched: Fetched| async move {
-        (soft404::origin(&url), RobotsRule::of(&fetched))
+    let archive = archive.cloned();
+    let process = move |url: Url, mut fetched: Fetched| {
+        let archive = archive.clone();
+        async move {
+            let rule = RobotsRule::of(&fetched);
+            let stored = match &archive {
+                Some(sink) => Some(
+                    sink.writer
+                        .store(prepare_capture(&url, &mut fetched, sink))
+                        .await
+                        .map(|stored| RobotsCapture {
+                            url: url.clone(),
+                            check_id: stored.check_id,
+                            snapshot: stored.snapshot,
+                        }),
+                ),
+                None => None,
+            };
+            (soft404::origin(&url), rule, stored)
+        }
     };
     let mut rules = HashMap::new();
     fetch_all(
@@ -89,8 +134,16 @@ pub(super) async fn fetch_robots(
         Arc::new(HashMap::new()),
         Arc::clone(stop),
         process,
-        |(origin, rule)| {
-            rules.insert(origin, rule);
+        |(origin, rule, stored)| {
+            let capture = match stored {
+                Some(Ok(capture)) => Some(capture),
+                Some(Err(error)) => {
+                    failure.get_or_insert(error);
+                    None
+                }
+                None => None,
+            };
+            rules.insert(origin, (rule, capture));
         },
     )
     .await;
@@ -108,31 +161,32 @@ pub(super) async fn apply_robots(
     results: &mut HashMap<Box<str>, Fetchresult>,
     failure: &mut Option<Arc<ArchiveError>>,
 ) -> (Vec<Url>, HashMap<String, RobotsRule>) {
-    let rules = fetch_robots(fetcher, &urls, stop).await;
+    let mut rules = fetch_robots(fetcher, &urls, archive, stop, failure).await;
     let mut allowed = Vec::with_capacity(urls.len());
     for url in urls {
-        let Some(why) = rules
-            .get(&soft404::origin(&url))
-            .and_then(|r| r.refusal(&url))
-        else {
+        let origin = soft404::origin(&url);
+        let Some(why) = rules.get(&origin).and_then(|(r, _)| r.refusal(&url)) else {
             allowed.push(url);
             continue;
         };
-        let outcome = Outcome::without_request(OutcomeKind::Blocked, why);
+        let robots_capture = rules.get(&origin).and_then(|(_, c)| c.as_ref());
+        let outcome = Outcome::without_request(OutcomeKind::Blocked, why.clone());
         if let Some(sink) = archive {
             let mut refused = Fetched {
                 outcome: outcome.clone(),
                 exchanges: Vec::new(),
             };
-            if let Err(error) = sink
-                .writer
-                .store(prepare_capture(&url, &mut refused, sink))
-                .await
-            {
+            let mut capture = prepare_capture(&url, &mut refused, sink);
+            capture.evidence = robots_capture.map(|c| c.evidence(&why));
+            if let Err(error) = sink.writer.store(capture).await {
                 failure.get_or_insert(error);
             }
         }
         results.insert(url.as_str().into(), (Arc::new(outcome), None, Vec::new()));
     }
+    let rules = rules
+        .drain()
+        .map(|(origin, (rule, _))| (origin, rule))
+        .collect();
     (allowed, rules)
 }

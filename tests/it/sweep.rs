@@ -316,7 +316,9 @@ fn a_sweep_killed_mid_run_resumes_without_fetching_anything_twice() {
     );
     let archived_twice: i64 = conn
         .query_row(
-            "SELECT count(*) FROM (SELECT url_id FROM checks GROUP BY url_id HAVING count(*) > 1)",
+            // Each sweep run reads (and archives) robots.txt once: the resumed run did too.
+            "SELECT count(*) FROM (SELECT c.url_id FROM checks c JOIN urls u ON u.id = c.url_id
+             WHERE u.url NOT LIKE '%/robots.txt' GROUP BY c.url_id HAVING count(*) > 1)",
             [],
             |r| r.get(0),
         )
@@ -372,6 +374,43 @@ fn robots_txt_makes_a_disallowed_url_blocked_never_dead() {
         .unwrap();
     assert_eq!(outcome, "blocked");
     assert!(detail.contains("robots"));
+    // The robots.txt that decided it is archived, and the check's evidence names its capture.
+    let evidence: String = conn
+        .query_row(
+            "SELECT c.evidence FROM checks c JOIN urls u ON u.id = c.url_id WHERE u.url LIKE '%/private/page' ORDER BY c.id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let evidence: serde_json::Value = serde_json::from_str(&evidence).unwrap();
+    assert_eq!(evidence["rule"], "robots");
+    assert_eq!(evidence["robots_txt"], server.url("/robots.txt"));
+    let (robots_url, status, file): (String, i64, String) = conn
+        .query_row(
+            "SELECT u.url, s.http_status, f.path FROM checks c JOIN urls u ON u.id = c.url_id
+             JOIN snapshots s ON s.id = c.snapshot_id JOIN records r ON r.id = s.record_id
+             JOIN warc_files f ON f.id = r.warc_file_id WHERE c.id = ?1",
+            [evidence["robots_check_id"].as_i64().unwrap()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (robots_url.as_str(), status),
+        (server.url("/robots.txt").as_str(), 200)
+    );
+    assert_eq!(evidence["warc_file"], file);
+    // (The later sweeps' copies are identical-payload revisits of the first.)
+    let warc: Vec<_> = crate::archive::warc_files(&dir.path().join("archive"))
+        .iter()
+        .flat_map(|f| crate::archive::records_of(f))
+        .collect();
+    assert!(
+        warc.iter().any(
+            |r| r.fields.get("warc-target-uri") == Some(&server.url("/robots.txt"))
+                && String::from_utf8_lossy(&r.block).contains("Disallow: /private/")
+        ),
+        "the robots.txt response is in the WARC file"
+    );
     // The pre-publication check asks anyway: the editor wants to know.
     provcheck(dir.path())
         .args(["check", "desk/a.txt"])
