@@ -47,10 +47,13 @@ fn history(dir: &Path, url: &str, format: TextOrJson) -> Result<ExitCode> {
                 if let Some(f) = e.final_url.as_deref().filter(|f| *f != url) {
                     let _ = write!(line, "  -> {f}");
                 }
-                if let (Some(sha), Some(file), Some(offset)) =
-                    (&e.payload_sha256, &e.warc_file, e.offset)
-                {
-                    let _ = write!(line, "  sha256:{}  {file}@{offset}", &sha[..16]);
+                // Every record pointer the index has: a compact 304's check has no payload of
+                // its own, but the revalidation record that holds its line.
+                if let Some(sha) = &e.payload_sha256 {
+                    let _ = write!(line, "  sha256:{}", &sha[..sha.len().min(16)]);
+                }
+                if let (Some(file), Some(offset)) = (&e.warc_file, e.offset) {
+                    let _ = write!(line, "  {file}@{offset}");
                 }
                 if let Some(via) = &e.via {
                     let _ = write!(line, "  (redirect hop of {via})");
