@@ -1,7 +1,11 @@
 //! Fixity: re-read every record the index points to and recompute its digests.
 //!
-//! Each record is read by seeking to its offset and inflating exactly its gzip member, so the
-//! work is one read and one hash per byte: bounded by the disk and SHA-256, not by parsing.
+//! Each record is read at its offset by inflating exactly its gzip member, so the work is one
+//! read and one hash per byte: bounded by inflating and SHA-256, not by parsing, and spread over
+//! every core. The block digest covers every byte of a record; a response's payload is hashed
+//! again only with `deep` (its `WARC-Payload-Digest` is otherwise checked against the index):
+//! that second hash of the same bytes was 45 % of the time and finds nothing the block digest
+//! misses, unless a writer computed the payload digest wrongly.
 //! Problems are values: a missing file, a truncated record (the file ends before it does), a
 //! corrupt one (gzip error, unparseable, wrong record, or a digest that does not match). The
 //! index itself is checked first with SQLite's own `integrity_check`: a damaged index would
@@ -11,7 +15,7 @@ use super::index::Index;
 use crate::warc::{Sha256, parse_record};
 use serde::Serialize;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::Path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -59,6 +63,7 @@ struct Row {
 pub fn verify(
     root: &Path,
     index: &Index,
+    deep: bool,
     mut on_record: impl FnMut(u64),
 ) -> rusqlite::Result<VerifyReport> {
     let mut report = VerifyReport::default();
@@ -84,7 +89,7 @@ pub fn verify(
          FROM records r JOIN warc_files f ON f.id = r.warc_file_id
          ORDER BY f.path, r.offset",
     )?;
-    let rows = stmt.query_map([], |r| {
+    let mut rows = stmt.query_map([], |r| {
         Ok(Row {
             file: r.get(0)?,
             offset: r.get::<_, i64>(1)?.cast_unsigned(),
@@ -96,33 +101,70 @@ pub fn verify(
             payload: r.get(7)?,
         })
     })?;
-    let mut open: Option<(String, Option<File>)> = None;
-    let mut buffer = Vec::new();
-    for row in rows {
-        let row = row?;
-        report.records += 1;
-        on_record(report.records);
-        if open.as_ref().is_none_or(|(name, _)| *name != row.file) {
-            report.files += 1;
-            open = Some((row.file.clone(), File::open(root.join(&row.file)).ok()));
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let mut last_file: Option<String> = None;
+    loop {
+        // Rows are read in chunks, so that memory stays bounded whatever the archive's size,
+        // and each chunk is checked on every core: inflating and hashing is the work.
+        let chunk: Vec<Row> = rows.by_ref().take(CHUNK).collect::<rusqlite::Result<_>>()?;
+        if chunk.is_empty() {
+            break;
         }
-        let Some((_, file)) = &mut open else {
-            unreachable!()
-        };
-        let Some(file) = file else {
-            report.problems.push(problem(
-                &row,
+        for row in &chunk {
+            if last_file.as_deref() != Some(row.file.as_str()) {
+                report.files += 1;
+                last_file = Some(row.file.clone());
+            }
+        }
+        let per_worker = chunk.len().div_ceil(workers);
+        let results: Vec<(u64, Vec<Problem>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = chunk
+                .chunks(per_worker)
+                .map(|rows| scope.spawn(move || check_rows(root, rows, deep)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a verify worker panicked"))
+                .collect()
+        });
+        for (bytes, problems) in results {
+            report.bytes += bytes;
+            report.problems.extend(problems);
+        }
+        report.records += chunk.len() as u64;
+        on_record(report.records);
+    }
+    Ok(report)
+}
+
+/// Records read and checked per chunk.
+const CHUNK: usize = 4096;
+
+/// Checks `rows` (in file and offset order) with files of its own; returns the compressed
+/// bytes of the sound records and the problems, in order.
+fn check_rows(root: &Path, rows: &[Row], deep: bool) -> (u64, Vec<Problem>) {
+    let mut bytes = 0;
+    let mut problems = Vec::new();
+    let mut open: Option<(&str, Option<File>)> = None;
+    let (mut member, mut buffer) = (Vec::new(), Vec::new());
+    for row in rows {
+        if open.as_ref().is_none_or(|(name, _)| *name != row.file) {
+            open = Some((row.file.as_str(), File::open(root.join(&row.file)).ok()));
+        }
+        let Some((_, Some(file))) = &open else {
+            problems.push(problem(
+                row,
                 ProblemKind::MissingFile,
                 "the WARC file is missing",
             ));
             continue;
         };
-        match check_record(file, &row, &mut buffer) {
-            Ok(()) => report.bytes += row.length,
-            Err((kind, detail)) => report.problems.push(problem(&row, kind, &detail)),
+        match check_record(file, row, deep, &mut member, &mut buffer) {
+            Ok(()) => bytes += row.length,
+            Err((kind, detail)) => problems.push(problem(row, kind, &detail)),
         }
     }
-    Ok(report)
+    (bytes, problems)
 }
 
 fn problem(row: &Row, kind: ProblemKind, detail: &str) -> Problem {
@@ -137,10 +179,13 @@ fn problem(row: &Row, kind: ProblemKind, detail: &str) -> Problem {
 }
 
 fn check_record(
-    file: &mut File,
+    file: &File,
     row: &Row,
+    deep: bool,
+    member: &mut Vec<u8>,
     buffer: &mut Vec<u8>,
 ) -> Result<(), (ProblemKind, String)> {
+    use std::os::unix::fs::FileExt as _;
     let len = file.metadata().map_or(0, |m| m.len());
     if row
         .offset
@@ -155,15 +200,14 @@ fn check_record(
             ),
         ));
     }
-    let mut member = vec![0; usize::try_from(row.length).unwrap_or(0)];
-    file.seek(SeekFrom::Start(row.offset))
-        .and_then(|_| file.read_exact(&mut member))
-        .map_err(|e| {
-            (
-                ProblemKind::Truncated,
-                format!("cannot read the record: {e}"),
-            )
-        })?;
+    member.clear();
+    member.resize(usize::try_from(row.length).unwrap_or(0), 0);
+    file.read_exact_at(member, row.offset).map_err(|e| {
+        (
+            ProblemKind::Truncated,
+            format!("cannot read the record: {e}"),
+        )
+    })?;
     buffer.clear();
     flate2::read::GzDecoder::new(&member[..])
         .read_to_end(buffer)
@@ -193,14 +237,17 @@ fn check_record(
         ));
     }
     if row.record_type == "response" {
-        let payload = record.http_parts().map_or(&[][..], |(_, p)| p);
-        let digest = Sha256::of(&[payload]);
-        if Some(digest.hex()) != row.payload
-            || record
-                .field("warc-payload-digest")
-                .and_then(Sha256::from_label)
-                != Some(digest)
-        {
+        let stated = record
+            .field("warc-payload-digest")
+            .and_then(Sha256::from_label);
+        let digest = if deep {
+            Some(Sha256::of(&[record
+                .http_parts()
+                .map_or(&[][..], |(_, p)| p)]))
+        } else {
+            stated
+        };
+        if digest.is_none() || digest.map(|d| d.hex()) != row.payload || stated != digest {
             return Err((
                 ProblemKind::Corrupt,
                 "payload digest does not match".to_owned(),
@@ -208,4 +255,81 @@ fn check_record(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::warc::Record;
+
+    /// An archive of one response record whose `WARC-Payload-Digest` (and index row) state
+    /// `stated` for the payload `body`.
+    fn archive_with(dir: &Path, body: &[u8], stated: Sha256) -> Index {
+        let head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n";
+        let block = [&head[..], body].concat();
+        let block_digest = Sha256::of(&[&block]);
+        let record = Record {
+            fields: vec![
+                ("WARC-Type", "response".to_owned()),
+                ("WARC-Record-ID", "<urn:uuid:1>".to_owned()),
+                ("WARC-Date", "2026-11-30T03:00:00.000000Z".to_owned()),
+                ("WARC-Target-URI", "http://a.test/".to_owned()),
+                (
+                    "Content-Type",
+                    "application/http;msgtype=response".to_owned(),
+                ),
+                ("WARC-Payload-Digest", stated.warc_label()),
+                ("WARC-Block-Digest", block_digest.warc_label()),
+            ],
+            block,
+        };
+        let member = record.encode_gzip(3);
+        std::fs::write(dir.join("a.warc.gz"), &member).unwrap();
+        let index = Index::open(&dir.join("index.sqlite")).unwrap();
+        index
+            .conn
+            .execute(
+                "INSERT INTO warc_files (id, path, created_at, state) VALUES (1, 'a.warc.gz', 'x', 'closed')",
+                [],
+            )
+            .unwrap();
+        index
+            .conn
+            .execute(
+                "INSERT INTO records (warc_file_id, offset, length, record_type, record_id, target_uri,
+                                      date, block_sha256, payload_sha256)
+                 VALUES (1, 0, ?1, 'response', '<urn:uuid:1>', 'http://a.test/', 'x', ?2, ?3)",
+                rusqlite::params![
+                    i64::try_from(member.len()).unwrap(),
+                    block_digest.hex(),
+                    stated.hex()
+                ],
+            )
+            .unwrap();
+        index
+    }
+
+    #[test]
+    fn a_wrong_payload_digest_is_found_by_deep_and_a_sound_record_passes_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = archive_with(dir.path(), b"hello", Sha256::of(&[b"hello"]));
+        for deep in [false, true] {
+            let report = verify(dir.path(), &index, deep, |_| {}).unwrap();
+            assert!(report.problems.is_empty(), "{:?}", report.problems);
+            assert_eq!(report.records, 1);
+        }
+        // A writer that stated the wrong payload digest, in the record and in the index: the
+        // block digest holds (the bytes are what was written); only the deep pass recomputes.
+        let dir = tempfile::tempdir().unwrap();
+        let index = archive_with(dir.path(), b"hello", Sha256::of(&[b"other"]));
+        assert!(
+            verify(dir.path(), &index, false, |_| {})
+                .unwrap()
+                .problems
+                .is_empty()
+        );
+        let deep = verify(dir.path(), &index, true, |_| {}).unwrap();
+        assert_eq!(deep.problems.len(), 1);
+        assert_eq!(deep.problems[0].kind, ProblemKind::Corrupt);
+    }
 }
