@@ -13,6 +13,7 @@ mod revalidation;
 mod store;
 pub mod sweeping;
 pub mod verify;
+pub mod wacz;
 mod warcfile;
 pub mod writer;
 

@@ -219,33 +219,57 @@ pub fn cdxj(index: &Index) -> rusqlite::Result<Vec<String>> {
     )?;
     let mut lines: Vec<String> = stmt
         .query_map([], |r| {
-            let url: String = r.get(0)?;
-            let date: String = r.get(1)?;
-            let record_type: String = r.get(2)?;
-            let mime: Option<String> = r.get(4)?;
-            let mime = if record_type == "revisit" {
-                "warc/revisit".to_owned()
-            } else {
-                mime.map_or_else(
-                    || "unk".to_owned(),
-                    |m| m.split(';').next().unwrap_or("").trim().to_owned(),
-                )
-            };
-            let json = serde_json::json!({
-                "url": url,
-                "mime": mime,
-                "status": r.get::<_, u16>(3)?.to_string(),
-                "digest": format!("sha1:{}", r.get::<_, String>(5)?),
-                "length": r.get::<_, i64>(6)?.to_string(),
-                "offset": r.get::<_, i64>(7)?.to_string(),
-                "filename": r.get::<_, String>(8)?,
-            });
-            let stamp: String = date.chars().filter(char::is_ascii_digit).take(14).collect();
-            Ok(format!("{} {stamp} {json}", surt(&url)))
+            Ok(cdxj_line(
+                &r.get::<_, String>(0)?,
+                &r.get::<_, String>(1)?,
+                &r.get::<_, String>(2)?,
+                r.get(3)?,
+                r.get::<_, Option<String>>(4)?.as_deref(),
+                &r.get::<_, String>(5)?,
+                r.get::<_, i64>(6)?.cast_unsigned(),
+                r.get::<_, i64>(7)?.cast_unsigned(),
+                &r.get::<_, String>(8)?,
+            ))
         })?
         .collect::<rusqlite::Result<_>>()?;
     lines.sort();
     Ok(lines)
+}
+
+/// One CDXJ line, as pywb indexes a response or revisit record: SURT key, 14-digit
+/// timestamp, then JSON (a revisit's MIME type is `warc/revisit`).
+#[must_use]
+#[allow(clippy::too_many_arguments)]
+pub fn cdxj_line(
+    url: &str,
+    date: &str,
+    record_type: &str,
+    status: u16,
+    mime: Option<&str>,
+    sha1: &str,
+    length: u64,
+    offset: u64,
+    filename: &str,
+) -> String {
+    let mime = if record_type == "revisit" {
+        "warc/revisit".to_owned()
+    } else {
+        mime.map_or_else(
+            || "unk".to_owned(),
+            |m| m.split(';').next().unwrap_or("").trim().to_owned(),
+        )
+    };
+    let json = serde_json::json!({
+        "url": url,
+        "mime": mime,
+        "status": status.to_string(),
+        "digest": format!("sha1:{sha1}"),
+        "length": length.to_string(),
+        "offset": offset.to_string(),
+        "filename": filename,
+    });
+    let stamp: String = date.chars().filter(char::is_ascii_digit).take(14).collect();
+    format!("{} {stamp} {json}", surt(url))
 }
 
 /// The SURT form of a URL as pywb keys it: host reversed with commas and without `www.`, the

@@ -938,3 +938,153 @@ fn one_page_checked() -> (TestServer, TempDir, String) {
         .code(0);
     (server, dir, url)
 }
+
+/// The entries of a zip file: name, whether stored uncompressed, and bytes.
+fn zip_entries(path: &Path) -> Vec<(String, bool, Vec<u8>)> {
+    use std::io::Read as _;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    (0..zip.len())
+        .map(|i| {
+            let mut entry = zip.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).unwrap();
+            (
+                entry.name().unwrap().into_owned(),
+                entry.compression() == zip::CompressionMethod::Stored,
+                bytes,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn export_wacz_packages_one_articles_evidence_that_tools_accept() {
+    let server = evidence_site();
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "a.txt",
+        format!("{}\n{}\n", server.url("/moved"), server.url("/gz")),
+    );
+    write(dir.path(), "b.txt", format!("{}\n", server.url("/same")));
+    for _ in 0..2 {
+        provcheck(dir.path())
+            .args(["check", "a.txt", "b.txt", "--allow-net", "127.0.0.1/32"])
+            .assert()
+            .code(0);
+    }
+    let wacz = dir.path().join("a.wacz");
+    provcheck(dir.path())
+        .args(["export", "wacz", "--article", "a", "--title", "Article a"])
+        .arg("-o")
+        .arg(&wacz)
+        .assert()
+        .code(0);
+    let entries = zip_entries(&wacz);
+    let names: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "archive/data.warc.gz",
+            "indexes/index.cdxj",
+            "pages/pages.jsonl",
+            "datapackage.json",
+            "datapackage-digest.json"
+        ]
+    );
+    assert!(
+        entries.iter().all(|e| e.1),
+        "every entry stored, not deflated"
+    );
+    let file = |name: &str| &entries.iter().find(|e| e.0 == name).unwrap().2;
+    // The datapackage lists every file with its size and SHA-256; its digest file, its own.
+    let package: serde_json::Value = serde_json::from_slice(file("datapackage.json")).unwrap();
+    assert_eq!(package["wacz_version"], "1.1.1");
+    assert_eq!(package["title"], "Article a");
+    let resources = package["resources"].as_array().unwrap();
+    assert_eq!(resources.len(), 3);
+    for r in resources {
+        let bytes = file(r["path"].as_str().unwrap());
+        assert_eq!(r["bytes"], bytes.len());
+        assert_eq!(
+            r["hash"],
+            format!("sha256:{}", provcheck::warc::Sha256::of(&[bytes]).hex())
+        );
+    }
+    let digest: serde_json::Value =
+        serde_json::from_slice(file("datapackage-digest.json")).unwrap();
+    assert_eq!(
+        digest["hash"],
+        format!(
+            "sha256:{}",
+            provcheck::warc::Sha256::of(&[file("datapackage.json")]).hex()
+        )
+    );
+    // The pages are article a's cited URLs, never b's; each has its capture time and title.
+    let pages: Vec<serde_json::Value> = String::from_utf8(file("pages/pages.jsonl").clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(pages[0]["format"], "json-pages-1.0");
+    let urls: Vec<&str> = pages[1..]
+        .iter()
+        .map(|p| p["url"].as_str().unwrap())
+        .collect();
+    assert!(urls.contains(&server.url("/gz").as_str()), "{urls:?}");
+    assert!(!urls.iter().any(|u| u.ends_with("/same")), "{urls:?}");
+    assert!(
+        pages[1..]
+            .iter()
+            .all(|p| p["title"].as_str().is_some_and(|t| t.starts_with("Page")))
+    );
+    // Every index line points at a whole record of data.warc.gz with its URL; the data holds
+    // the redirect's target too, and every record is a copy of the archive's.
+    let data = dir.path().join("data.warc.gz");
+    std::fs::write(&data, file("archive/data.warc.gz")).unwrap();
+    let cdxj = String::from_utf8(file("indexes/index.cdxj").clone()).unwrap();
+    assert!(cdxj.contains(")/page "), "{cdxj}");
+    // /page's payload was first archived at b's /same: that original is in, for replay to
+    // resolve the revisit, though it is no page of article a.
+    assert!(cdxj.contains(")/same "), "{cdxj}");
+    let bytes = std::fs::read(&data).unwrap();
+    for line in cdxj.lines() {
+        let json: serde_json::Value =
+            serde_json::from_str(line.splitn(3, ' ').nth(2).unwrap()).unwrap();
+        let offset: usize = json["offset"].as_str().unwrap().parse().unwrap();
+        let length: usize = json["length"].as_str().unwrap().parse().unwrap();
+        let mut member = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(&bytes[offset..offset + length]),
+            &mut member,
+        )
+        .unwrap();
+        let record = provcheck::warc::parse_record(&member).unwrap();
+        assert_eq!(record.field("warc-target-uri"), json["url"].as_str());
+    }
+    let records = records_of(&data);
+    assert_eq!(records[0].fields["warc-type"], "warcinfo");
+    warcio_check(&[data]);
+    if let Ok(validator) = std::env::var("WACZ") {
+        let out = std::process::Command::new(validator)
+            .args(["validate", "-f"])
+            .arg(&wacz)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "wacz validate:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // An article the archive does not know is an error, and nothing is written.
+    let missing = dir.path().join("missing.wacz");
+    provcheck(dir.path())
+        .args(["export", "wacz", "--article", "nope", "-o"])
+        .arg(&missing)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("nope"));
+    assert!(!missing.exists());
+}
