@@ -211,27 +211,60 @@ pub fn read_record(
 
 /// One CDXJ line per response and revisit record, sorted: `SURT TIMESTAMP JSON`.
 pub fn cdxj(index: &Index) -> rusqlite::Result<Vec<String>> {
+    // Each capture's own record, but a 304's: a revisit that says "not modified" replays as an
+    // empty 304 in pywb, so its line points at the record holding the payload it confirmed,
+    // at the 304's time (the record itself stays what crossed the wire).
     let mut stmt = index.conn.prepare(
-        "SELECT r.target_uri, r.date, r.record_type, s.http_status, s.content_type,
-                s.payload_sha1, r.length, r.offset, f.path
+        "SELECT r.target_uri, r.date,
+                CASE WHEN s.http_status = 304 AND s.revisit_of IS NOT NULL THEN pr.record_type
+                     ELSE r.record_type END,
+                CASE WHEN s.http_status = 304 AND s.revisit_of IS NOT NULL THEN ps.http_status
+                     ELSE s.http_status END,
+                CASE WHEN s.http_status = 304 AND s.revisit_of IS NOT NULL THEN ps.content_type
+                     ELSE s.content_type END,
+                s.payload_sha1,
+                CASE WHEN s.http_status = 304 AND s.revisit_of IS NOT NULL THEN pr.length
+                     ELSE r.length END,
+                CASE WHEN s.http_status = 304 AND s.revisit_of IS NOT NULL THEN pr.offset
+                     ELSE r.offset END,
+                CASE WHEN s.http_status = 304 AND s.revisit_of IS NOT NULL THEN pf.path
+                     ELSE f.path END
          FROM snapshots s JOIN records r ON r.id = s.record_id
-         JOIN warc_files f ON f.id = r.warc_file_id",
+         JOIN warc_files f ON f.id = r.warc_file_id
+         LEFT JOIN snapshots ps ON ps.id = s.revisit_of
+         LEFT JOIN records pr ON pr.id = ps.record_id
+         LEFT JOIN warc_files pf ON pf.id = pr.warc_file_id",
     )?;
-    let mut lines: Vec<String> = stmt
-        .query_map([], |r| {
-            Ok(cdxj_line(
-                &r.get::<_, String>(0)?,
-                &r.get::<_, String>(1)?,
-                &r.get::<_, String>(2)?,
-                r.get(3)?,
-                r.get::<_, Option<String>>(4)?.as_deref(),
-                &r.get::<_, String>(5)?,
-                r.get::<_, i64>(6)?.cast_unsigned(),
-                r.get::<_, i64>(7)?.cast_unsigned(),
-                &r.get::<_, String>(8)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let row = |r: &rusqlite::Row<'_>| {
+        Ok(cdxj_line(
+            &r.get::<_, String>(0)?,
+            &r.get::<_, String>(1)?,
+            &r.get::<_, String>(2)?,
+            r.get(3)?,
+            r.get::<_, Option<String>>(4)?.as_deref(),
+            &r.get::<_, String>(5)?,
+            r.get::<_, i64>(6)?.cast_unsigned(),
+            r.get::<_, i64>(7)?.cast_unsigned(),
+            &r.get::<_, String>(8)?,
+        ))
+    };
+    let mut lines: Vec<String> = stmt.query_map([], row)?.collect::<rusqlite::Result<_>>()?;
+    // A 304 written compactly has no record of its own: it is a memento too, at its check's
+    // time, pointing at the record that holds the payload it confirmed.
+    let mut compact = index.conn.prepare(
+        "SELECT u.url, c.checked_at, pr.record_type, ps.http_status, ps.content_type,
+                ps.payload_sha1, pr.length, pr.offset, pf.path
+         FROM checks c JOIN urls u ON u.id = c.url_id
+         JOIN snapshots s ON s.id = c.snapshot_id
+         JOIN snapshots ps ON ps.id = COALESCE(s.revisit_of, s.id)
+         JOIN records pr ON pr.id = ps.record_id JOIN warc_files pf ON pf.id = pr.warc_file_id
+         WHERE c.revalidation_record_id IS NOT NULL",
+    )?;
+    lines.extend(
+        compact
+            .query_map([], row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?,
+    );
     lines.sort();
     Ok(lines)
 }

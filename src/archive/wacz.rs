@@ -77,7 +77,11 @@ struct Source {
 }
 
 /// A CDXJ line's fields, with the record's place in the source archive.
+#[derive(Clone)]
 struct Indexed {
+    /// The snapshot the line is for.
+    snapshot: i64,
+    /// The record it points at.
     record: i64,
     url: String,
     date: String,
@@ -103,12 +107,15 @@ struct Check {
     checked_at: String,
     /// Its final capture (for a compact 304, the capture it validated).
     snapshot: Option<i64>,
+    /// A 304 written compactly: no record of its own.
+    compact: bool,
 }
 
 /// The selected checks, oldest first.
 fn selected_checks(index: &Index, selection: &WaczSelection) -> rusqlite::Result<Vec<Check>> {
     let mut sql = String::from(
-        "SELECT DISTINCT k.id, u.url, k.checked_at, k.snapshot_id
+        "SELECT DISTINCT k.id, u.url, k.checked_at, k.snapshot_id,
+                k.revalidation_record_id IS NOT NULL
          FROM checks k JOIN citations c ON c.url_id = k.url_id JOIN urls u ON u.id = k.url_id
          WHERE 1",
     );
@@ -133,6 +140,7 @@ fn selected_checks(index: &Index, selection: &WaczSelection) -> rusqlite::Result
                 url: r.get(1)?,
                 checked_at: r.get(2)?,
                 snapshot: r.get(3)?,
+                compact: r.get(4)?,
             })
         })?
         .collect()
@@ -176,6 +184,52 @@ fn selected_snapshots(index: &Index, checks: &[Check]) -> rusqlite::Result<BTree
     Ok(snapshots)
 }
 
+/// A line per compact 304: a memento too, at its check's time, pointing where the line of the
+/// capture it validated points.
+fn compact_mementos(checks: &[Check], indexed: &[Indexed]) -> Vec<Indexed> {
+    let mut lines = Vec::new();
+    for check in checks.iter().filter(|c| c.compact) {
+        let Some(validated) = check.snapshot else {
+            continue;
+        };
+        let Some(line) = indexed
+            .iter()
+            .find(|l| l.snapshot == validated)
+            .map(|l| Indexed {
+                snapshot: validated,
+                url: check.url.clone(),
+                date: check.checked_at.clone(),
+                ..l.clone()
+            })
+        else {
+            continue;
+        };
+        lines.push(line);
+    }
+    lines
+}
+
+/// A page per check of a cited URL: the URL as cited, when it was checked, and where the
+/// payload it led to is (for its title).
+fn pages_of(checks: &[Check], payloads: &BTreeMap<i64, (String, Source)>) -> Vec<Page> {
+    checks
+        .iter()
+        .filter_map(|check| {
+            let (payload_sha256, payload_record) = payloads.get(&check.snapshot?)?;
+            Some(Page {
+                url: check.url.clone(),
+                captured_at: check.checked_at.clone(),
+                payload_sha256: payload_sha256.clone(),
+                payload_record: Source {
+                    file: payload_record.file.clone(),
+                    offset: payload_record.offset,
+                    length: payload_record.length,
+                },
+            })
+        })
+        .collect()
+}
+
 /// The records, index lines and pages of `selection`.
 fn plan(index: &Index, selection: &WaczSelection) -> Result<Plan, WaczError> {
     let checks = selected_checks(index, selection)?;
@@ -190,7 +244,8 @@ fn plan(index: &Index, selection: &WaczSelection) -> Result<Plan, WaczError> {
     let mut stmt = index.conn.prepare_cached(
         "SELECT s.record_id, s.request_record_id, r.target_uri, r.date, r.record_type,
                 s.http_status, s.content_type, s.payload_sha1, s.url_id, s.captured_at,
-                s.payload_sha256, pf.path, pr.offset, pr.length
+                s.payload_sha256, pf.path, pr.offset, pr.length,
+                ps.record_id, pr.record_type, ps.http_status, ps.content_type
          FROM snapshots s JOIN records r ON r.id = s.record_id
          JOIN snapshots ps ON ps.id = COALESCE(s.revisit_of, s.id)
          JOIN records pr ON pr.id = ps.record_id JOIN warc_files pf ON pf.id = pr.warc_file_id
@@ -222,14 +277,21 @@ fn plan(index: &Index, selection: &WaczSelection) -> Result<Plan, WaczError> {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, Option<i64>>(1)?,
-                Indexed {
-                    record: r.get(0)?,
-                    url: r.get(2)?,
-                    date: r.get(3)?,
-                    record_type: r.get(4)?,
-                    status: r.get(5)?,
-                    mime: r.get(6)?,
-                    sha1: r.get(7)?,
+                {
+                    // A 304's revisit replays as an empty 304: its line points at the record
+                    // that holds the payload it confirmed, as `export cdxj` does.
+                    let not_modified = r.get::<_, u16>(5)? == 304;
+                    let at = |own: usize, payload: usize| if not_modified { payload } else { own };
+                    Indexed {
+                        snapshot: 0,
+                        record: r.get(at(0, 14))?,
+                        url: r.get(2)?,
+                        date: r.get(3)?,
+                        record_type: r.get(at(4, 15))?,
+                        status: r.get(at(5, 16))?,
+                        mime: r.get(at(6, 17))?,
+                        sha1: r.get(7)?,
+                    }
                 },
                 r.get::<_, i64>(8)?,
                 r.get::<_, String>(9)?,
@@ -241,7 +303,9 @@ fn plan(index: &Index, selection: &WaczSelection) -> Result<Plan, WaczError> {
                 },
             ))
         })?;
-        let (response, request, line, _url_id, _captured_at, payload_sha256, payload_record) = row;
+        let (response, request, mut line, _url_id, _captured_at, payload_sha256, payload_record) =
+            row;
+        line.snapshot = *snapshot;
         add(response, &mut records)?;
         if let Some(request) = request {
             add(request, &mut records)?;
@@ -249,24 +313,9 @@ fn plan(index: &Index, selection: &WaczSelection) -> Result<Plan, WaczError> {
         payloads.insert(*snapshot, (payload_sha256, payload_record));
         indexed.push(line);
     }
-    // A page per check of a cited URL: the URL as cited, when it was checked, and the title of
-    // what it led to.
-    let pages: Vec<Page> = checks
-        .iter()
-        .filter_map(|check| {
-            let (payload_sha256, payload_record) = payloads.get(&check.snapshot?)?;
-            Some(Page {
-                url: check.url.clone(),
-                captured_at: check.checked_at.clone(),
-                payload_sha256: payload_sha256.clone(),
-                payload_record: Source {
-                    file: payload_record.file.clone(),
-                    offset: payload_record.offset,
-                    length: payload_record.length,
-                },
-            })
-        })
-        .collect();
+    let compact = compact_mementos(&checks, &indexed);
+    indexed.extend(compact);
+    let pages = pages_of(&checks, &payloads);
     let warcinfos = warcinfos_of(index, &records)?;
     Ok(Plan {
         warcinfos,
@@ -365,8 +414,9 @@ fn cdxj_of(indexed: &[Indexed], placed: &Placed) -> String {
             ))
         })
         .collect();
+    // One line per memento, as `export cdxj` writes them (two checks in the same second are
+    // two lines with the same key).
     lines.sort();
-    lines.dedup();
     let mut cdxj = lines.join("\n");
     cdxj.push('\n');
     cdxj

@@ -940,7 +940,7 @@ fn one_page_checked() -> (TestServer, TempDir, String) {
 }
 
 /// The entries of a zip file: name, whether stored uncompressed, and bytes.
-fn zip_entries(path: &Path) -> Vec<(String, bool, Vec<u8>)> {
+pub(crate) fn zip_entries(path: &Path) -> Vec<(String, bool, Vec<u8>)> {
     use std::io::Read as _;
     let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
     (0..zip.len())

@@ -501,6 +501,27 @@ fn a_recheck_is_conditional_and_a_304_is_one_line_of_a_revalidation_record() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("The minister said on Tuesday"));
+    // Every check is a memento in the CDXJ export, the compact 304 too, pointing at the record
+    // that holds the payload it confirmed.
+    let cdxj = provcheck(dir.path())
+        .args(["export", "cdxj"])
+        .output()
+        .unwrap();
+    assert_tagged_mementos_replay_the_page(&String::from_utf8(cdxj.stdout).unwrap());
+    // And in a WACZ package, whose index points into its own data.
+    let wacz = dir.path().join("tagged.wacz");
+    provcheck(dir.path())
+        .args(["export", "wacz", "-o"])
+        .arg(&wacz)
+        .assert()
+        .code(0);
+    let entries = crate::archive::zip_entries(&wacz);
+    let index = &entries
+        .iter()
+        .find(|e| e.0 == "indexes/index.cdxj")
+        .unwrap()
+        .2;
+    assert_tagged_mementos_replay_the_page(std::str::from_utf8(index).unwrap());
     // In text too, the 304's check names the record that holds its line.
     let history = provcheck(dir.path())
         .args(["history", &server.url("/tagged")])
@@ -516,6 +537,31 @@ fn a_recheck_is_conditional_and_a_304_is_one_line_of_a_revalidation_record() {
         "the 304's file and offset: {line}"
     );
     provcheck(dir.path()).arg("verify").assert().code(0);
+}
+
+/// The CDXJ lines of `/tagged`: two mementos at two times, both a 200 HTML response record,
+/// the same one.
+fn assert_tagged_mementos_replay_the_page(cdxj: &str) {
+    let lines: Vec<(&str, serde_json::Value)> = cdxj
+        .lines()
+        .filter(|l| l.contains(")/tagged "))
+        .map(|l| {
+            let mut parts = l.splitn(3, ' ');
+            let _key = parts.next();
+            (
+                parts.next().unwrap(),
+                serde_json::from_str(parts.next().unwrap()).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(lines.len(), 2, "{cdxj}");
+    for (_, json) in &lines {
+        assert_eq!(json["status"], "200", "{cdxj}");
+        assert_eq!(json["mime"], "text/html", "{cdxj}");
+    }
+    assert_eq!(lines[0].1["offset"], lines[1].1["offset"], "{cdxj}");
+    assert_eq!(lines[0].1["filename"], lines[1].1["filename"], "{cdxj}");
+    assert!(lines[0].0 <= lines[1].0);
 }
 
 #[test]
@@ -575,6 +621,9 @@ fn not_modified_record_revisit_writes_a_server_not_modified_revisit_per_304() {
     assert_eq!(digests.len(), 2, "{cdxj}");
     assert_eq!(digests[0], digests[1], "{cdxj}");
     assert_eq!(digests[0], format!("sha1:{}", sha1s[0]));
+    // Both checks are mementos that replay the page: the 304's line points at the record
+    // holding the payload it confirmed (a revisit of a 304 replays as an empty 304 in pywb).
+    assert_tagged_mementos_replay_the_page(&cdxj);
     // An archive written before schema 9 kept the empty body's SHA-1: opened for writing, it
     // is corrected.
     conn.execute_batch(
