@@ -17,6 +17,7 @@ mod fixtures;
 mod guard;
 mod hostile;
 mod judgement;
+mod replay;
 mod reports;
 mod scheduling;
 mod server;
