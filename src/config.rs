@@ -126,6 +126,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "\"https://archive.org/wayback/available\"",
         "report and check: the Wayback Machine availability API asked for what to cite instead",
     ),
+    (
+        "exclude",
+        "mailto, tel, sms, javascript",
+        "what is not a citation (skipped, never requested, never failing): a table of schemes, domains (with subdomains) and urls (regular expressions), beside the default schemes",
+    ),
 ];
 
 /// `provcheck.toml`, as written.
@@ -156,6 +161,38 @@ pub struct FileConfig {
     pub count_timeouts: Option<bool>,
     pub robots: Option<bool>,
     pub wayback_endpoint: Option<String>,
+    pub exclude: Option<ExcludeConfig>,
+}
+
+/// `[exclude]`: what is not a citation, beside the default contact-link schemes.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExcludeConfig {
+    /// Schemes (`"ftp"`).
+    #[serde(default)]
+    pub schemes: Vec<String>,
+    /// Domains, with their subdomains (`"social.example"`).
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// Regular expressions matched against the normalized URL.
+    #[serde(default)]
+    pub urls: Vec<String>,
+}
+
+/// The run's exclusions: the defaults and the config's `[exclude]`.
+pub fn exclusions(
+    file: &FileConfig,
+    file_path: Option<&Path>,
+) -> Result<crate::exclude::Exclusions, ConfigError> {
+    let config = file.exclude.clone().unwrap_or_default();
+    crate::exclude::Exclusions::new(&config.schemes, &config.domains, &config.urls).map_err(
+        |message| ConfigError::Invalid {
+            origin: file_path.map_or_else(|| "config".to_owned(), |p| p.display().to_string()),
+            key: "exclude.urls",
+            value: config.urls.join(", "),
+            message,
+        },
+    )
 }
 
 /// A byte size: a number of bytes, or text such as `"20MiB"`, `"512 KB"`.

@@ -46,6 +46,9 @@ pub enum OutcomeKind {
     UnsupportedScheme,
     /// Resolves to an address the guard refuses (loopback, private, ...); never requested.
     ForbiddenAddress,
+    /// Not a citation to check (a `mailto:` link, an excluded domain): never requested, never
+    /// fails the gate ([`crate::exclude`]).
+    Skipped,
 }
 
 impl OutcomeKind {
@@ -53,7 +56,10 @@ impl OutcomeKind {
     /// but is reported.
     #[must_use]
     pub fn is_fine(self) -> bool {
-        matches!(self, OutcomeKind::Ok | OutcomeKind::Redirected)
+        matches!(
+            self,
+            OutcomeKind::Ok | OutcomeKind::Redirected | OutcomeKind::Skipped
+        )
     }
 
     #[must_use]
@@ -76,13 +82,14 @@ impl OutcomeKind {
             OutcomeKind::InvalidUrl => "invalid-url",
             OutcomeKind::UnsupportedScheme => "unsupported-scheme",
             OutcomeKind::ForbiddenAddress => "forbidden-address",
+            OutcomeKind::Skipped => "skipped",
         }
     }
 }
 
 impl OutcomeKind {
     /// Every kind, for parsing back.
-    pub const ALL: [OutcomeKind; 17] = [
+    pub const ALL: [OutcomeKind; 18] = [
         OutcomeKind::Ok,
         OutcomeKind::Redirected,
         OutcomeKind::NotFound,
@@ -100,6 +107,7 @@ impl OutcomeKind {
         OutcomeKind::InvalidUrl,
         OutcomeKind::UnsupportedScheme,
         OutcomeKind::ForbiddenAddress,
+        OutcomeKind::Skipped,
     ];
 
     /// The kind named `name` (kebab-case), as stored in the index.

@@ -117,6 +117,8 @@ pub struct CheckOptions {
     /// Set from outside (a signal, a time budget) to start no new URL; citations whose URL was
     /// not fetched are left out of the report and counted in `not_checked`.
     pub stop: Option<Arc<AtomicBool>>,
+    /// What is not a citation: `skipped`, never requested.
+    pub exclude: Arc<crate::exclude::Exclusions>,
 }
 
 /// A URL's outcome with what the archive made of its capture: where it is, its judgements,
@@ -182,7 +184,7 @@ pub async fn check(
 ) -> Result<CheckReport, Arc<ArchiveError>> {
     let archive = options.archive;
     let (validators, conditional_of) = split_conditional(options.conditional);
-    let urls = distinct_urls(&extracted);
+    let urls = distinct_urls(&extracted, &options.exclude);
 
     let total = urls.len();
     // Keyed by the URL's text: a `Url` key is 88 bytes of offsets beside its text, per URL.
@@ -269,7 +271,7 @@ pub async fn check(
     }
 
     let fetched_urls = results.len();
-    let articles = assemble(extracted, &results);
+    let articles = assemble(extracted, &results, &options.exclude);
     Ok(CheckReport {
         articles,
         fetched_urls,
@@ -278,11 +280,15 @@ pub async fn check(
 }
 
 /// Each fetchable URL once, in the order first cited.
-fn distinct_urls(extracted: &[(&Article, Extraction)]) -> Vec<Url> {
+fn distinct_urls(
+    extracted: &[(&Article, Extraction)],
+    exclude: &crate::exclude::Exclusions,
+) -> Vec<Url> {
     let mut seen = HashSet::new();
     extracted
         .iter()
         .flat_map(|(_, e)| e.citations.iter())
+        .filter(|c| exclude.reason(&c.target).is_none())
         .filter_map(|c| c.target.url())
         .filter(|u| seen.insert(u.as_str().to_owned()))
         .cloned()
@@ -305,6 +311,7 @@ fn split_conditional(conditional: HashMap<Url, (Validators, i64)>) -> SplitCondi
 fn assemble(
     extracted: Vec<(&Article, Extraction)>,
     results: &HashMap<Box<str>, Fetchresult>,
+    exclude: &crate::exclude::Exclusions,
 ) -> Vec<CheckedArticle> {
     extracted
         .into_iter()
@@ -316,7 +323,14 @@ fn assemble(
                 // half a 40,000-citation list unused at the run's peak.
                 let mut checked = Vec::with_capacity(extraction.citations.len());
                 checked.extend(extraction.citations.into_iter().filter_map(|citation| {
-                    let (outcome, capture, judgement) = outcome_for(&citation, results)?;
+                    let (outcome, capture, judgement) = match exclude.reason(&citation.target) {
+                        Some(why) => (
+                            Arc::new(Outcome::without_request(OutcomeKind::Skipped, why)),
+                            None,
+                            None,
+                        ),
+                        None => outcome_for(&citation, results)?,
+                    };
                     Some(CheckedCitation {
                         citation,
                         outcome,

@@ -229,7 +229,7 @@ fn unsupported_and_invalid_urls_fail_the_gate_without_a_request() {
     write(
         dir.path(),
         "links.md",
-        "[mail](mailto:desk@example.com) [bad](http://exa%20mple.com:99999/) [rel](/x)\n",
+        "[files](ftp://files.example/a.pdf) [bad](http://exa%20mple.com:99999/) [rel](/x)\n",
     );
     let out = provcheck(dir.path())
         .args(["check", "links.md", "--format", "json"])
@@ -569,4 +569,98 @@ fn issue_13_terminal_escapes_from_articles_and_pages_are_shown_not_obeyed() {
             );
         }
     }
+}
+
+/// Issue 16: a `mailto:` link failed the gate. Contact links are skipped by default; the
+/// config's `[exclude]` adds schemes, domains and URL patterns, never requested.
+#[test]
+fn contact_links_and_excluded_urls_are_skipped_never_failing() {
+    let server = TestServer::start(|_| Resp::ok("<html><title>fine</title></html>"));
+    let dir = tempfile::TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "story.md",
+        format!(
+            "# Talks\n\n[Write to the desk](mailto:desk@example.com), [call](tel:+15555550100).\n\n\
+             The [minutes]({}) and the [archive](ftp://files.example/minutes.pdf) and a \
+             [private copy]({}).\n",
+            server.url("/page"),
+            server.url("/private/copy")
+        ),
+    );
+    let run = || {
+        provcheck(dir.path())
+            .args([
+                "check",
+                "story.md",
+                "--allow-net",
+                "127.0.0.1/32",
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap()
+    };
+    let outcomes = |doc: &serde_json::Value| -> Vec<(String, String)> {
+        doc["citations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["url_as_written"].as_str().unwrap().to_owned(),
+                    c["outcome"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    // By default the contact links are skipped; the ftp link still fails the gate.
+    let doc = json_exiting(&run(), 1);
+    let got = outcomes(&doc);
+    let kind = |prefix: &str| {
+        got.iter()
+            .find(|(u, _)| u.contains(prefix))
+            .map(|(_, o)| o.clone())
+            .unwrap()
+    };
+    assert_eq!(kind("mailto:"), "skipped");
+    assert_eq!(kind("tel:"), "skipped");
+    assert_eq!(kind("ftp:"), "unsupported-scheme");
+    assert_eq!(kind("/private/"), "ok");
+    let skipped = doc["citations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["outcome"] == "skipped")
+        .unwrap();
+    assert!(skipped["detail"].as_str().unwrap().contains("not sources"));
+    // With the config's exclusions, nothing fails and the excluded URL is never requested.
+    write(
+        dir.path(),
+        "provcheck.toml",
+        "[exclude]\nschemes = [\"ftp\"]\nurls = ['/private/']\n",
+    );
+    let before = server.hits("/private/copy");
+    let doc = json_exiting(&run(), 0);
+    let got = outcomes(&doc);
+    for (url, outcome) in &got {
+        let expected = if url.ends_with("/page") {
+            "ok"
+        } else {
+            "skipped"
+        };
+        assert_eq!(outcome, expected, "{url}");
+    }
+    assert_eq!(
+        server.hits("/private/copy"),
+        before,
+        "an excluded URL is never requested"
+    );
+    // A pattern that is not a regular expression is a configuration error naming it.
+    write(dir.path(), "provcheck.toml", "[exclude]\nurls = ['(']\n");
+    provcheck(dir.path())
+        .args(["check", "story.md", "--allow-net", "127.0.0.1/32"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("exclude.urls"));
 }

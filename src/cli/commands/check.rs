@@ -99,6 +99,7 @@ pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
         // The pre-publication check asks once for the editor; robots.txt governs the sweep.
         robots: false,
         stop: Some(stop_on_signal(&runtime)),
+        exclude: Arc::new(config::exclusions(&file, file_path.as_deref())?),
     };
     let result = runtime.block_on(check(
         extracted,

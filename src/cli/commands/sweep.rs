@@ -210,6 +210,7 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
         conditional,
         robots: file.robots.unwrap_or(true),
         stop: Some(stop),
+        exclude: Arc::new(config::exclusions(&file, file_path.as_deref())?),
     };
     let result = runtime.block_on(check(due_refs, fetcher, check_options, |_, _| {}));
     tracing::debug!("fetching done");
