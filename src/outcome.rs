@@ -49,6 +49,9 @@ pub enum OutcomeKind {
     /// Not a citation to check (a `mailto:` link, an excluded domain): never requested, never
     /// fails the gate ([`crate::exclude`]).
     Skipped,
+    /// The run was stopped (a signal, a time budget) before its URL was fetched: unknown, so
+    /// it does not pass the gate.
+    NotChecked,
 }
 
 impl OutcomeKind {
@@ -83,13 +86,14 @@ impl OutcomeKind {
             OutcomeKind::UnsupportedScheme => "unsupported-scheme",
             OutcomeKind::ForbiddenAddress => "forbidden-address",
             OutcomeKind::Skipped => "skipped",
+            OutcomeKind::NotChecked => "not-checked",
         }
     }
 }
 
 impl OutcomeKind {
     /// Every kind, for parsing back.
-    pub const ALL: [OutcomeKind; 18] = [
+    pub const ALL: [OutcomeKind; 19] = [
         OutcomeKind::Ok,
         OutcomeKind::Redirected,
         OutcomeKind::NotFound,
@@ -108,6 +112,7 @@ impl OutcomeKind {
         OutcomeKind::UnsupportedScheme,
         OutcomeKind::ForbiddenAddress,
         OutcomeKind::Skipped,
+        OutcomeKind::NotChecked,
     ];
 
     /// The kind named `name` (kebab-case), as stored in the index.

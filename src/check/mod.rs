@@ -115,7 +115,7 @@ pub struct CheckOptions {
     /// Honour robots.txt: a disallowed URL is `blocked` (reason robots) and never requested.
     pub robots: bool,
     /// Set from outside (a signal, a time budget) to start no new URL; citations whose URL was
-    /// not fetched are left out of the report and counted in `not_checked`.
+    /// not fetched are `not-checked` in the report, and their URLs counted in `not_checked`.
     pub stop: Option<Arc<AtomicBool>>,
     /// What is not a citation: `skipped`, never requested.
     pub exclude: Arc<crate::exclude::Exclusions>,
@@ -319,25 +319,34 @@ fn assemble(
             id: article.id.clone(),
             source: article.source.clone(),
             citations: {
-                // Sized once: collecting through filter_map grows by doubling, which left up to
-                // half a 40,000-citation list unused at the run's peak.
+                // Sized once: collecting through an iterator of unknown length grows by
+                // doubling, which left up to half a 40,000-citation list unused at the run's peak.
                 let mut checked = Vec::with_capacity(extraction.citations.len());
-                checked.extend(extraction.citations.into_iter().filter_map(|citation| {
+                checked.extend(extraction.citations.into_iter().map(|citation| {
                     let (outcome, capture, judgement) = match exclude.reason(&citation.target) {
                         Some(why) => (
                             Arc::new(Outcome::without_request(OutcomeKind::Skipped, why)),
                             None,
                             None,
                         ),
-                        None => outcome_for(&citation, results)?,
+                        None => outcome_for(&citation, results).unwrap_or_else(|| {
+                            (
+                                Arc::new(Outcome::without_request(
+                                    OutcomeKind::NotChecked,
+                                    "the run was stopped before this URL was fetched".to_owned(),
+                                )),
+                                None,
+                                None,
+                            )
+                        }),
                     };
-                    Some(CheckedCitation {
+                    CheckedCitation {
                         citation,
                         outcome,
                         capture,
                         judgement,
                         suggestions: Vec::new(),
-                    })
+                    }
                 }));
                 checked
             },
@@ -383,7 +392,8 @@ type CitationResult = (
     Option<Box<Judgement>>,
 );
 
-/// What a citation's URL gave; `None` when it was not fetched (the run was stopped).
+/// What a citation's URL gave; `None` when it was not fetched (the run was stopped: the
+/// citation is then `not-checked`).
 fn outcome_for(
     citation: &Citation,
     results: &HashMap<Box<str>, Fetchresult>,

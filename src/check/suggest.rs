@@ -16,7 +16,10 @@ use url::Url;
 
 /// Whether a checked citation wants something to cite instead.
 fn wants_replacement(c: &CheckedCitation) -> bool {
-    !c.outcome.kind.is_fine() && c.citation.target.url().is_some()
+    // A citation the run never reached has no verdict: nothing to replace yet.
+    !c.outcome.kind.is_fine()
+        && c.outcome.kind != OutcomeKind::NotChecked
+        && c.citation.target.url().is_some()
 }
 
 /// Our latest capture of `url` that was fine, from a run other than `run_id`.
