@@ -139,10 +139,14 @@ pub const KEYS: &[(&str, &str, &str)] = &[
 pub struct FileConfig {
     pub concurrency: Option<usize>,
     pub host_concurrency: Option<usize>,
+    #[serde(default, deserialize_with = "duration_text")]
     pub host_interval: Option<String>,
+    #[serde(default, deserialize_with = "duration_text")]
     pub connect_timeout: Option<String>,
+    #[serde(default, deserialize_with = "duration_text")]
     pub timeout: Option<String>,
     pub retries: Option<u32>,
+    #[serde(default, deserialize_with = "duration_text")]
     pub retry_after_cap: Option<String>,
     pub max_redirects: Option<u32>,
     pub max_body: Option<Size>,
@@ -156,6 +160,7 @@ pub struct FileConfig {
     pub edited_threshold: Option<f64>,
     pub soft404_probe: Option<bool>,
     pub confirm_failures: Option<u32>,
+    #[serde(default, deserialize_with = "duration_text")]
     pub confirm_spacing: Option<String>,
     pub count_server_errors: Option<bool>,
     pub count_timeouts: Option<bool>,
@@ -193,6 +198,23 @@ pub fn exclusions(
             message,
         },
     )
+}
+
+/// A duration key's value: text such as `"20s"`. A bare number says how to write it instead of
+/// "invalid type: integer, expected a string".
+fn duration_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Value {
+        Text(String),
+        Number(f64),
+    }
+    match Value::deserialize(d)? {
+        Value::Text(text) => Ok(Some(text)),
+        Value::Number(n) => Err(serde::de::Error::custom(format!(
+            "a duration is text with its unit: write \"{n}s\" (or \"{n}ms\", \"{n}m\", \"{n}h\")"
+        ))),
+    }
 }
 
 /// A byte size: a number of bytes, or text such as `"20MiB"`, `"512 KB"`.

@@ -94,6 +94,11 @@ pub enum ArchiveError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "{} is not an archive (it has no index.sqlite): `provcheck check` or `provcheck sweep` creates one there, or name another with --archive",
+        .dir.display()
+    )]
+    NotAnArchive { dir: PathBuf },
 }
 
 /// A fetch, ready to archive.
@@ -223,10 +228,9 @@ impl Archive {
     fn existing_index(dir: &Path) -> Result<PathBuf, ArchiveError> {
         let path = dir.join("index.sqlite");
         if !path.exists() {
-            return Err(ArchiveError::Index(IndexError::Sqlite {
-                path,
-                source: rusqlite::Error::InvalidPath("no index here: is this an archive?".into()),
-            }));
+            return Err(ArchiveError::NotAnArchive {
+                dir: dir.to_path_buf(),
+            });
         }
         Ok(path)
     }

@@ -52,6 +52,37 @@ pub fn write_output(
     }
 }
 
+/// Fails now, before any work, when `path` cannot be written: its directory is missing or not
+/// writable (a probe file is created there and removed). A device or pipe is opened for
+/// writing. A run would otherwise fetch and archive everything, then fail to print its report.
+pub fn check_writable(path: Option<&Path>) -> Result<()> {
+    let Some(path) = path else {
+        return Ok(());
+    };
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        return Ok(());
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "cannot write {}: the directory {} does not exist",
+            path.display(),
+            dir.display()
+        );
+    }
+    let probe = path.with_extension("provcheck-probe");
+    std::fs::File::create(&probe)
+        .and_then(|_| std::fs::remove_file(&probe))
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
 /// A progress bar on stderr when it is a terminal and not `--quiet`; hidden otherwise.
 pub fn progress_bar(quiet: bool, template: &str) -> indicatif::ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {

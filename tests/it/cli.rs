@@ -664,3 +664,49 @@ fn contact_links_and_excluded_urls_are_skipped_never_failing() {
         .code(2)
         .stderr(predicate::str::contains("exclude.urls"));
 }
+
+/// Issue 16, item 9: errors said once, each with its next step, before any work.
+#[test]
+fn errors_are_said_once_with_their_next_step_and_before_any_fetch() {
+    let server = TestServer::start(|_| Resp::ok("<html><title>fine</title></html>"));
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", format!("{}\n", server.url("/a")));
+    // -o into a missing directory: refused before anything is fetched or archived.
+    provcheck(dir.path())
+        .args(["check", "story.txt", "--allow-net", "127.0.0.1/32"])
+        .args(["-o", "no/such/dir/report.json"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("no/such/dir").and(predicate::str::contains("does not exist")),
+        );
+    assert_eq!(server.total_hits(), 0, "nothing fetched");
+    assert!(!dir.path().join("archive").exists(), "nothing archived");
+    // An OS error appears once, not once per layer of the message.
+    let out = provcheck(dir.path())
+        .args(["check", "missing.txt"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.matches("No such file or directory").count(),
+        1,
+        "{stderr}"
+    );
+    // A folder that is not an archive says how to make one.
+    provcheck(dir.path())
+        .args(["history", &server.url("/a"), "--archive", "nowhere"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("not an archive")
+                .and(predicate::str::contains("provcheck check")),
+        );
+    // A duration written as a bare number says how to write it.
+    write(dir.path(), "provcheck.toml", "timeout = 20\n");
+    provcheck(dir.path())
+        .args(["check", "story.txt"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("\"20s\""));
+}

@@ -2,7 +2,7 @@
 //! cite instead, render; exit 0 when every citation is fine, 1 when one is not.
 
 use crate::cli::args::{FetchArgs, Global, InputArgs, env_flag};
-use crate::cli::output::{progress_bar, write_output};
+use crate::cli::output::{check_writable, progress_bar, write_output};
 use crate::cli::session::{finish_archive, open_archive};
 use crate::cli::signal::stop_on_signal;
 use anyhow::{Context, Result};
@@ -52,6 +52,7 @@ pub struct CheckArgs {
 }
 
 pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
+    check_writable(args.output.as_deref())?;
     let (file, file_path) = config::load(global.config)?;
     let options = config::fetch_options(&file, file_path.as_deref(), &args.fetch.overrides())?;
     let mut archive_options =

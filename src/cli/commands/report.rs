@@ -2,7 +2,7 @@
 //! Wayback Machine, unless offline).
 
 use crate::cli::args::{ArchiveArg, FetchArgs, Global, env_flag};
-use crate::cli::output::write_output;
+use crate::cli::output::{check_writable, write_output};
 use anyhow::{Context, Result};
 use clap::Args;
 use provcheck::archive::Archive;
@@ -62,6 +62,7 @@ pub struct ReportArgs {
 }
 
 pub fn exec(args: &ReportArgs, global: Global<'_>) -> Result<ExitCode> {
+    check_writable(args.output.as_deref())?;
     let (file, file_path) = config::load(global.config)?;
     let options =
         config::archive_options(&file, file_path.as_deref(), args.archive.archive.as_deref())?;
