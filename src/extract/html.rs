@@ -10,7 +10,7 @@
 //! link was found; a value the source spells differently (with character references) falls back
 //! to the previous link's position.
 
-use super::{Found, Sink, mentions_provenance};
+use super::{Found, Sink, mentions_provenance, names_sources};
 use crate::citation::Section;
 use crate::htmlscan::{self, Limits};
 use ego_tree::iter::Edge;
@@ -120,7 +120,7 @@ fn heading_level(name: &str) -> Option<u8> {
 
 fn is_provenance_container(element: ElementRef<'_>) -> bool {
     let e = element.value();
-    e.id().is_some_and(mentions_provenance) || e.classes().any(mentions_provenance)
+    e.id().is_some_and(names_sources) || e.classes().any(names_sources)
 }
 
 /// Attribute occurrences looked at past the cursor for one whose value is the link's.

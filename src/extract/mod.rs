@@ -168,9 +168,137 @@ fn bare_url_finder() -> linkify::LinkFinder {
     finder
 }
 
-/// Whether a heading's text announces the provenance section.
+/// Words that name a sources section, in the eight languages of the cues: sources,
+/// references, notes, bibliography, provenance.
+const SECTION_NAMES: &[&str] = &[
+    // English
+    "provenance",
+    "sources",
+    "source",
+    "references",
+    "notes",
+    "bibliography",
+    "citations",
+    "methodology",
+    // Spanish
+    "fuentes",
+    "fuente",
+    "referencias",
+    "notas",
+    "bibliografía",
+    "procedencia",
+    // French
+    "références",
+    "bibliographie",
+    // German
+    "quellen",
+    "quelle",
+    "quellenangaben",
+    "literatur",
+    "anmerkungen",
+    "einzelnachweise",
+    "nachweise",
+    "herkunft",
+    // Portuguese
+    "fontes",
+    "fonte",
+    "referências",
+    "bibliografia",
+    "procedência",
+    // Italian
+    "fonti",
+    "riferimenti",
+    "note",
+    "provenienza",
+    // Dutch
+    "bronnen",
+    "bron",
+    "referenties",
+    "noten",
+    "literatuur",
+    "herkomst",
+    // Polish
+    "źródła",
+    "źródło",
+    "przypisy",
+    "literatura",
+    "pochodzenie",
+];
+
+/// Phrases that head a further-reading section.
+const SECTION_PHRASES: &[&str] = &[
+    "further reading",
+    "lecturas adicionales",
+    "pour aller plus loin",
+    "weiterführende literatur",
+    "leitura adicional",
+    "per approfondire",
+    "verder lezen",
+    "dalsza lektura",
+];
+
+/// Words that join section names ("Sources and notes", "Quellen und Anmerkungen").
+const JOINERS: &[&str] = &["and", "&", "und", "et", "y", "e", "en", "i", "/", "+"];
+
+/// Whether a heading's text announces the sources section: it mentions provenance, starts with
+/// a further-reading phrase, or every one of its (at most five) words names a sources section
+/// or joins such names — "Sources", "Notes", "Quellen und Anmerkungen" — so that "Notes from
+/// Kyiv" stays a body heading.
 fn mentions_provenance(heading: &str) -> bool {
-    heading.to_lowercase().contains("provenance")
+    let lower = heading.to_lowercase();
+    if lower.contains("provenance") {
+        return true;
+    }
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '&' || c == '/' || c == '+'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let phrase = words.join(" ");
+    if SECTION_PHRASES.iter().any(|p| phrase.starts_with(p)) && words.len() <= 5 {
+        return true;
+    }
+    words.len() <= 5
+        && words.iter().any(|w| SECTION_NAMES.contains(w))
+        && words
+            .iter()
+            .all(|w| SECTION_NAMES.contains(w) || JOINERS.contains(w))
+}
+
+/// Names of a sources section that an element's id or class may carry (not "notes" or
+/// "source": footnotes and source code are everywhere).
+const CONTAINER_NAMES: &[&str] = &[
+    "provenance",
+    "sources",
+    "references",
+    "bibliography",
+    "citations",
+    "fuentes",
+    "referencias",
+    "bibliografia",
+    "bibliografía",
+    "références",
+    "bibliographie",
+    "quellen",
+    "quellenangaben",
+    "einzelnachweise",
+    "fontes",
+    "referências",
+    "fonti",
+    "riferimenti",
+    "bronnen",
+    "referenties",
+    "przypisy",
+    "źródła",
+];
+
+/// Whether an element's id or class names a sources section: a token of it (split at `-` and
+/// `_`) does ("sources", "article-references", "quellen").
+fn names_sources(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    lower.contains("provenance")
+        || lower
+            .split(['-', '_'])
+            .any(|t| CONTAINER_NAMES.contains(&t))
 }
 
 #[cfg(test)]

@@ -334,3 +334,67 @@ fn html_positions_are_found_however_values_are_spelled() {
         ]
     );
 }
+
+#[test]
+fn sources_headings_in_eight_languages_start_the_section_and_body_headings_do_not() {
+    for heading in [
+        "Sources",
+        "Sources and notes",
+        "References",
+        "Further reading",
+        "Notes",
+        "Wire provenance",
+        "Fuentes",
+        "Lecturas adicionales",
+        "Références",
+        "Pour aller plus loin",
+        "Quellen und Anmerkungen",
+        "Weiterführende Literatur",
+        "Fontes",
+        "Fonti",
+        "Per approfondire",
+        "Bronnen",
+        "Verder lezen",
+        "Źródła",
+        "Przypisy",
+    ] {
+        assert!(super::mentions_provenance(heading), "{heading}");
+    }
+    for heading in [
+        "Notes from Kyiv",
+        "The source of the leak",
+        "What the references hide",
+        "Talks resume",
+        "",
+    ] {
+        assert!(!super::mentions_provenance(heading), "{heading}");
+    }
+    for name in [
+        "sources",
+        "article-references",
+        "quellen",
+        "provenance-list",
+        "wp_bibliography",
+    ] {
+        assert!(super::names_sources(name), "{name}");
+    }
+    for name in [
+        "source-code",
+        "footnotes",
+        "notes",
+        "resources",
+        "opensource",
+    ] {
+        assert!(!super::names_sources(name), "{name}");
+    }
+}
+
+#[test]
+fn an_html_sources_section_by_heading_or_class_is_the_provenance_section() {
+    let html = "<article><p>Body <a href=\"https://a.test/1\">one</a>.</p>\
+                <h2>Sources</h2><ul><li><a href=\"https://a.test/2\">two</a></li></ul></article>\
+                <section class=\"article-references\"><a href=\"https://a.test/3\">three</a></section>";
+    let e = run(ArticleFormat::Html, html);
+    let sections: Vec<&str> = summary(&e).iter().map(|s| s.2).collect();
+    assert_eq!(sections, ["body", "provenance", "provenance"]);
+}

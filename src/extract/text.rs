@@ -57,7 +57,9 @@ mod tests {
         assert!(is_heading("Wire provenance"));
         assert!(is_heading("What the choreography hides"));
         assert!(is_heading("Sources and provenance:"));
-        assert!(!is_heading("Notes:"));
+        // A sources heading may end with a colon; another label line may not.
+        assert!(is_heading("Notes:"));
+        assert!(!is_heading("Reporting by:"));
         assert!(!is_heading("- https://example.com/"));
         assert!(!is_heading("1. First source"));
         assert!(!is_heading("It ends like a sentence."));
