@@ -62,7 +62,7 @@ enum Command {
     #[command(
         after_help = "Exit codes:\n  0  nothing new went wrong (and nothing is printed)\n  1  something changed: newly failing, dead, recovered, edited, appended, paywalled, replaced, correction, soft-404\n  2  could not run, another sweep is running, or stopped by a signal"
     )]
-    Sweep(sweep::SweepArgs),
+    Sweep(Box<sweep::SweepArgs>),
     /// Word-level diff of a source's main text: its reference against the latest capture, by default
     Diff(diff::DiffArgs),
     /// Audit report for the standards desk, from the archive: verdicts, evidence, what to cite instead

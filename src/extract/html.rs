@@ -102,13 +102,36 @@ pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
     }
 }
 
+/// The base relative links resolve against: the document's `<base href>` (itself resolved
+/// against `given`), else `given` (`--base-url`), else the URL the article says it is published
+/// at: its canonical link, else its `og:url` (absolute http(s) URLs only).
 fn document_base(document: &Html, given: Option<&Url>) -> Option<Url> {
-    let selector = scraper::Selector::parse("base[href]").expect("static selector");
-    let href = document.select(&selector).next()?.value().attr("href")?;
-    match given {
-        Some(given) => given.join(href).ok(),
-        None => Url::parse(href).ok(),
+    let first = |selector: &str, attr: &str| {
+        let selector = scraper::Selector::parse(selector).expect("static selector");
+        document
+            .select(&selector)
+            .next()
+            .and_then(|e| e.value().attr(attr))
+            .map(str::trim)
+            .map(str::to_owned)
+    };
+    if let Some(href) = first("base[href]", "href") {
+        return match given {
+            Some(given) => given.join(&href).ok(),
+            None => Url::parse(&href).ok(),
+        };
     }
+    if given.is_some() {
+        return None;
+    }
+    [
+        first("link[rel~=canonical][href]", "href"),
+        first("meta[property=\"og:url\"][content]", "content"),
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(|u| Url::parse(&u).ok())
+    .find(|u| matches!(u.scheme(), "http" | "https"))
 }
 
 fn heading_level(name: &str) -> Option<u8> {

@@ -418,3 +418,59 @@ fn robots_txt_makes_a_disallowed_url_blocked_never_dead() {
         .code(0);
     assert_eq!(server.hits("/private/page"), 1);
 }
+
+/// Issue 16, item 1: relative links of an article became `invalid-url` for good in a sweep,
+/// which had no `--base-url`; an HTML article says where it is published (canonical link).
+#[test]
+fn relative_links_resolve_against_base_url_or_the_articles_canonical_link() {
+    let server = TestServer::start(|req| match req.target.as_str() {
+        "/world/source" | "/world/other" | "/news/other" => Resp::ok(&article(&TEXT[..1])),
+        _ => Resp::status(404),
+    });
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("desk")).unwrap();
+    write(dir.path(), "desk/a.md", "See [the source](source).\n");
+    write(
+        dir.path(),
+        "desk/b.html",
+        format!(
+            "<html><head><link rel=\"canonical\" href=\"{}\"></head><body>\
+             <p>See <a href=\"other\">the other</a>.</p></body></html>",
+            server.url("/news/story")
+        ),
+    );
+    write(
+        dir.path(),
+        "provcheck.toml",
+        "allow_net = [\"127.0.0.1/32\"]\nhost_interval = \"0s\"\n",
+    );
+    let out = provcheck(dir.path())
+        .args(["sweep", "desk", "--max-age", "0s", "--format", "json"])
+        .arg("--base-url")
+        .arg(server.url("/world/"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        server.hits("/world/source"),
+        1,
+        "the Markdown link, against --base-url"
+    );
+    assert_eq!(
+        server.hits("/world/other"),
+        1,
+        "--base-url wins over the canonical link"
+    );
+    assert_eq!(server.hits("/news/other"), 0);
+    // Without --base-url, the HTML article resolves against its own canonical link.
+    provcheck(dir.path())
+        .args(["check", "desk/b.html"])
+        .assert()
+        .code(0);
+    assert_eq!(server.hits("/news/other"), 1);
+}

@@ -38,6 +38,10 @@ pub struct SweepArgs {
     /// Output format (JSON is printed even when there is no news)
     #[arg(long, value_enum, default_value = "text")]
     format: TextOrJson,
+    /// Resolve the relative links of newly registered articles against this URL (an HTML
+    /// article's <base href> wins; without either, its canonical link or og:url is used)
+    #[arg(long, value_name = "URL")]
+    base_url: Option<url::Url>,
     #[command(flatten)]
     archive: ArchiveArg,
     #[command(flatten)]
@@ -125,9 +129,10 @@ type Due = Vec<(input::Article, provcheck::extract::Extraction)>;
 fn start_run(
     options: provcheck::archive::ArchiveOptions,
     articles: &[input::Article],
+    base_url: Option<&url::Url>,
     max_age: Duration,
 ) -> Result<(Archive, i64, Due)> {
-    let extracted = extract_all(articles, None);
+    let extracted = extract_all(articles, base_url);
     let mut archive = open_archive(options)?;
     let now = jiff::Timestamp::now();
     let run_id = archive.begin_run("sweep", now)?;
@@ -171,7 +176,7 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
     } else {
         input::read_articles(&args.dirs, ReadOptions::default())?
     };
-    let (archive, run_id, due) = start_run(options, &articles, max_age)?;
+    let (archive, run_id, due) = start_run(options, &articles, args.base_url.as_ref(), max_age)?;
     let due_urls: Vec<url::Url> = due
         .iter()
         .flat_map(|(_, e)| e.citations.iter().filter_map(|c| c.target.url().cloned()))
