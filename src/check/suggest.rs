@@ -22,10 +22,14 @@ fn wants_replacement(c: &CheckedCitation) -> bool {
         && c.citation.target.url().is_some()
 }
 
-/// Our latest capture of `url` that was fine, from a run other than `run_id`.
+/// Our copy of what `url` said: the citation's reference (what it said when `article` cited
+/// it), else the latest capture that was fine, from a run other than `run_id`. Only a capture
+/// that was fine and complete, and not the very page the source shows now (`now`: a
+/// not-found page that was once taken for the article must not be offered in its place).
 fn archived_copy(
     index: &Index,
-    url: &str,
+    (article, url): (&str, &str),
+    now: Option<&str>,
     run_id: i64,
     archive_arg: Option<&str>,
 ) -> rusqlite::Result<Option<Suggestion>> {
@@ -34,11 +38,15 @@ fn archived_copy(
         .prepare_cached(
             "SELECT s.captured_at, s.payload_sha256 FROM checks k JOIN urls u ON u.id = k.url_id
              JOIN snapshots s ON s.id = k.snapshot_id
+             LEFT JOIN citations c ON c.url_id = u.id AND c.article_id = ?3
              WHERE u.url = ?1 AND k.run_id != ?2 AND k.outcome IN ('ok', 'redirected')
                AND (s.http_status BETWEEN 200 AND 299 OR s.http_status = 304)
-             ORDER BY s.captured_at DESC, s.id DESC LIMIT 1",
+               AND s.truncated IS NULL AND s.payload_sha256 IS NOT ?4
+             ORDER BY s.id = c.reference_snapshot_id DESC, s.captured_at DESC, s.id DESC LIMIT 1",
         )?
-        .query_row(params![url, run_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(params![url, run_id, article, now], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
     Ok(found.map(|(captured_at, sha256)| Suggestion::ArchivedCopy {
         show: show_command(url, &captured_at, archive_arg),
@@ -53,24 +61,34 @@ pub fn from_archive(
     report: &mut CheckReport,
     archive: Option<(&Index, i64, Option<&str>)>,
 ) -> rusqlite::Result<()> {
-    for c in report.articles.iter_mut().flat_map(|a| &mut a.citations) {
-        let outcome = &c.outcome;
-        if outcome.kind == OutcomeKind::Redirected
-            && outcome.permanent == Some(true)
-            && let Some(to) = outcome.final_url()
-            && Some(to) != c.citation.target.url()
-        {
-            c.suggestions.push(Suggestion::NewUrl {
-                url: to.to_string(),
-            });
-        }
-        if !wants_replacement(c) {
-            continue;
-        }
-        if let (Some((index, run_id, archive_arg)), Some(url)) = (archive, c.citation.target.url())
-            && let Some(copy) = archived_copy(index, url.as_str(), run_id, archive_arg)?
-        {
-            c.suggestions.push(copy);
+    for a in &mut report.articles {
+        let article = a.id.as_str().to_owned();
+        for c in &mut a.citations {
+            let outcome = &c.outcome;
+            if outcome.kind == OutcomeKind::Redirected
+                && outcome.permanent == Some(true)
+                && let Some(to) = outcome.final_url()
+                && Some(to) != c.citation.target.url()
+            {
+                c.suggestions.push(Suggestion::NewUrl {
+                    url: to.to_string(),
+                });
+            }
+            if !wants_replacement(c) {
+                continue;
+            }
+            if let (Some((index, run_id, archive_arg)), Some(url)) =
+                (archive, c.citation.target.url())
+                && let Some(copy) = archived_copy(
+                    index,
+                    (&article, url.as_str()),
+                    c.capture.as_ref().map(|s| s.payload_sha256.as_str()),
+                    run_id,
+                    archive_arg,
+                )?
+            {
+                c.suggestions.push(copy);
+            }
         }
     }
     Ok(())

@@ -1275,3 +1275,56 @@ fn long_article() -> String {
         .collect();
     format!("<article><h1>Talks resume after summit</h1>{body}{body}</article>")
 }
+
+/// Issue 16, item 5: what to cite instead of a dead source is what it said when cited (the
+/// reference), never a later page that stood at its URL (a swapped-in page, a not-found page).
+#[test]
+fn cite_instead_offers_the_reference_not_the_page_that_replaced_it() {
+    let edition = Arc::new(AtomicUsize::new(0));
+    let e = Arc::clone(&edition);
+    let server = TestServer::start(move |req| {
+        if req.target != "/story" {
+            return Resp::status(404);
+        }
+        match e.load(Ordering::SeqCst) {
+            0 => Resp::ok(&article_page("Talks resume after summit", &PARAGRAPHS))
+                .header("content-type", "text/html"),
+            1 => Resp::ok(&article_page("Ten soups for winter", &OTHER))
+                .header("content-type", "text/html"),
+            _ => Resp::status(404),
+        }
+    });
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "story.txt",
+        format!("{}\n", server.url("/story")),
+    );
+    let first = check_story_json(dir.path(), 0);
+    assert!(
+        first["citations"][0]["capture"]["warc_file"].is_string(),
+        "archived"
+    );
+    edition.store(1, Ordering::SeqCst);
+    check_story_json(dir.path(), 0);
+    edition.store(2, Ordering::SeqCst);
+    let doc = check_story_json(dir.path(), 1);
+    let c = &doc["citations"][0];
+    assert_eq!(c["outcome"], "not-found");
+    let copy = c["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "archived-copy")
+        .unwrap_or_else(|| panic!("{c}"));
+    // The reference's payload, not the soups page's.
+    let conn = rusqlite::Connection::open(dir.path().join("archive/index.sqlite")).unwrap();
+    let reference: String = conn
+        .query_row(
+            "SELECT s.payload_sha256 FROM citations c JOIN snapshots s ON s.id = c.reference_snapshot_id",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(copy["sha256"], reference, "{c}");
+}
