@@ -131,6 +131,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "mailto, tel, sms, javascript",
         "what is not a citation (skipped, never requested, never failing): a table of schemes, domains (with subdomains) and urls (regular expressions), beside the default schemes",
     ),
+    (
+        "replay_url",
+        "(none)",
+        "check and report: link our copy of a source in the desk's replay tool (pywb, ReplayWeb.page): a URL with {timestamp} and {url}",
+    ),
 ];
 
 /// `provcheck.toml`, as written.
@@ -167,6 +172,7 @@ pub struct FileConfig {
     pub robots: Option<bool>,
     pub wayback_endpoint: Option<String>,
     pub exclude: Option<ExcludeConfig>,
+    pub replay_url: Option<String>,
 }
 
 /// `[exclude]`: what is not a citation, beside the default contact-link schemes.

@@ -13,6 +13,9 @@ pub enum Suggestion {
         captured_at: String,
         sha256: String,
         show: String,
+        /// A link to it in the desk's replay tool (config `replay_url`), when one is set.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        replay: Option<String>,
     },
     /// The closest Wayback Machine capture to the citation date.
     Wayback {
@@ -54,16 +57,40 @@ pub fn show_command(url: &str, captured_at: &str, archive_arg: Option<&str>) -> 
     command
 }
 
+/// The link to a capture in a replay tool: `template` with `{timestamp}` (14 digits, as pywb and
+/// ReplayWeb.page take it) and `{url}` filled in
+/// (`https://replay.example/evidence/{timestamp}/{url}`).
+#[must_use]
+pub fn replay_link(template: &str, url: &str, captured_at: &str) -> String {
+    let stamp: String = captured_at
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(14)
+        .collect();
+    template
+        .replace("{timestamp}", &stamp)
+        .replace("{url}", url)
+}
+
 /// A suggestion in one line of plain text.
 #[must_use]
 pub fn suggestion_text(s: &Suggestion) -> String {
     match s {
         Suggestion::ArchivedCopy {
-            captured_at, show, ..
-        } => format!(
-            "our archived copy of {} ({show})",
-            display_time(captured_at)
-        ),
+            captured_at,
+            show,
+            replay,
+            ..
+        } => match replay {
+            Some(link) => format!(
+                "our archived copy of {}: {link} ({show})",
+                display_time(captured_at)
+            ),
+            None => format!(
+                "our archived copy of {} ({show})",
+                display_time(captured_at)
+            ),
+        },
         Suggestion::Wayback {
             url,
             timestamp,

@@ -31,7 +31,7 @@ fn archived_copy(
     (article, url): (&str, &str),
     now: Option<&str>,
     run_id: i64,
-    archive_arg: Option<&str>,
+    (archive_arg, replay_url): (Option<&str>, Option<&str>),
 ) -> rusqlite::Result<Option<Suggestion>> {
     let found: Option<(String, String)> = index
         .conn
@@ -50,6 +50,7 @@ fn archived_copy(
         .optional()?;
     Ok(found.map(|(captured_at, sha256)| Suggestion::ArchivedCopy {
         show: show_command(url, &captured_at, archive_arg),
+        replay: replay_url.map(|t| crate::suggestion::replay_link(t, url, &captured_at)),
         captured_at,
         sha256,
     }))
@@ -60,6 +61,7 @@ fn archived_copy(
 pub fn from_archive(
     report: &mut CheckReport,
     archive: Option<(&Index, i64, Option<&str>)>,
+    replay_url: Option<&str>,
 ) -> rusqlite::Result<()> {
     for a in &mut report.articles {
         let article = a.id.as_str().to_owned();
@@ -84,7 +86,7 @@ pub fn from_archive(
                     (&article, url.as_str()),
                     c.capture.as_ref().map(|s| s.payload_sha256.as_str()),
                     run_id,
-                    archive_arg,
+                    (archive_arg, replay_url),
                 )?
             {
                 c.suggestions.push(copy);

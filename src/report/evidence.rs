@@ -80,6 +80,10 @@ pub(super) fn describe(
             .or(fine_capture.map(capture).transpose()?.flatten())
         {
             suggestions.push(Suggestion::ArchivedCopy {
+                replay: filter
+                    .replay_url
+                    .as_deref()
+                    .map(|t| crate::suggestion::replay_link(t, &citation.url, &copy.captured_at)),
                 captured_at: copy.captured_at,
                 sha256: copy.sha256,
                 show: copy.show,

@@ -121,6 +121,8 @@ pub struct Filter {
     pub all: bool,
     /// How `show` commands in the report name the archive (`None`: the default one).
     pub archive_arg: Option<String>,
+    /// The desk's replay tool, to link our copies (config `replay_url`).
+    pub replay_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -320,6 +320,10 @@ mod tests {
                 show:
                     "provcheck show 'https://news.example/a?id=1' --at 2026-11-01T09:00:00.000000Z"
                         .into(),
+                replay: Some(
+                    "https://replay.desk.example/evidence/20261101090000/https://news.example/a?id=1"
+                        .into(),
+                ),
             },
             Suggestion::Wayback {
                 url: "http://web.archive.org/web/20261031120000/https://news.example/a?id=1".into(),

@@ -1308,6 +1308,12 @@ fn cite_instead_offers_the_reference_not_the_page_that_replaced_it() {
     edition.store(1, Ordering::SeqCst);
     check_story_json(dir.path(), 0);
     edition.store(2, Ordering::SeqCst);
+    // With the desk's replay tool configured, our copy is a link an editor can click.
+    write(
+        dir.path(),
+        "provcheck.toml",
+        "replay_url = \"https://replay.desk.example/evidence/{timestamp}/{url}\"\n",
+    );
     let doc = check_story_json(dir.path(), 1);
     let c = &doc["citations"][0];
     assert_eq!(c["outcome"], "not-found");
@@ -1327,4 +1333,18 @@ fn cite_instead_offers_the_reference_not_the_page_that_replaced_it() {
         )
         .unwrap();
     assert_eq!(copy["sha256"], reference, "{c}");
+    let stamp: String = copy["captured_at"]
+        .as_str()
+        .unwrap()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(14)
+        .collect();
+    assert_eq!(
+        copy["replay"],
+        format!(
+            "https://replay.desk.example/evidence/{stamp}/{}",
+            server.url("/story")
+        )
+    );
 }

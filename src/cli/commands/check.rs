@@ -119,6 +119,7 @@ pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
     let mut report = result.map_err(|error| anyhow::anyhow!("archiving failed: {error}"))?;
     suggest(
         &mut report,
+        file.replay_url.as_deref(),
         archive
             .as_ref()
             .map(|(a, id)| (a, *id, args.archive.as_deref())),
@@ -176,6 +177,7 @@ fn log_diagnostics(report: &CheckReport) {
 /// (online) the Wayback Machine's capture closest to today, cached in the archive's index.
 fn suggest(
     report: &mut CheckReport,
+    replay_url: Option<&str>,
     archive: Option<(&Archive, i64, Option<&Path>)>,
     online: Option<(&tokio::runtime::Runtime, Arc<Fetcher>, &Url)>,
 ) -> Result<()> {
@@ -185,6 +187,7 @@ fn suggest(
     suggest::from_archive(
         report,
         archive.map(|(a, run_id, _)| (a.index(), run_id, arg.as_deref())),
+        replay_url,
     )
     .context("cannot read the archive's index")?;
     let Some((runtime, fetcher, endpoint)) = online else {

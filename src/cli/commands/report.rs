@@ -111,6 +111,7 @@ pub fn exec(args: &ReportArgs, global: Global<'_>) -> Result<ExitCode> {
             .archive
             .as_ref()
             .map(|p| p.display().to_string()),
+        replay_url: file.replay_url.clone(),
     };
     let mut report = gather(&options.dir, &mut index, &filter, &policy)
         .with_context(|| format!("cannot read the index in {}", options.dir.display()))?;
