@@ -22,7 +22,21 @@ pub struct News {
     pub verdict: &'static str,
     /// The outcome of this sweep's check.
     pub outcome: String,
+    /// Its HTTP status, when there was an answer.
+    pub http_status: Option<u16>,
+    /// The link text the article cites the source with.
+    pub anchor: Option<String>,
     pub detail: Option<String>,
+    /// What to cite instead, one line each.
+    pub instead: Vec<String>,
+}
+
+/// What the mail says after the news: the counts, and where to see the rest.
+pub struct Closing {
+    pub checked_urls: usize,
+    pub not_checked_urls: usize,
+    /// The command that shows the full audit.
+    pub report_command: String,
 }
 
 /// The news of one citation, from its history (oldest first) and this run's id.
@@ -70,7 +84,18 @@ pub fn news_between(
         _ => {}
     }
     if let Some(this) = this {
+        // A page back to its cited text has recovered, though it changed since last time.
+        let back_to_reference = matches!(
+            this.change_vs_reference,
+            Some(Change::Unchanged | Change::Cosmetic)
+        );
         match this.change_vs_previous {
+            Some(Change::Edited | Change::Replaced)
+                if back_to_reference && !news.contains(&"recovered") =>
+            {
+                news.push("recovered");
+            }
+            Some(Change::Edited | Change::Replaced) if back_to_reference => {}
             Some(Change::Edited) => news.push("edited"),
             Some(Change::Appended) => news.push("appended"),
             Some(Change::Paywalled) => news.push("paywalled"),
@@ -96,29 +121,51 @@ pub fn verdict_of(history: &[CheckRow], policy: &Policy) -> &'static str {
     .name()
 }
 
-/// Text for cron mail: grouped by article. Writes nothing when there is no news.
-pub fn render_text(news: &[News], out: &mut dyn io::Write) -> io::Result<()> {
+/// Text for cron mail: grouped by article, each item with its status, the link text, why and
+/// what to cite instead, then the counts and the command that shows the rest. Writes nothing
+/// when there is no news.
+pub fn render_text(news: &[News], closing: &Closing, out: &mut dyn io::Write) -> io::Result<()> {
     use crate::printable::escape_controls as clean;
+    if news.is_empty() {
+        return Ok(());
+    }
     let mut current: Option<&str> = None;
     for n in news {
         if current != Some(n.article.as_str()) {
             writeln!(out, "{} ({})", clean(&n.article), clean(&n.source))?;
             current = Some(&n.article);
         }
+        let status = n
+            .http_status
+            .map_or_else(|| "---".to_owned(), |s| s.to_string());
         write!(
             out,
-            "  L{:<5} {:<15} now {:<13} {}",
+            "  L{:<5} {:<15} now {:<13} {status:>3}  {}",
             n.line,
             n.what,
             n.verdict,
             clean(&n.url)
         )?;
-        if let Some(d) = &n.detail {
-            write!(out, "  ({})", clean(d))?;
+        if let Some(anchor) = n.anchor.as_deref().filter(|a| !a.is_empty()) {
+            write!(out, "  \"{}\"", clean(anchor))?;
         }
         writeln!(out)?;
+        if let Some(d) = &n.detail {
+            writeln!(out, "         {}", clean(d))?;
+        }
+        for line in &n.instead {
+            writeln!(out, "         instead: {}", clean(line))?;
+        }
     }
-    Ok(())
+    let problems = news.iter().filter(|n| n.what.starts_with("newly-")).count();
+    writeln!(
+        out,
+        "\n{} news ({problems} new problems); {} URLs checked, {} not checked. The rest: {}",
+        news.len(),
+        closing.checked_urls,
+        closing.not_checked_urls,
+        closing.report_command
+    )
 }
 
 #[cfg(test)]
@@ -126,6 +173,61 @@ mod tests {
     use super::*;
     use crate::outcome::OutcomeKind;
     use std::time::Duration;
+
+    #[test]
+    fn a_page_back_to_its_cited_text_has_recovered_not_been_edited() {
+        let mut back = row(2, 48, OutcomeKind::Ok);
+        back.change_vs_previous = Some(Change::Edited);
+        back.change_vs_reference = Some(Change::Unchanged);
+        let ok = Verdict::Ok {
+            since: jiff::Timestamp::UNIX_EPOCH,
+        };
+        assert_eq!(news_between(&ok, &ok, Some(&back)), ["recovered"]);
+        back.change_vs_reference = Some(Change::Edited);
+        assert_eq!(news_between(&ok, &ok, Some(&back)), ["edited"]);
+    }
+
+    #[test]
+    fn the_mail_says_status_link_text_why_what_instead_and_where_the_rest_is() {
+        let news = [News {
+            article: "talks".into(),
+            source: "desk/talks.md".into(),
+            line: 12,
+            url: "https://wire.example/a".into(),
+            what: "newly-dead",
+            verdict: "dead",
+            outcome: "not-found".into(),
+            http_status: Some(404),
+            anchor: Some("the ministry's statement".into()),
+            detail: Some("HTTP 404".into()),
+            instead: vec![
+                "our archived copy of 2026-11-01 09:00:00 UTC (provcheck show ...)".into(),
+            ],
+        }];
+        let closing = Closing {
+            checked_urls: 40,
+            not_checked_urls: 0,
+            report_command: "provcheck report".into(),
+        };
+        let mut out = Vec::new();
+        render_text(&news, &closing, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for part in [
+            "talks (desk/talks.md)",
+            "L12",
+            "newly-dead",
+            "404",
+            "\"the ministry's statement\"",
+            "HTTP 404",
+            "instead: our archived copy",
+            "1 news (1 new problems); 40 URLs checked, 0 not checked. The rest: provcheck report",
+        ] {
+            assert!(text.contains(part), "{part} in {text}");
+        }
+        let mut quiet = Vec::new();
+        render_text(&[], &closing, &mut quiet).unwrap();
+        assert!(quiet.is_empty(), "no news, no mail");
+    }
 
     fn row(run: i64, hours: i64, outcome: OutcomeKind) -> CheckRow {
         CheckRow {

@@ -474,3 +474,68 @@ fn relative_links_resolve_against_base_url_or_the_articles_canonical_link() {
         .code(0);
     assert_eq!(server.hits("/news/other"), 1);
 }
+
+/// Issue 16, item 4: the cron mail says, per item, the status, the link text, why and what to
+/// cite instead, and closes with the counts and the command that shows the rest; a page back
+/// to its cited text is `recovered`, not `edited`.
+#[test]
+fn the_mail_is_worth_reading() {
+    let night = Arc::new(AtomicUsize::new(0));
+    let n = Arc::clone(&night);
+    let server = TestServer::start(move |req| {
+        match (req.target.as_str(), n.load(Ordering::SeqCst)) {
+            ("/dies", 0) | ("/wobbles", 0 | 2) => Resp::ok(&article(&TEXT)),
+            ("/wobbles", _) => {
+                let mut t = TEXT;
+                t[2] = "Economists warned that the deal could still collapse without a parliamentary vote on spending.";
+                Resp::ok(&article(&t))
+            }
+            _ => Resp::status(404),
+        }
+    });
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("desk")).unwrap();
+    write(
+        dir.path(),
+        "desk/a.md",
+        format!(
+            "The [ministry's statement]({}) and [the briefing]({}).\n",
+            server.url("/dies"),
+            server.url("/wobbles")
+        ),
+    );
+    write(
+        dir.path(),
+        "provcheck.toml",
+        "allow_net = [\"127.0.0.1/32\"]\nconfirm_failures = 1\nconfirm_spacing = \"0s\"\nhost_interval = \"0s\"\n",
+    );
+    let sweep = || {
+        provcheck(dir.path())
+            .args(["sweep", "desk", "--max-age", "0s"])
+            .output()
+            .unwrap()
+    };
+    let quiet = sweep();
+    assert!(quiet.stdout.is_empty(), "no news, no mail");
+    night.store(1, Ordering::SeqCst);
+    let mail = String::from_utf8(sweep().stdout).unwrap();
+    for part in [
+        "newly-dead",
+        "404",
+        "\"ministry's statement\"",
+        "instead: our archived copy",
+        "edited",
+        "URLs checked",
+        "The rest: provcheck report",
+    ] {
+        assert!(mail.contains(part), "{part} in:\n{mail}");
+    }
+    // The briefing goes back to what it said when cited.
+    night.store(2, Ordering::SeqCst);
+    let mail = String::from_utf8(sweep().stdout).unwrap();
+    let line = mail
+        .lines()
+        .find(|l| l.contains("/wobbles"))
+        .unwrap_or_else(|| panic!("{mail}"));
+    assert!(line.contains("recovered"), "{line}");
+}

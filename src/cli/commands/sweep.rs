@@ -14,7 +14,7 @@ use provcheck::check::{ArchiveSink, CheckOptions, check, extract_all};
 use provcheck::config;
 use provcheck::fetch::Fetcher;
 use provcheck::input::{self, ReadOptions};
-use provcheck::sweep::{News, news_of, render_text, verdict_of};
+use provcheck::sweep::{Closing, News, news_of, render_text, verdict_of};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -107,6 +107,13 @@ fn collect_news(
                     what,
                     verdict: verdict_of(history, policy),
                     outcome: c.outcome.kind.as_str().to_owned(),
+                    http_status: c.outcome.http_status,
+                    anchor: c.citation.anchor.clone(),
+                    instead: c
+                        .suggestions
+                        .iter()
+                        .map(provcheck::suggestion::suggestion_text)
+                        .collect(),
                     // A correction's news says what the source published; the rest, why the
                     // check ended as it did.
                     detail: if what == "correction" {
@@ -221,7 +228,18 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
     tracing::debug!("fetching done");
     let archive = finish_archive(writer, run_id)?;
     tracing::debug!("archive closed");
-    let report = result.map_err(|e| anyhow::anyhow!("archiving failed: {e}"))?;
+    let mut report = result.map_err(|e| anyhow::anyhow!("archiving failed: {e}"))?;
+    let archive_arg = args
+        .archive
+        .archive
+        .as_ref()
+        .map(|p| p.display().to_string());
+    provcheck::check::suggest::from_archive(
+        &mut report,
+        Some((archive.index(), run_id, archive_arg.as_deref())),
+        file.replay_url.as_deref(),
+    )
+    .context("cannot read the archive's index")?;
 
     let news = collect_news(&archive, &report, run_id, &policy)?;
     tracing::debug!("news of {} citations read back", report.citations().count());
@@ -231,7 +249,23 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
             report.not_checked
         );
     }
-    match args.format {
+    print_news(args.format, &report, run_id, &news, archive_arg.as_deref())?;
+    Ok(if news.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The sweep's news on stdout: the mail (text, nothing when there is no news) or JSON.
+fn print_news(
+    format: TextOrJson,
+    report: &provcheck::check::CheckReport,
+    run_id: i64,
+    news: &[News],
+    archive_arg: Option<&str>,
+) -> Result<()> {
+    match format {
         TextOrJson::Json => write_output(None, |out| {
             serde_json::to_writer_pretty(
                 &mut *out,
@@ -245,11 +279,20 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
             )?;
             writeln!(out)
         })?,
-        TextOrJson::Text => write_output(None, |out| render_text(&news, out))?,
+        TextOrJson::Text => {
+            let closing = Closing {
+                checked_urls: report.fetched_urls,
+                not_checked_urls: report.not_checked,
+                report_command: match archive_arg {
+                    Some(dir) => format!(
+                        "provcheck report --archive {}",
+                        provcheck::suggestion::shell_quote(dir)
+                    ),
+                    None => "provcheck report".to_owned(),
+                },
+            };
+            write_output(None, |out| render_text(news, &closing, out))?;
+        }
     }
-    Ok(if news.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(())
 }
