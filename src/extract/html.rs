@@ -75,7 +75,7 @@ pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
             continue;
         }
         let attribute = match name {
-            "a" => "href",
+            "a" | "area" => "href",
             "blockquote" | "q" => "cite",
             _ => continue,
         };

@@ -81,6 +81,10 @@ pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
                     });
                 }
             }
+            // Raw HTML in Markdown (a README's `<a href>`, an image map's `<area href>`).
+            Event::Html(html) | Event::InlineHtml(html) if !code_block => {
+                html_links(&html, range.start, sink, section);
+            }
             // Code spans are never scanned for bare URLs, but they can be part of a title.
             Event::Code(t) => {
                 if let Some((_, title)) = heading.as_mut() {
@@ -94,6 +98,37 @@ pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
         }
     }
     flush_prose(text, &mut prose, sink, section);
+}
+
+/// `<a href>` and `<area href>` in a fragment of raw HTML starting at byte `start`.
+fn html_links(html: &str, start: usize, sink: &mut Sink<'_>, section: Section) {
+    static HREF: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r#"(?is)<(?:a|area)\b[^>]*?\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))"#,
+        )
+        .expect("a valid pattern")
+    });
+    for captures in HREF.captures_iter(html) {
+        let Some(value) = captures
+            .get(1)
+            .or_else(|| captures.get(2))
+            .or_else(|| captures.get(3))
+        else {
+            continue;
+        };
+        let href = crate::htmlscan::decode_references(value.as_str());
+        let offset = start + captures.get(0).map_or(0, |m| m.start());
+        if href.trim().is_empty() || href.trim_start().starts_with('#') {
+            sink.diagnostic(offset, format!("skipped in-page link {href:?}"));
+            continue;
+        }
+        sink.citation(Found {
+            offset,
+            raw: href.trim(),
+            section,
+            anchor: None,
+        });
+    }
 }
 
 fn flush_prose(

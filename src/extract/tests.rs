@@ -398,3 +398,30 @@ fn an_html_sources_section_by_heading_or_class_is_the_provenance_section() {
     let sections: Vec<&str> = summary(&e).iter().map(|s| s.2).collect();
     assert_eq!(sections, ["body", "provenance", "provenance"]);
 }
+
+#[test]
+fn html_links_inside_markdown_and_image_map_areas_are_citations() {
+    let md = "Intro with <a href=\"https://a.test/inline\">an inline link</a>.\n\n\
+              <p>A block: <a href='https://b.test/block?x=1&amp;y=2'>b</a></p>\n\n\
+              <map name=\"m\"><area shape=\"rect\" href=\"https://c.test/area\"></map>\n\n\
+              ```\n<a href=\"https://d.test/in-code\">no</a>\n```\n";
+    let urls: Vec<String> = summary(&run(ArticleFormat::Markdown, md))
+        .into_iter()
+        .map(|s| s.4)
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            "https://a.test/inline",
+            "https://b.test/block?x=1&y=2",
+            "https://c.test/area"
+        ]
+    );
+    let html =
+        "<p><img usemap=\"#m\"><map name=\"m\"><area href=\"https://c.test/area\"></map></p>";
+    let urls: Vec<String> = summary(&run(ArticleFormat::Html, html))
+        .into_iter()
+        .map(|s| s.4)
+        .collect();
+    assert_eq!(urls, ["https://c.test/area"]);
+}
