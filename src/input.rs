@@ -87,6 +87,55 @@ pub fn read_articles(
     Ok(articles)
 }
 
+/// Reads every operand as [`read_articles`] does, but one bad file does not stop the batch: a
+/// file that cannot be read, is not UTF-8 text, or whose id another article already has is
+/// an error in the list, and the rest are read. Fails only when nothing could be read, or on
+/// standard input.
+pub fn read_articles_lenient(
+    operands: &[PathBuf],
+    options: ReadOptions,
+) -> Result<(Vec<Article>, Vec<InputError>), InputError> {
+    let mut articles: Vec<Article> = Vec::new();
+    let mut errors = Vec::new();
+    let mut keep = |read: Result<Article, InputError>, articles: &mut Vec<Article>| match read {
+        Ok(article) => match articles.iter().find(|a| a.id == article.id) {
+            Some(other) => errors.push(InputError::DuplicateId {
+                path: article.source.clone(),
+                id: article.id.to_string(),
+                other: other.source.clone(),
+            }),
+            None => articles.push(article),
+        },
+        Err(error) => errors.push(error),
+    };
+    for operand in operands {
+        if operand.as_os_str() == "-" {
+            articles.push(read_stdin(options)?);
+        } else if operand.is_dir() {
+            match walk(operand) {
+                Ok(paths) if paths.is_empty() => keep(
+                    Err(InputError::EmptyDirectory {
+                        path: operand.clone(),
+                    }),
+                    &mut articles,
+                ),
+                Ok(paths) => {
+                    for path in paths {
+                        keep(read_file(&path, options), &mut articles);
+                    }
+                }
+                Err(error) => keep(Err(error), &mut articles),
+            }
+        } else {
+            keep(read_file(operand, options), &mut articles);
+        }
+    }
+    if articles.is_empty() && !errors.is_empty() {
+        return Err(errors.swap_remove(0));
+    }
+    Ok((articles, errors))
+}
+
 fn walk(dir: &Path) -> Result<Vec<PathBuf>, InputError> {
     let mut paths = Vec::new();
     let entries = walkdir::WalkDir::new(dir)

@@ -34,20 +34,25 @@ pub struct InputArgs {
 }
 
 impl InputArgs {
-    /// Reads the articles named, warning about empty ones.
-    pub fn read(&self) -> Result<Vec<input::Article>> {
-        let articles = input::read_articles(
+    /// Reads the articles named, warning about empty ones. A file that cannot be read gets an
+    /// error line and the rest are read; returns how many could not be (the command exits 2
+    /// at the end). Fails when none could be.
+    pub fn read(&self) -> Result<(Vec<input::Article>, usize)> {
+        let (articles, errors) = input::read_articles_lenient(
             &self.articles,
             ReadOptions {
                 format: self.input_format,
             },
         )?;
+        for error in &errors {
+            eprintln!("provcheck: error: {error}; the other articles are read");
+        }
         for article in &articles {
             if article.text.trim().is_empty() {
                 tracing::warn!("{} is empty", article.source.display());
             }
         }
-        Ok(articles)
+        Ok((articles, errors.len()))
     }
 }
 

@@ -710,3 +710,53 @@ fn errors_are_said_once_with_their_next_step_and_before_any_fetch() {
         .code(2)
         .stderr(predicate::str::contains("\"20s\""));
 }
+
+/// Issue 16, item 11: one non-UTF-8 file, or two files with the same stem, aborted the whole
+/// batch with no output at all. Each gets an error line; the rest are checked; exit 2.
+#[test]
+fn a_bad_file_in_a_batch_is_said_and_the_rest_are_checked() {
+    let server = TestServer::start(|_| Resp::ok("<html><title>fine</title></html>"));
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir_all(dir.path().join("desk/world")).unwrap();
+    write(dir.path(), "desk/a.txt", format!("{}\n", server.url("/a")));
+    write(
+        dir.path(),
+        "desk/latin1.txt",
+        b"caf\xe9 https://example.com/",
+    );
+    write(
+        dir.path(),
+        "desk/world/a.md",
+        format!("[a]({})\n", server.url("/b")),
+    );
+    let out = provcheck(dir.path())
+        .args([
+            "check",
+            "desk",
+            "--allow-net",
+            "127.0.0.1/32",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("latin1.txt") && stderr.contains("UTF-8"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("world/a.md") && stderr.contains("also the id"),
+        "{stderr}"
+    );
+    let doc = json(&out.stdout);
+    let urls: Vec<&str> = doc["citations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(urls, [server.url("/a")], "the readable article was checked");
+    assert_eq!(server.hits("/a"), 1);
+}

@@ -65,7 +65,7 @@ pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
         file_path.as_deref(),
         args.wayback_endpoint.as_deref(),
     )?;
-    let articles = args.input.read()?;
+    let (articles, unread) = args.input.read()?;
     let fetcher = Arc::new(Fetcher::new(options)?);
     let extracted = extract_all(&articles, args.input.base_url.as_ref());
 
@@ -140,19 +140,33 @@ pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
     write_output(args.output.as_deref(), |out| {
         render::render_check(&report, args.format, style, out)
     })?;
+    Ok(exit_code(&report, unread))
+}
+
+/// 2 when the run was interrupted or an article could not be read (said on stderr), else 1
+/// when a citation fails the gate, else 0.
+fn exit_code(report: &CheckReport, unread: usize) -> ExitCode {
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
     if report.not_checked > 0 {
         eprintln!(
             "provcheck: interrupted: {} URL{} not checked; the report covers the rest",
             report.not_checked,
-            if report.not_checked == 1 { "" } else { "s" }
+            plural(report.not_checked)
         );
-        return Ok(ExitCode::from(2));
+        return ExitCode::from(2);
     }
-    Ok(if report.all_fine() {
+    if unread > 0 {
+        eprintln!(
+            "provcheck: {unread} article{} could not be read (see above); the report covers the rest",
+            plural(unread)
+        );
+        return ExitCode::from(2);
+    }
+    if report.all_fine() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    }
 }
 
 /// Articles that cite nothing, and what extraction skipped, on stderr.

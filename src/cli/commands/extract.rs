@@ -22,7 +22,7 @@ pub struct ExtractArgs {
 }
 
 pub fn exec(args: &ExtractArgs) -> Result<ExitCode> {
-    let articles = args.input.read()?;
+    let (articles, unread) = args.input.read()?;
     let base = args.input.base_url.as_ref();
     let extracted: Vec<_> = articles
         .iter()
@@ -32,5 +32,10 @@ pub fn exec(args: &ExtractArgs) -> Result<ExitCode> {
         TextOrJson::Text => render::render_extract_text(&extracted, out),
         TextOrJson::Json => render::render_extract_json(&extracted, out),
     })?;
-    Ok(ExitCode::SUCCESS)
+    // A file that could not be read was said on stderr; the rest were extracted.
+    Ok(if unread > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

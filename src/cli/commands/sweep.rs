@@ -128,6 +128,19 @@ fn collect_news(
     Ok(news)
 }
 
+/// The articles under `dirs`; each one that cannot be read is said on stderr, and the rest
+/// are swept.
+fn read_desk(dirs: &[PathBuf]) -> Result<(Vec<input::Article>, Vec<input::InputError>)> {
+    if dirs.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let (articles, unread) = input::read_articles_lenient(dirs, ReadOptions::default())?;
+    for error in &unread {
+        eprintln!("provcheck: error: {error}; the other articles are swept");
+    }
+    Ok((articles, unread))
+}
+
 /// The citations due for a check, grouped by article.
 type Due = Vec<(input::Article, provcheck::extract::Extraction)>;
 
@@ -138,6 +151,7 @@ fn start_run(
     articles: &[input::Article],
     base_url: Option<&url::Url>,
     max_age: Duration,
+    retire: bool,
 ) -> Result<(Archive, i64, Due)> {
     let extracted = extract_all(articles, base_url);
     let mut archive = open_archive(options)?;
@@ -146,7 +160,11 @@ fn start_run(
     let pairs: Vec<_> = extracted.iter().map(|(a, e)| (*a, e)).collect();
     archive.register_articles(run_id, &pairs, References::Keep)?;
     let ids: Vec<_> = articles.iter().map(|a| a.id.clone()).collect();
-    let retired = archive.retire_missing(run_id, &ids)?;
+    let retired = if retire {
+        archive.retire_missing(run_id, &ids)?
+    } else {
+        0
+    };
     if retired > 0 {
         tracing::info!("retired {retired} citations their articles no longer have");
     }
@@ -178,12 +196,15 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
     let gzip_level = options.gzip_level;
     let _lock = lock(&options.dir)?;
 
-    let articles = if args.dirs.is_empty() {
-        Vec::new()
-    } else {
-        input::read_articles(&args.dirs, ReadOptions::default())?
-    };
-    let (archive, run_id, due) = start_run(options, &articles, args.base_url.as_ref(), max_age)?;
+    let (articles, unread) = read_desk(&args.dirs)?;
+    let (archive, run_id, due) = start_run(
+        options,
+        &articles,
+        args.base_url.as_ref(),
+        max_age,
+        // An article that could not be read is not gone: its citations are not retired.
+        unread.is_empty(),
+    )?;
     let due_urls: Vec<url::Url> = due
         .iter()
         .flat_map(|(_, e)| e.citations.iter().filter_map(|c| c.target.url().cloned()))
@@ -250,7 +271,9 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
         );
     }
     print_news(args.format, &report, run_id, &news, archive_arg.as_deref())?;
-    Ok(if news.is_empty() {
+    Ok(if !unread.is_empty() {
+        ExitCode::from(2)
+    } else if news.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
