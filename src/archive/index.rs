@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE: usize = 64;
@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_v7.sql"),
     include_str!("schema_v8.sql"),
     include_str!("schema_v9.sql"),
+    include_str!("schema_v10.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +53,7 @@ pub enum IndexError {
 }
 
 /// The oldest schema a read-only open reads as it stands (8 and 7 added columns that readers
-/// query; 9 and 6 corrected data only).
+/// query; 9 and 6 corrected data only; 10 added a table readers look for before they query it).
 const READABLE_FROM: i64 = 8;
 
 /// An open index.

@@ -7,6 +7,7 @@
 
 pub mod index;
 pub mod judging;
+pub mod policy;
 pub mod prepare;
 pub mod query;
 mod revalidation;

@@ -4,8 +4,8 @@
 use super::evidence::describe;
 use super::replay::{status_of, walk_news};
 use super::{
-    ArticleReport, AuditReport, CitationReport, Count, Filter, Night, REPORT_SCHEMA_VERSION,
-    RunRef, Since, Status, Summary,
+    ArticleReport, AuditReport, CitationReport, Count, Filter, Night, PolicyInfo,
+    REPORT_SCHEMA_VERSION, RunRef, Since, Status, Summary,
 };
 use crate::archive::index::Index;
 use crate::archive::sweeping::{CarryForward, CheckRow};
@@ -131,6 +131,7 @@ pub fn gather(
 
     Ok(AuditReport {
         schema_version: REPORT_SCHEMA_VERSION,
+        policy: PolicyInfo::of(policy, None),
         as_of,
         since: cutoff,
         summary: Summary {

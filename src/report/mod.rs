@@ -128,6 +128,8 @@ pub struct Filter {
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditReport {
     pub schema_version: u32,
+    /// The verdict policy the report replayed verdicts under.
+    pub policy: PolicyInfo,
     /// The time of the last check of the selected citations.
     pub as_of: Option<String>,
     /// Start of the period, when one was asked for.
@@ -137,6 +139,42 @@ pub struct AuditReport {
     pub nights: Vec<Night>,
     /// Articles with citations listed, problems first.
     pub articles: Vec<ArticleReport>,
+}
+
+/// The verdict policy a report used, and where it came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyInfo {
+    pub confirm_failures: u32,
+    /// `"24h"`, as the configuration writes it.
+    pub confirm_spacing: String,
+    pub count_server_errors: bool,
+    pub count_timeouts: bool,
+    /// `archive` (stored by a sweep, with `set_at`) or `configuration` (none stored yet).
+    pub source: &'static str,
+    pub set_at: Option<String>,
+}
+
+impl PolicyInfo {
+    #[must_use]
+    pub fn of(policy: &crate::verdict::Policy, set_at: Option<String>) -> Self {
+        Self {
+            confirm_failures: policy.confirmations,
+            confirm_spacing: match policy.spacing.as_secs() {
+                secs if secs > 0 && secs % 3600 == 0 && policy.spacing.subsec_nanos() == 0 => {
+                    format!("{}h", secs / 3600)
+                }
+                _ => humantime::format_duration(policy.spacing).to_string(),
+            },
+            count_server_errors: policy.server_errors_count,
+            count_timeouts: policy.timeouts_count,
+            source: if set_at.is_some() {
+                "archive"
+            } else {
+                "configuration"
+            },
+            set_at,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

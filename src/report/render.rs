@@ -381,6 +381,10 @@ mod tests {
         let count = |name, count| Count { name, count };
         AuditReport {
             schema_version: 1,
+            policy: crate::report::PolicyInfo::of(
+                &crate::verdict::Policy::default(),
+                Some("2026-11-01T09:00:00.000000Z".into()),
+            ),
             as_of: Some("2026-11-22T02:00:05.000000Z".into()),
             since: Some("2026-11-15T02:00:05.000000Z".into()),
             summary: Summary {

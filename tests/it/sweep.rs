@@ -539,3 +539,64 @@ fn the_mail_is_worth_reading() {
         .unwrap_or_else(|| panic!("{mail}"));
     assert!(line.contains("recovered"), "{line}");
 }
+
+/// Issue 16, item 3: the sweep mailed `newly-dead` under its configuration, and `report`
+/// under another showed the same archive as "failing 5, dead 0". The archive keeps one
+/// policy: both use it, and changing it is an explicit act.
+#[test]
+fn the_sweep_and_the_report_agree_on_one_policy_stored_in_the_archive() {
+    let server = TestServer::start(|_| Resp::status(404));
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("desk")).unwrap();
+    write(
+        dir.path(),
+        "desk/a.txt",
+        format!("{}\n", server.url("/gone")),
+    );
+    let fast = "allow_net = [\"127.0.0.1/32\"]\nconfirm_failures = 2\nconfirm_spacing = \"0s\"\nhost_interval = \"0s\"\n";
+    write(dir.path(), "provcheck.toml", fast);
+    let sweep = |extra: &[&str]| {
+        provcheck(dir.path())
+            .args(["sweep", "desk", "--max-age", "0s", "--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    sweep(&[]);
+    let second = sweep(&[]);
+    let news = json(&second.stdout)["news"].clone();
+    assert_eq!(news[0]["what"], "newly-dead", "{news}");
+    // The report, run under a configuration with the default policy, uses the archive's.
+    write(
+        dir.path(),
+        "provcheck.toml",
+        "allow_net = [\"127.0.0.1/32\"]\n",
+    );
+    let report = provcheck(dir.path())
+        .args(["report", "--offline", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc = json(&report.stdout);
+    assert_eq!(
+        doc["articles"][0]["citations"][0]["status"], "dead",
+        "{doc}"
+    );
+    assert_eq!(doc["policy"]["source"], "archive");
+    assert_eq!(doc["policy"]["confirm_failures"], 2);
+    assert!(String::from_utf8_lossy(&report.stderr).contains("differs from the archive's"));
+    // A sweep under that other configuration keeps the archive's policy, and says so...
+    let kept = sweep(&[]);
+    assert!(String::from_utf8_lossy(&kept.stderr).contains("--set-policy"));
+    // ...until told to make the configuration's the archive's, which is recorded.
+    sweep(&["--set-policy"]);
+    let conn = rusqlite::Connection::open(dir.path().join("archive/index.sqlite")).unwrap();
+    let policies: i64 = conn
+        .query_row("SELECT count(*) FROM policies", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(policies, 2, "the first sweep's, and the explicit change");
+    let report = provcheck(dir.path())
+        .args(["report", "--offline", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(json(&report.stdout)["policy"]["confirm_failures"], 3);
+}

@@ -113,8 +113,11 @@ pub fn exec(args: &ReportArgs, global: Global<'_>) -> Result<ExitCode> {
             .map(|p| p.display().to_string()),
         replay_url: file.replay_url.clone(),
     };
+    let (policy, set_at) = archive_policy(&index, policy)
+        .with_context(|| format!("cannot read the index in {}", options.dir.display()))?;
     let mut report = gather(&options.dir, &mut index, &filter, &policy)
         .with_context(|| format!("cannot read the index in {}", options.dir.display()))?;
+    report.policy = provcheck::report::PolicyInfo::of(&policy, set_at);
 
     // What to cite instead: cached Wayback answers, and fresh lookups unless offline.
     let online = if args.offline {
@@ -155,4 +158,24 @@ pub fn exec(args: &ReportArgs, global: Global<'_>) -> Result<ExitCode> {
     };
     write_output(args.output.as_deref(), |out| render(&report, format, out))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The archive's verdict policy, the sweep's, and when it was set; the configuration's only
+/// until a sweep stores one. A configuration that differs is said on stderr.
+fn archive_policy(
+    index: &provcheck::archive::index::Index,
+    configured: provcheck::verdict::Policy,
+) -> rusqlite::Result<(provcheck::verdict::Policy, Option<String>)> {
+    Ok(match provcheck::archive::policy::stored(index)? {
+        Some(stored) => {
+            if stored.policy != configured {
+                tracing::warn!(
+                    "the configuration's verdict policy differs from the archive's (set {}); the report uses the archive's",
+                    stored.set_at
+                );
+            }
+            (stored.policy, Some(stored.set_at))
+        }
+        None => (configured, None),
+    })
 }

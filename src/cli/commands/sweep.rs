@@ -38,6 +38,11 @@ pub struct SweepArgs {
     /// Output format (JSON is printed even when there is no news)
     #[arg(long, value_enum, default_value = "text")]
     format: TextOrJson,
+    /// Make the configuration's verdict policy (confirm_failures, confirm_spacing,
+    /// count_server_errors, count_timeouts) the archive's from now on; without it, a
+    /// configuration that differs from the archive's policy is said and not used
+    #[arg(long)]
+    set_policy: bool,
     /// Resolve the relative links of newly registered articles against this URL (an HTML
     /// article's <base href> wins; without either, its canonical link or og:url is used)
     #[arg(long, value_name = "URL")]
@@ -128,6 +133,47 @@ fn collect_news(
     Ok(news)
 }
 
+/// `--max-age` and `--budget`.
+fn durations(args: &SweepArgs) -> Result<(Duration, Option<Duration>)> {
+    let max_age = config::parse_duration(&args.max_age)
+        .map_err(|e| anyhow::anyhow!("invalid --max-age: {e}"))?;
+    let budget = args
+        .budget
+        .as_deref()
+        .map(config::parse_duration)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("invalid --budget: {e}"))?;
+    Ok((max_age, budget))
+}
+
+/// The verdict policy the sweep uses: the archive's. The configuration's becomes the
+/// archive's the first time, or when `set` (`--set-policy`); otherwise a difference is said
+/// on stderr and the archive's is kept, so that the sweep and the report agree.
+fn settle_policy(
+    archive: &Archive,
+    configured: provcheck::verdict::Policy,
+    set: bool,
+) -> Result<provcheck::verdict::Policy> {
+    use provcheck::archive::policy;
+    let index = archive.index();
+    match policy::stored(index)? {
+        Some(stored) if stored.policy == configured || !set => {
+            if stored.policy != configured {
+                tracing::warn!(
+                    "the configuration's verdict policy differs from the archive's (set {}); \
+                     the archive's is used: sweep --set-policy makes the configuration's the archive's",
+                    stored.set_at
+                );
+            }
+            Ok(stored.policy)
+        }
+        _ => {
+            policy::store(index, &configured, jiff::Timestamp::now())?;
+            Ok(configured)
+        }
+    }
+}
+
 /// The articles under `dirs`; each one that cannot be read is said on stderr, and the rest
 /// are swept.
 fn read_desk(dirs: &[PathBuf]) -> Result<(Vec<input::Article>, Vec<input::InputError>)> {
@@ -176,14 +222,7 @@ fn start_run(
 pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
     let (file, file_path) = config::load(global.config)?;
     let fetch = config::fetch_options(&file, file_path.as_deref(), &args.fetch.overrides())?;
-    let max_age = config::parse_duration(&args.max_age)
-        .map_err(|e| anyhow::anyhow!("invalid --max-age: {e}"))?;
-    let budget = args
-        .budget
-        .as_deref()
-        .map(config::parse_duration)
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("invalid --budget: {e}"))?;
+    let (max_age, budget) = durations(args)?;
     let mut options =
         config::archive_options(&file, file_path.as_deref(), args.archive.archive.as_deref())?;
     options.warcinfo.robots = if file.robots.unwrap_or(true) {
@@ -191,7 +230,7 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
     } else {
         "ignore: robots = false in the configuration".to_owned()
     };
-    let policy = config::verdict_policy(&file, file_path.as_deref())?;
+    let configured = config::verdict_policy(&file, file_path.as_deref())?;
     let soft404_probe = file.soft404_probe.unwrap_or(true);
     let gzip_level = options.gzip_level;
     let _lock = lock(&options.dir)?;
@@ -205,6 +244,7 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
         // An article that could not be read is not gone: its citations are not retired.
         unread.is_empty(),
     )?;
+    let policy = settle_policy(&archive, configured, args.set_policy)?;
     let due_urls: Vec<url::Url> = due
         .iter()
         .flat_map(|(_, e)| e.citations.iter().filter_map(|c| c.target.url().cloned()))
