@@ -30,7 +30,6 @@ for English, German, French and Spanish pages, in English otherwise. `pairs.json
 """
 
 import argparse
-import gzip
 import json
 import os
 import random
@@ -38,6 +37,9 @@ import re
 import sys
 
 import lxml.html
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from corpus_pages import corpus_pages, drop_long_blocks, main_container, page_lang, words  # noqa: E402
 
 TEXTS = {
     "en": {
@@ -106,70 +108,14 @@ KINDS = ["unchanged", "cosmetic", "dateline-only", "headline", "edited", "append
          "correction", "paywalled", "replaced", "soft-404"]
 
 
-def words(text):
-    return len((text or "").split())
-
-
-def container_of(doc):
-    best, most = None, 0
-    for el in doc.iter():
-        if not isinstance(el.tag, str) or el.tag in ("html", "body"):
-            continue
-        n = sum(words(c.text_content()) for c in el if c.tag == "p")
-        if n > most:
-            best, most = el, n
-    return best
-
-
 def paragraphs(container):
     return [p for p in container if p.tag == "p" and words(p.text_content()) >= 20]
 
 
-def page_lang(raw):
-    m = re.search(rb"<html[^>]*\blang=[\"']?([A-Za-z]{2})", raw[:4096], re.I)
-    lang = m.group(1).decode().lower() if m else "en"
+def lang_of(raw):
+    """The page's language when added texts exist in it, else English."""
+    lang = page_lang(raw)
     return lang if lang in TEXTS else "en"
-
-
-def corpus_articles(corpus):
-    import glob
-    for d in sorted(glob.glob(f"{corpus}/readability-pages/*/")):
-        f = os.path.join(d, "source.html")
-        if os.path.exists(f):
-            yield os.path.relpath(f, corpus), open(f, "rb").read()
-    data = json.load(open(f"{corpus}/trafilatura-eval/evaldata.json", encoding="utf-8"))
-    for _, entry in sorted(data.items()):
-        for sub in ("eval", "cache"):
-            f = f"{corpus}/trafilatura-eval/{sub}/{entry['file']}.gz"
-            if os.path.exists(f):
-                try:
-                    yield os.path.relpath(f, corpus), gzip.open(f).read()
-                except OSError:
-                    pass
-                break
-
-
-LONG_BLOCK_WORDS = 25
-
-
-def drop_long_blocks(doc, keep):
-    """Removes every element outside `keep` whose own text runs past LONG_BLOCK_WORDS words:
-    what is left of the article outside its paragraphs (lists, captions, other containers)."""
-    kept = set()
-    for k in keep:
-        kept.add(k)
-        kept.update(k.iterancestors())
-        kept.update(k.iterdescendants())
-    for node in list(doc.iter()):
-        if not isinstance(node.tag, str) or node in kept:
-            continue
-        if node.tag in ("html", "body", "head", "script", "style", "title"):
-            continue
-        own = (node.text or "") + " ".join((c.tail or "") for c in node)
-        if words(own) > LONG_BLOCK_WORDS or (node.tag in ("p", "li") and words(node.text_content()) > LONG_BLOCK_WORDS):
-            parent = node.getparent()
-            if parent is not None:
-                parent.remove(node)
 
 
 def el(html):
@@ -180,7 +126,7 @@ def build(raw, kind, t, other_paragraphs, rng):
     """The "as cited" and "now" pages of `raw` for `kind`, or None."""
     def fresh():
         doc = lxml.html.fromstring(raw)
-        c = container_of(doc)
+        c = main_container(doc)
         ps = paragraphs(c) if c is not None else []
         return doc, c, ps
 
@@ -277,12 +223,12 @@ def main():
     os.makedirs(os.path.join(a.out, "pages"), exist_ok=True)
     rng = random.Random(14)
     articles = []
-    for rel, raw in corpus_articles(a.corpus):
+    for rel, raw, _url in corpus_pages(a.corpus):
         try:
             doc = lxml.html.fromstring(raw)
         except (ValueError, lxml.etree.ParserError):
             continue
-        c = container_of(doc)
+        c = main_container(doc)
         if c is None or len(paragraphs(c)) < 5:
             continue
         articles.append((rel, raw, [x.text_content().strip() for x in paragraphs(c)]))
@@ -296,7 +242,7 @@ def main():
                 chosen.append(group[i])
     pairs = []
     for n, (rel, raw, _) in enumerate(chosen):
-        t = TEXTS[page_lang(raw)]
+        t = TEXTS[lang_of(raw)]
         other = chosen[(n + len(chosen) // 2) % len(chosen)][2]
         for kind in KINDS:
             try:
@@ -311,7 +257,7 @@ def main():
                 with open(os.path.join(a.out, "pages", f"{stem}-{side}.html"), "w", encoding="utf-8") as f:
                     f.write(html)
             pairs.append(dict(kind=kind, old=f"pages/{stem}-old.html", new=f"pages/{stem}-new.html",
-                              source=rel, lang=page_lang(raw)))
+                              source=rel, lang=lang_of(raw)))
     json.dump(pairs, open(os.path.join(a.out, "pairs.json"), "w"), indent=1)
     counts = {k: sum(1 for x in pairs if x["kind"] == k) for k in KINDS}
     print(f"{len(pairs)} pairs from {len(chosen)} articles: {counts}", file=sys.stderr)

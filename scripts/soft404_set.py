@@ -24,7 +24,6 @@ Negatives are every real page of the corpus as it is (readability-pages and traf
 import argparse
 import gettext
 import glob
-import gzip
 import json
 import os
 import random
@@ -35,6 +34,9 @@ from dataclasses import dataclass, asdict
 from urllib.parse import urlparse
 
 import lxml.html
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from corpus_pages import corpus_pages, drop_long_blocks, main_container, page_lang  # noqa: E402
 
 NPM = [
     "@docusaurus/theme-translations@3.10.2",
@@ -257,30 +259,6 @@ def package_page(nf, i):
             f'<footer>Copyright © {2020 + i % 6} Example</footer></body></html>')
 
 
-def corpus_pages(corpus):
-    """(relative path, bytes, url) of every real page in the corpus."""
-    pages = []
-    for d in sorted(glob.glob(f"{corpus}/readability-pages/*/")):
-        src = os.path.join(d, "source.html")
-        if os.path.exists(src):
-            meta = os.path.join(d, "expected-metadata.json")
-            url = None
-            if os.path.exists(meta):
-                url = json.load(open(meta, encoding="utf-8")).get("url")
-            pages.append((os.path.relpath(src, corpus), open(src, "rb").read(), url or "https://" + os.path.basename(d.rstrip("/")) + ".readability.test/"))
-    data = json.load(open(f"{corpus}/trafilatura-eval/evaldata.json", encoding="utf-8"))
-    for url, entry in sorted(data.items()):
-        for sub in ("eval", "cache"):
-            f = f"{corpus}/trafilatura-eval/{sub}/{entry['file']}.gz"
-            if os.path.exists(f):
-                try:
-                    pages.append((os.path.relpath(f, corpus), gzip.open(f).read(), url))
-                except OSError:
-                    pass
-                break
-    return pages
-
-
 SEPARATORS = re.compile(r"\s+[|–—\-:·»]\s+")
 
 
@@ -293,45 +271,6 @@ def site_name(doc, host):
     if len(parts) > 1:
         return min((parts[0], parts[-1]), key=len)
     return host
-
-
-def words(text):
-    return len((text or "").split())
-
-
-def main_container(doc):
-    """The element holding the article: the one whose <p> children hold the most words."""
-    best, most = None, 0
-    for el in doc.iter():
-        if not isinstance(el.tag, str) or el.tag in ("html", "body"):
-            continue
-        n = sum(words(c.text_content()) for c in el if c.tag == "p")
-        if n > most:
-            best, most = el, n
-    if best is None:
-        for xp in ("//article", "//main", '//*[@role="main"]'):
-            found = doc.xpath(xp)
-            if found:
-                return found[0]
-    return best
-
-
-LONG_BLOCK_WORDS = 25
-
-
-def drop_long_blocks(doc, keep):
-    """Removes every element (but `keep`) whose own text, without its child elements', runs
-    past LONG_BLOCK_WORDS words: what is left of the article, wherever it was."""
-    for el in list(doc.iter()):
-        if not isinstance(el.tag, str) or el.tag in ("html", "body", "head", "script", "style", "title"):
-            continue
-        if el is keep or any(a is keep for a in el.iterancestors()) or any(d is keep for d in el.iterdescendants()):
-            continue
-        own = (el.text or "") + " ".join((c.tail or "") for c in el)
-        if words(own) > LONG_BLOCK_WORDS or (el.tag == "p" and words(el.text_content()) > LONG_BLOCK_WORDS):
-            parent = el.getparent()
-            if parent is not None:
-                parent.remove(el)
 
 
 def chrome_page(raw, url, nf, variant):
@@ -358,7 +297,7 @@ def chrome_page(raw, url, nf, variant):
     block += '<form role="search" action="/search"><input name="q" placeholder="Search"></form></div>'
     not_found = lxml.html.fragment_fromstring(block)
     container.append(not_found)
-    drop_long_blocks(doc, not_found)
+    drop_long_blocks(doc, [not_found])
     title = doc.find(".//title")
     if title is None:
         head = doc.find(".//head")
@@ -372,11 +311,6 @@ def chrome_page(raw, url, nf, variant):
     for meta in doc.xpath('//meta[@property="og:description" or @name="description"]'):
         meta.getparent().remove(meta)
     return lxml.html.tostring(doc, encoding="unicode", doctype="<!doctype html>")
-
-
-def page_lang(raw):
-    m = re.search(rb"<html[^>]*\blang=[\"']?([A-Za-z]{2})", raw[:4096], re.I)
-    return m.group(1).decode().lower() if m else None
 
 
 def main():
