@@ -136,6 +136,16 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "(none)",
         "check and report: link our copy of a source in the desk's replay tool (pywb, ReplayWeb.page): a URL with {timestamp} and {url}",
     ),
+    (
+        "accept",
+        "(none)",
+        "statuses that count as fine from some hosts, with the reason shown: [[accept]] tables of hosts (domains, with subdomains), statuses and reason",
+    ),
+    (
+        "user_agent",
+        "provcheck/VERSION (source checker for news desks; CONTACT)",
+        "the User-Agent header of every request (by default provcheck's, with contact)",
+    ),
 ];
 
 /// `provcheck.toml`, as written.
@@ -173,6 +183,49 @@ pub struct FileConfig {
     pub wayback_endpoint: Option<String>,
     pub exclude: Option<ExcludeConfig>,
     pub replay_url: Option<String>,
+    pub accept: Option<Vec<AcceptConfig>>,
+    pub user_agent: Option<String>,
+}
+
+/// The `User-Agent` every request carries: the configured one, else provcheck's with the
+/// `contact`.
+#[must_use]
+pub fn user_agent(file: &FileConfig) -> String {
+    file.user_agent
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map_or_else(
+            || FetchOptions::user_agent_for(file.contact.as_deref().unwrap_or_default()),
+            |u| u.replace(['\r', '\n'], " "),
+        )
+}
+
+/// `[[accept]]`: statuses that count as fine from some hosts, and why.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptConfig {
+    /// Domains, with their subdomains.
+    pub hosts: Vec<String>,
+    pub statuses: Vec<u16>,
+    /// Shown with every citation it accepts.
+    pub reason: String,
+}
+
+/// The run's `[[accept]]` rules.
+#[must_use]
+pub fn acceptances(file: &FileConfig) -> crate::exclude::Acceptances {
+    crate::exclude::Acceptances(
+        file.accept
+            .iter()
+            .flatten()
+            .map(|a| crate::exclude::Accept {
+                hosts: a.hosts.clone(),
+                statuses: a.statuses.clone(),
+                reason: a.reason.clone(),
+            })
+            .collect(),
+    )
 }
 
 /// `[exclude]`: what is not a citation, beside the default contact-link schemes.
@@ -377,7 +430,6 @@ pub fn fetch_options(
 
     let allow = allow_nets(file, &file_origin, cli)?;
 
-    let contact = file.contact.clone().unwrap_or_default();
     Ok(FetchOptions {
         concurrency,
         host_concurrency,
@@ -391,7 +443,7 @@ pub fn fetch_options(
         },
         max_redirects: cli.max_redirects.or(file.max_redirects).unwrap_or(10),
         max_body,
-        user_agent: FetchOptions::user_agent_for(&contact),
+        user_agent: user_agent(file),
         guard: AddressGuard::new(allow),
         lookup: Arc::new(SystemLookup),
     })
@@ -477,7 +529,7 @@ pub fn archive_options(
         thresholds: crate::content::similarity::Thresholds { edited },
         warcinfo: crate::archive::WarcinfoFields {
             operator: file.operator.clone().filter(|o| !o.trim().is_empty()),
-            user_agent: FetchOptions::user_agent_for(file.contact.as_deref().unwrap_or_default()),
+            user_agent: user_agent(file),
             robots: String::new(),
         },
     })

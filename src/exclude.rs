@@ -1,5 +1,6 @@
 //! What is not a citation: links a desk never wants fetched or judged. Each is listed as
-//! `skipped`, with the reason, and never fails the gate.
+//! `skipped`, with the reason, and never fails the gate. And what a desk accepts from a host:
+//! statuses that count as fine there (a known bot wall's 403), `accepted` with the reason.
 //!
 //! By default the schemes of contact links (`mailto:`, `tel:`, `sms:`) and `javascript:` are
 //! skipped; the config's `[exclude]` table adds schemes, domains (a domain and its subdomains)
@@ -84,6 +85,37 @@ impl Exclusions {
     }
 }
 
+/// One `[[accept]]` rule: statuses that are fine from some hosts, and why.
+#[derive(Debug, Clone)]
+pub struct Accept {
+    /// Domains, with their subdomains.
+    pub hosts: Vec<String>,
+    pub statuses: Vec<u16>,
+    pub reason: String,
+}
+
+/// The `[[accept]]` rules of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Acceptances(pub Vec<Accept>);
+
+impl Acceptances {
+    /// Why `status` from `url`'s host counts as fine, when a rule says it does.
+    #[must_use]
+    pub fn reason(&self, url: &url::Url, status: u16) -> Option<String> {
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        self.0
+            .iter()
+            .find(|rule| {
+                rule.statuses.contains(&status)
+                    && rule.hosts.iter().any(|d| {
+                        let d = d.trim_start_matches('.').to_ascii_lowercase();
+                        host == d || host.ends_with(&format!(".{d}"))
+                    })
+            })
+            .map(|rule| format!("HTTP {status} accepted from {host}: {}", rule.reason))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,5 +159,22 @@ mod tests {
             assert_eq!(config.reason(&normalize(kept, None)), None, "{kept}");
         }
         assert!(Exclusions::new(&[], &[], &["(".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn an_accepted_status_is_fine_only_from_its_hosts() {
+        let rules = Acceptances(vec![Accept {
+            hosts: vec!["wall.example".to_owned()],
+            statuses: vec![403],
+            reason: "a bot wall".to_owned(),
+        }]);
+        let u = |s: &str| url::Url::parse(s).unwrap();
+        assert!(
+            rules
+                .reason(&u("https://www.wall.example/a"), 403)
+                .is_some()
+        );
+        assert!(rules.reason(&u("https://wall.example/a"), 404).is_none());
+        assert!(rules.reason(&u("https://other.example/a"), 403).is_none());
     }
 }

@@ -52,6 +52,9 @@ pub enum OutcomeKind {
     /// The run was stopped (a signal, a time budget) before its URL was fetched: unknown, so
     /// it does not pass the gate.
     NotChecked,
+    /// A status the configuration accepts for this host (`accept`: a known bot wall's 403),
+    /// with the reason: fine.
+    Accepted,
 }
 
 impl OutcomeKind {
@@ -61,7 +64,10 @@ impl OutcomeKind {
     pub fn is_fine(self) -> bool {
         matches!(
             self,
-            OutcomeKind::Ok | OutcomeKind::Redirected | OutcomeKind::Skipped
+            OutcomeKind::Ok
+                | OutcomeKind::Redirected
+                | OutcomeKind::Skipped
+                | OutcomeKind::Accepted
         )
     }
 
@@ -87,13 +93,14 @@ impl OutcomeKind {
             OutcomeKind::ForbiddenAddress => "forbidden-address",
             OutcomeKind::Skipped => "skipped",
             OutcomeKind::NotChecked => "not-checked",
+            OutcomeKind::Accepted => "accepted",
         }
     }
 }
 
 impl OutcomeKind {
     /// Every kind, for parsing back.
-    pub const ALL: [OutcomeKind; 19] = [
+    pub const ALL: [OutcomeKind; 20] = [
         OutcomeKind::Ok,
         OutcomeKind::Redirected,
         OutcomeKind::NotFound,
@@ -113,6 +120,7 @@ impl OutcomeKind {
         OutcomeKind::ForbiddenAddress,
         OutcomeKind::Skipped,
         OutcomeKind::NotChecked,
+        OutcomeKind::Accepted,
     ];
 
     /// The kind named `name` (kebab-case), as stored in the index.

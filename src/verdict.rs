@@ -68,7 +68,9 @@ impl Event {
             OutcomeKind::Ok | OutcomeKind::Redirected if change == Some(Change::Replaced) => {
                 Event::Failure(Track::Replaced)
             }
-            OutcomeKind::Ok | OutcomeKind::Redirected => Event::Success,
+            OutcomeKind::Ok | OutcomeKind::Redirected | OutcomeKind::Accepted => Event::Success,
+            // Never fetched: no evidence either way.
+            OutcomeKind::Skipped | OutcomeKind::NotChecked => Event::Inconclusive,
             OutcomeKind::Soft404 => Event::Failure(Track::Soft404),
             OutcomeKind::Blocked => Event::Blocked,
             OutcomeKind::RateLimited => Event::RateLimited,

@@ -119,6 +119,8 @@ pub struct CheckOptions {
     pub stop: Option<Arc<AtomicBool>>,
     /// What is not a citation: `skipped`, never requested.
     pub exclude: Arc<crate::exclude::Exclusions>,
+    /// Statuses that are fine from some hosts: `accepted`.
+    pub accept: Arc<crate::exclude::Acceptances>,
 }
 
 /// A URL's outcome with what the archive made of its capture: where it is, its judgements,
@@ -144,6 +146,30 @@ fn paired(
         None => (None, Vec::new()),
     };
     (Arc::new(outcome), snapshot, judgements)
+}
+
+/// Settles a fetch's outcome beyond what the fetch saw: a status the configuration accepts
+/// from this host is `accepted`; a 2xx that is really a "not found" page is a soft-404 (its
+/// evidence returned, for the archive).
+fn judge_outcome(
+    url: &Url,
+    fetched: &mut Fetched,
+    probes: &Probes,
+    accept: &crate::exclude::Acceptances,
+) -> Option<Evidence> {
+    let evidence = soft404_evidence(url, fetched, probes);
+    if !fetched.outcome.kind.is_fine()
+        && let Some(status) = fetched.outcome.http_status
+        && let Some(why) = accept.reason(url, status)
+    {
+        fetched.outcome.kind = OutcomeKind::Accepted;
+        fetched.outcome.detail = Some(why);
+    }
+    if let Some(evidence) = &evidence {
+        fetched.outcome.kind = OutcomeKind::Soft404;
+        fetched.outcome.detail = Some(evidence.detail.clone());
+    }
+    evidence
 }
 
 /// Whether a fetch that answered 200 is really a "not found" page.
@@ -223,17 +249,15 @@ pub async fn check(
     let probes = Arc::new(probes);
     let process = {
         let stop = Arc::clone(&stop);
+        let accept = Arc::clone(&options.accept);
         move |url: Url, mut fetched: Fetched| {
             let archive = archive.clone();
             let stop = Arc::clone(&stop);
             let probes = Arc::clone(&probes);
+            let accept = Arc::clone(&accept);
             let conditional_of = Arc::clone(&conditional_of);
             async move {
-                let evidence = soft404_evidence(&url, &fetched, &probes);
-                if let Some(evidence) = &evidence {
-                    fetched.outcome.kind = OutcomeKind::Soft404;
-                    fetched.outcome.detail = Some(evidence.detail.clone());
-                }
+                let evidence = judge_outcome(&url, &mut fetched, &probes, &accept);
                 let stored = match archive {
                     Some(sink) => {
                         let mut capture = prepare_capture(&url, &mut fetched, &sink);

@@ -27,7 +27,7 @@ impl TerminalStyle {
         }
         let code = match kind {
             OutcomeKind::Ok => "32",
-            OutcomeKind::Redirected => "33",
+            k if k.is_fine() => "33",
             _ => "1;31",
         };
         format!("\x1b[{code}m{text}\x1b[0m")

@@ -760,3 +760,38 @@ fn a_bad_file_in_a_batch_is_said_and_the_rest_are_checked() {
     assert_eq!(urls, [server.url("/a")], "the readable article was checked");
     assert_eq!(server.hits("/a"), 1);
 }
+
+/// Issue 16, item 2: a known bot wall's 403 can be accepted for its host, with the reason
+/// shown; the User-Agent can be set.
+#[test]
+fn a_status_accepted_for_a_host_is_fine_with_its_reason_and_the_user_agent_is_configurable() {
+    let agent = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let seen = std::sync::Arc::clone(&agent);
+    let server = TestServer::start(move |req| {
+        *seen.lock().unwrap() = req.headers.get("user-agent").cloned().unwrap_or_default();
+        Resp::status(403)
+    });
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "story.txt",
+        format!("{}\n", server.url("/wall")),
+    );
+    write(
+        dir.path(),
+        "provcheck.toml",
+        "user_agent = \"Example Desk checker (standards@example.test)\"\n\
+         [[accept]]\nhosts = [\"127.0.0.1\"]\nstatuses = [403]\nreason = \"the site's bot wall answers 403 to every crawler\"\n",
+    );
+    let doc = check_story_json(dir.path(), 0);
+    let c = &doc["citations"][0];
+    assert_eq!(c["outcome"], "accepted", "{c}");
+    assert!(c["detail"].as_str().unwrap().contains("bot wall"), "{c}");
+    assert_eq!(
+        *agent.lock().unwrap(),
+        "Example Desk checker (standards@example.test)"
+    );
+    // Without the rule, the 403 fails the gate.
+    write(dir.path(), "provcheck.toml", "");
+    check_story_json(dir.path(), 1);
+}

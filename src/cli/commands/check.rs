@@ -101,6 +101,7 @@ pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
         robots: false,
         stop: Some(stop_on_signal(&runtime)),
         exclude: Arc::new(config::exclusions(&file, file_path.as_deref())?),
+        accept: Arc::new(config::acceptances(&file)),
     };
     let result = runtime.block_on(check(
         extracted,

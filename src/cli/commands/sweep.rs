@@ -284,6 +284,7 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
         robots: file.robots.unwrap_or(true),
         stop: Some(stop),
         exclude: Arc::new(config::exclusions(&file, file_path.as_deref())?),
+        accept: Arc::new(config::acceptances(&file)),
     };
     let result = runtime.block_on(check(due_refs, fetcher, check_options, |_, _| {}));
     tracing::debug!("fetching done");
