@@ -379,6 +379,18 @@ fn assemble(
         .collect()
 }
 
+/// Archives a page fetched outside the check (a published story read by URL) like any
+/// capture.
+pub async fn store_page(
+    sink: &ArchiveSink,
+    url: &Url,
+    mut fetched: Fetched,
+) -> Result<crate::archive::Stored, Arc<ArchiveError>> {
+    sink.writer
+        .store(prepare_capture(url, &mut fetched, sink))
+        .await
+}
+
 /// Hashes and compresses every exchange of a fetch (CPU work, done in the fetch's task).
 /// Encodes `fetched` for the archive and takes its bodies: they are in the compressed records
 /// now (and the final one in `final_payload`, for judging), so the task waiting for the writer

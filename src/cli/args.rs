@@ -22,7 +22,8 @@ pub struct Global<'a> {
 
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Article files, directories (walked for .txt .md .markdown .html .htm), or - for stdin
+    /// Article files, directories (walked for .txt .md .markdown .html .htm), - for stdin, or
+    /// the http(s) URL of a published story (check only: its article body is read)
     #[arg(required = true, value_name = "ARTICLE")]
     pub articles: Vec<PathBuf>,
     /// Read every article as this format [default: from the extension; stdin is sniffed]
@@ -38,8 +39,16 @@ impl InputArgs {
     /// error line and the rest are read; returns how many could not be (the command exits 2
     /// at the end). Fails when none could be.
     pub fn read(&self) -> Result<(Vec<input::Article>, usize)> {
+        self.read_operands(&self.articles)
+    }
+
+    /// [`Self::read`] of `operands` (the files among the articles named).
+    pub fn read_operands(&self, operands: &[PathBuf]) -> Result<(Vec<input::Article>, usize)> {
+        if operands.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
         let (articles, errors) = input::read_articles_lenient(
-            &self.articles,
+            operands,
             ReadOptions {
                 format: self.input_format,
             },

@@ -14,6 +14,7 @@ mod commands;
 mod output;
 mod session;
 mod signal;
+mod stories;
 
 use anyhow::Result;
 use args::Global;

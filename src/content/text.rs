@@ -44,6 +44,23 @@ pub fn main_text(html: &str, url: Option<&str>) -> String {
     drop_datelines(&readable.unwrap_or_else(|| fallback(&html)))
 }
 
+/// The HTML of the article a page holds (its links made absolute against `url`), without the
+/// navigation, footers and sidebars around it: what a published story cites. `None` for a page
+/// past the shape bounds or with no article.
+#[must_use]
+pub fn main_html(html: &str, url: &str) -> Option<String> {
+    let html = without_nul(html);
+    if !htmlscan::shape(&html).within(html.len(), Limits::PAGE) {
+        return None;
+    }
+    let document = dom_query::Document::from(&*html);
+    remove_banners(&document);
+    let mut readability =
+        dom_smoothie::Readability::with_document(document, Some(url), None).ok()?;
+    let article = readability.parse().ok()?;
+    Some(article.content.to_string())
+}
+
 /// The text without its NUL bytes.
 #[must_use]
 pub fn without_nul(html: &str) -> Cow<'_, str> {

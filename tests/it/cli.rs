@@ -795,3 +795,64 @@ fn a_status_accepted_for_a_host_is_fine_with_its_reason_and_the_user_agent_is_co
     write(dir.path(), "provcheck.toml", "");
     check_story_json(dir.path(), 1);
 }
+
+/// Issue 16, items 1 and 10: auditing a published story meant saving it first. `check URL`
+/// fetches it through the guard, archives it, and checks the links of its article body, never
+/// its navigation or footer.
+#[test]
+fn a_published_story_is_checked_by_its_url() {
+    let server = TestServer::start(|req| {
+        match req.target.as_str() {
+        "/world/story" => Resp::ok(
+            "<html><head><title>Talks resume</title></head><body>\
+             <nav><a href=\"/\">Home</a> <a href=\"/world\">World</a> <a href=\"/sport\">Sport</a></nav>\
+             <article><h1>Talks resume after summit</h1>\
+             <p>The minister said on Tuesday that talks with regional partners would resume after the summit, \
+             according to <a href=\"/sources/statement\">a statement from the ministry</a> released in the morning.</p>\
+             <p>A delegation arrived in the capital, where negotiations over trade, tariffs and energy supplies \
+             continued late into the night, as <a href=\"../wire/report\">the wire reported</a>.</p>\
+             <p>Analysts cautioned that any agreement would depend on parliament approving the budget before \
+             the end of the month, and opposition leaders demanded an inquiry into the handling of the crisis.</p>\
+             </article><footer><a href=\"/about\">About us</a> <a href=\"/privacy\">Privacy</a></footer></body></html>",
+        )
+        .header("content-type", "text/html"),
+        "/sources/statement" => Resp::ok("<html><title>Statement</title></html>"),
+        _ => Resp::status(404),
+    }
+    });
+    let dir = TempDir::new().unwrap();
+    let out = provcheck(dir.path())
+        .args([
+            "check",
+            &server.url("/world/story"),
+            "--allow-net",
+            "127.0.0.1/32",
+        ])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let doc = json(&out.stdout);
+    let urls: Vec<&str> = doc["citations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        urls,
+        [server.url("/sources/statement"), server.url("/wire/report")],
+        "the article's links, resolved against the page, and nothing from its chrome"
+    );
+    assert_eq!(server.hits("/about"), 0);
+    // The story page itself is archived.
+    provcheck(dir.path())
+        .args(["history", &server.url("/world/story")])
+        .assert()
+        .code(0);
+    // A story that cannot be read is an error naming it.
+    provcheck(dir.path())
+        .args(["check", &server.url("/gone"), "--allow-net", "127.0.0.1/32"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/gone"));
+}

@@ -5,6 +5,7 @@ use crate::cli::args::{FetchArgs, Global, InputArgs, env_flag};
 use crate::cli::output::{check_writable, progress_bar, write_output};
 use crate::cli::session::{finish_archive, open_archive};
 use crate::cli::signal::stop_on_signal;
+use crate::cli::stories;
 use anyhow::{Context, Result};
 use clap::Args;
 use provcheck::archive::writer::ArchiveWriter;
@@ -65,8 +66,12 @@ pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
         file_path.as_deref(),
         args.wayback_endpoint.as_deref(),
     )?;
-    let (articles, unread) = args.input.read()?;
     let fetcher = Arc::new(Fetcher::new(options)?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let (articles, stories, unread) = read_inputs(&args.input, &runtime, &fetcher)?;
     let extracted = extract_all(&articles, args.input.base_url.as_ref());
 
     let mut session = if args.no_archive {
@@ -83,10 +88,22 @@ pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
         global.quiet,
         "{spinner} fetching {pos}/{len} URLs {wide_bar} {elapsed}",
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    // Each story page is archived like any capture: the evidence of what was checked.
+    if let Some((writer, _, _)) = &session {
+        let sink = ArchiveSink {
+            writer: writer.handle(),
+            gzip_level,
+        };
+        for story in stories {
+            runtime
+                .block_on(provcheck::check::store_page(
+                    &sink,
+                    &story.url,
+                    story.fetched,
+                ))
+                .map_err(|error| anyhow::anyhow!("archiving failed: {error}"))?;
+        }
+    }
     let options = CheckOptions {
         archive: session.as_ref().map(|(writer, _, _)| ArchiveSink {
             writer: writer.handle(),
@@ -142,6 +159,23 @@ pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
         render::render_check(&report, args.format, style, out)
     })?;
     Ok(exit_code(&report, unread))
+}
+
+/// The articles named: files read (each failure said on stderr), and published stories named
+/// by URL fetched through the guard; how many could not be read. Fails when none could.
+fn read_inputs(
+    input: &InputArgs,
+    runtime: &tokio::runtime::Runtime,
+    fetcher: &Fetcher,
+) -> Result<(Vec<input::Article>, Vec<stories::Story>, usize)> {
+    let (files, story_urls) = stories::split_operands(&input.articles);
+    let (mut articles, unread) = input.read_operands(&files)?;
+    let (stories, unreadable) = stories::fetch(runtime, fetcher, &story_urls);
+    articles.extend(stories.iter().map(|s| s.article.clone()));
+    if articles.is_empty() {
+        anyhow::bail!("nothing to check: no article could be read");
+    }
+    Ok((articles, stories, unread + unreadable))
 }
 
 /// 2 when the run was interrupted or an article could not be read (said on stderr), else 1
