@@ -146,6 +146,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "provcheck/VERSION (source checker for news desks; CONTACT)",
         "the User-Agent header of every request (by default provcheck's, with contact)",
     ),
+    (
+        "credentials",
+        "(none)",
+        "headers sent to some hosts only (a wire service's token, a cookie, basic auth): [[credentials]] tables of hosts, headers and basic_auth whose values are \"env:NAME\" or \"file:PATH\" (owner-only), never printed and archived redacted",
+    ),
 ];
 
 /// `provcheck.toml`, as written.
@@ -185,6 +190,84 @@ pub struct FileConfig {
     pub replay_url: Option<String>,
     pub accept: Option<Vec<AcceptConfig>>,
     pub user_agent: Option<String>,
+    pub credentials: Option<Vec<CredentialsConfig>>,
+}
+
+/// `[[credentials]]`: headers for some hosts, whose values are references to secrets kept out
+/// of the configuration: `"env:NAME"` (an environment variable) or `"file:PATH"` (a file only
+/// its owner can read).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialsConfig {
+    /// Domains, with their subdomains.
+    pub hosts: Vec<String>,
+    /// Header name to secret reference (`Authorization`, `Cookie`, `X-Api-Key`...).
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// HTTP basic authentication: `user` and a secret reference for `password`.
+    pub basic_auth: Option<BasicAuthConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BasicAuthConfig {
+    pub user: String,
+    pub password: String,
+}
+
+/// The value a secret reference names: `env:NAME` or `file:PATH` (a file no one but its owner
+/// can read). A literal value is refused: secrets are never written in the configuration.
+fn secret(reference: &str) -> Result<String, String> {
+    if let Some(name) = reference.strip_prefix("env:") {
+        return std::env::var(name)
+            .map_err(|_| format!("the environment variable {name} is not set"));
+    }
+    if let Some(path) = reference.strip_prefix("file:") {
+        use std::os::unix::fs::MetadataExt as _;
+        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+        if meta.mode() & 0o077 != 0 {
+            return Err(format!(
+                "{path} can be read by others than its owner: chmod 600 {path}"
+            ));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+        return Ok(text.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    Err("write a secret as \"env:NAME\" or \"file:PATH\", never in the configuration".to_owned())
+}
+
+/// The `[[credentials]]` of the configuration, their secrets read.
+fn credentials(
+    file: &FileConfig,
+    origin: &str,
+) -> Result<Vec<crate::fetch::HostCredentials>, ConfigError> {
+    let invalid = |key: &'static str, message: String| ConfigError::Invalid {
+        origin: origin.to_owned(),
+        key,
+        value: String::new(),
+        message,
+    };
+    let mut all = Vec::new();
+    for entry in file.credentials.iter().flatten() {
+        let mut headers = Vec::new();
+        for (name, reference) in &entry.headers {
+            let value = secret(reference)
+                .map_err(|m| invalid("credentials.headers", format!("{name}: {m}")))?;
+            headers.push((name.clone(), value));
+        }
+        if let Some(basic) = &entry.basic_auth {
+            let password = secret(&basic.password)
+                .map_err(|m| invalid("credentials.basic_auth.password", m))?;
+            let token =
+                data_encoding::BASE64.encode(format!("{}:{password}", basic.user).as_bytes());
+            headers.push(("Authorization".to_owned(), format!("Basic {token}")));
+        }
+        all.push(crate::fetch::HostCredentials {
+            hosts: entry.hosts.clone(),
+            headers,
+        });
+    }
+    Ok(all)
 }
 
 /// The `User-Agent` every request carries: the configured one, else provcheck's with the
@@ -444,6 +527,7 @@ pub fn fetch_options(
         max_redirects: cli.max_redirects.or(file.max_redirects).unwrap_or(10),
         max_body,
         user_agent: user_agent(file),
+        credentials: Arc::new(credentials(file, &file_origin)?),
         guard: AddressGuard::new(allow),
         lookup: Arc::new(SystemLookup),
     })

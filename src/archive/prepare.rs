@@ -114,6 +114,16 @@ pub fn prepare(exchange: &Exchange, level: u32, warcinfo_id: &str) -> PreparedEx
     if let Some(addr) = exchange.remote_addr {
         request_fields.push(("WARC-IP-Address", addr.ip().to_string()));
     }
+    // Secret headers were sent but are not kept: the record says which.
+    let redacted: Vec<&str> = exchange
+        .request_headers
+        .iter()
+        .filter(|(_, v)| v == crate::fetch::REDACTED)
+        .map(|(n, _)| n.as_str())
+        .collect();
+    if !redacted.is_empty() {
+        request_fields.push(("WARC-Provcheck-Redacted", redacted.join(", ")));
+    }
     let request_gz = Record {
         fields: request_fields,
         block: request_block_bytes,

@@ -52,6 +52,43 @@ pub struct FetchOptions {
     pub user_agent: String,
     pub guard: AddressGuard,
     pub lookup: Arc<dyn Lookup>,
+    /// Headers sent to some hosts only (a wire service's token, a paywall's cookie): sent, never
+    /// printed, and archived as [`REDACTED`].
+    pub credentials: Arc<Vec<HostCredentials>>,
+}
+
+/// A header's name and value.
+type Header = (String, String);
+
+/// What an archived request record holds in place of a secret header's value.
+pub const REDACTED: &str = "[redacted by provcheck]";
+
+/// Secret headers for some hosts (domains, with their subdomains).
+#[derive(Clone)]
+pub struct HostCredentials {
+    pub hosts: Vec<String>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for HostCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The values are secrets: only their names are ever shown.
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("HostCredentials")
+            .field("hosts", &self.hosts)
+            .field("headers", &names)
+            .finish()
+    }
+}
+
+impl HostCredentials {
+    fn applies_to(&self, url: &Url) -> bool {
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        self.hosts.iter().any(|d| {
+            let d = d.trim_start_matches('.').to_ascii_lowercase();
+            host == d || host.ends_with(&format!(".{d}"))
+        })
+    }
 }
 
 impl std::fmt::Debug for FetchOptions {
@@ -67,6 +104,7 @@ impl std::fmt::Debug for FetchOptions {
             .field("max_body", &self.max_body)
             .field("user_agent", &self.user_agent)
             .field("guard", &self.guard)
+            .field("credentials", &self.credentials)
             .finish_non_exhaustive()
     }
 }
@@ -228,24 +266,20 @@ impl Fetcher {
     /// returns where it redirects to.
     async fn request(&self, url: &Url, mut permit: HostPermit, run: &mut Run) -> Step {
         run.attempts = 0;
-        let mut request_headers = self.request_headers(url);
         // Only the cited URL is asked conditionally; redirect hops are fetched whole.
-        if run.chain.is_empty()
-            && let Some(v) = &run.conditional
-        {
-            if let Some(etag) = &v.etag {
-                request_headers.push(("If-None-Match".to_owned(), etag.clone()));
-            }
-            if let Some(date) = &v.last_modified {
-                request_headers.push(("If-Modified-Since".to_owned(), date.clone()));
-            }
-        }
+        let conditional = run.conditional.as_ref().filter(|_| run.chain.is_empty());
+        let (request_headers, secrets) = self.headers_for(url, conditional);
         loop {
             permit.wait_turn().await;
             run.attempts += 1;
             let mut builder = self.client.get(url.clone()).timeout(self.options.timeout);
             // Host and User-Agent are set by the client; they are listed for the archive only.
             for (name, value) in &request_headers[2..] {
+                if value != REDACTED {
+                    builder = builder.header(name.as_str(), value.as_str());
+                }
+            }
+            for (name, value) in &secrets {
                 builder = builder.header(name.as_str(), value.as_str());
             }
             let response = match builder.send().await {
@@ -321,6 +355,37 @@ impl Fetcher {
             }
             return Step::Done(fetched);
         }
+    }
+
+    /// The headers of a request to `url`, as archived (validators for a conditional request; a
+    /// secret header's value [`REDACTED`]), and the secret headers to send as they are.
+    fn headers_for(
+        &self,
+        url: &Url,
+        conditional: Option<&Validators>,
+    ) -> (Vec<Header>, Vec<&Header>) {
+        let mut headers = self.request_headers(url);
+        if let Some(v) = conditional {
+            if let Some(etag) = &v.etag {
+                headers.push(("If-None-Match".to_owned(), etag.clone()));
+            }
+            if let Some(date) = &v.last_modified {
+                headers.push(("If-Modified-Since".to_owned(), date.clone()));
+            }
+        }
+        // Secret headers for this host (never for another host a redirect leads to): sent, and
+        // archived redacted.
+        let secrets: Vec<&Header> = self
+            .options
+            .credentials
+            .iter()
+            .filter(|c| c.applies_to(url))
+            .flat_map(|c| c.headers.iter())
+            .collect();
+        for (name, _) in &secrets {
+            headers.push((name.clone(), REDACTED.to_owned()));
+        }
+        (headers, secrets)
     }
 
     /// The headers provcheck sends, in the order they are archived.

@@ -856,3 +856,98 @@ fn a_published_story_is_checked_by_its_url() {
         .code(2)
         .stderr(predicate::str::contains("/gone"));
 }
+
+/// Issue 16, item 2: wire services and paywalled sources need credentials. Secrets come from
+/// the environment or an owner-only file, are sent to their hosts only, never printed, and are
+/// archived redacted with a field naming what was redacted.
+#[test]
+fn credentials_are_sent_to_their_hosts_and_never_archived_or_printed() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let server = TestServer::start(|req| {
+        let key = req.headers.get("x-api-key").map(String::as_str);
+        // "desk:hunter22" in base64.
+        let auth = req.headers.get("authorization").map(String::as_str);
+        if key == Some("s3cret-key") && auth == Some("Basic ZGVzazpodW50ZXIyMg==") {
+            Resp::ok("<html><title>Wire</title></html>")
+        } else {
+            Resp::status(401)
+        }
+    });
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "story.txt",
+        format!("{}\n", server.url("/wire")),
+    );
+    let password = write(dir.path(), "password.txt", "hunter22\n");
+    std::fs::set_permissions(&password, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let config = |reference: &str| {
+        format!(
+            "allow_net = [\"127.0.0.1/32\"]\n[[credentials]]\nhosts = [\"127.0.0.1\"]\n\
+             headers = {{ \"X-Api-Key\" = \"{reference}\" }}\n\
+             basic_auth = {{ user = \"desk\", password = \"file:{}\" }}\n",
+            password.display()
+        )
+    };
+    write(
+        dir.path(),
+        "provcheck.toml",
+        config("env:PROVCHECK_TEST_KEY"),
+    );
+    let out = provcheck(dir.path())
+        .args(["check", "story.txt", "--format", "json"])
+        .env("PROVCHECK_TEST_KEY", "s3cret-key")
+        .output()
+        .unwrap();
+    let doc = json_exiting(&out, 0);
+    assert_eq!(doc["citations"][0]["outcome"], "ok");
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!printed.contains("s3cret-key") && !printed.contains("hunter22"));
+    let records: Vec<provcheck::warc::ParsedRecord> =
+        crate::archive::warc_files(&dir.path().join("archive"))
+            .iter()
+            .flat_map(|f| crate::archive::records_of(f))
+            .collect();
+    let request = records
+        .iter()
+        .find(|r| {
+            r.fields["warc-type"] == "request" && r.fields["warc-target-uri"].ends_with("/wire")
+        })
+        .unwrap();
+    let block = String::from_utf8_lossy(&request.block);
+    assert!(
+        block.contains("X-Api-Key: [redacted by provcheck]"),
+        "{block}"
+    );
+    assert!(
+        !block.contains("s3cret-key") && !block.contains("ZGVzazpodW50ZXIyMg"),
+        "{block}"
+    );
+    assert_eq!(
+        request.fields["warc-provcheck-redacted"],
+        "X-Api-Key, Authorization"
+    );
+    // A secret written in the configuration, or in a file others can read, is refused.
+    write(dir.path(), "provcheck.toml", config("s3cret-key"));
+    provcheck(dir.path())
+        .args(["check", "story.txt"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("env:NAME").and(predicate::str::contains("s3cret").not()));
+    std::fs::set_permissions(&password, std::fs::Permissions::from_mode(0o644)).unwrap();
+    write(
+        dir.path(),
+        "provcheck.toml",
+        config("env:PROVCHECK_TEST_KEY"),
+    );
+    provcheck(dir.path())
+        .args(["check", "story.txt"])
+        .env("PROVCHECK_TEST_KEY", "s3cret-key")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("chmod 600"));
+}

@@ -38,6 +38,7 @@ pub fn options() -> FetchOptions {
     let mut names = std::collections::HashMap::new();
     names.insert("site.test".to_owned(), vec!["127.0.0.1".parse().unwrap()]);
     FetchOptions {
+        credentials: Arc::default(),
         concurrency: 16,
         host_concurrency: 4,
         host_interval: Duration::ZERO,
