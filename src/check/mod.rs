@@ -195,6 +195,9 @@ fn soft404_evidence(url: &Url, fetched: &Fetched, probes: &Probes) -> Option<Evi
         return evidence;
     }
     let answer = probes.get(&content::probe::shape(url)?)?;
+    if !probe::may_match(&html, answer) {
+        return None;
+    }
     let text = text.unwrap_or_else(|| text::main_text(&html, Some(final_url.as_str())));
     probe::matches(url, final_url, &text, answer)
 }

@@ -22,6 +22,10 @@ pub(super) struct ProbeAnswer {
     final_url: Url,
     /// The canonical URL its page declares.
     canonical: Option<Url>,
+    /// Its page's length, in bytes of decoded HTML.
+    html_len: usize,
+    /// Its page's `<title>`.
+    title: Option<String>,
     shingles: HashSet<u64>,
 }
 
@@ -119,6 +123,8 @@ pub(super) async fn probe_siblings(
                     url: url.clone(),
                     final_url: final_url.clone(),
                     canonical: cues::canonical(&html, final_url),
+                    html_len: html.len(),
+                    title: cues::title_and_heading(&html).0,
                     shingles,
                 })
             });
@@ -156,6 +162,15 @@ pub(super) async fn probe_siblings(
     )
     .await;
     probes
+}
+
+/// Whether a page (`html`) can be its probe's page at all: a site that answers the same page
+/// for anything answers it with the same title and about the same length (within a quarter).
+/// Any other page is told apart without extracting its main text, most of the cost of
+/// checking a page (a numbered site answers a random id with another story: another title).
+pub(super) fn may_match(html: &str, probe: &ProbeAnswer) -> bool {
+    let (a, b) = (html.len().max(1), probe.html_len.max(1));
+    a.min(b) * 5 >= a.max(b) * 4 && cues::title_and_heading(html).0 == probe.title
 }
 
 /// Whether the page at `target` (ended at `final_url`, main text `text`) is what its probe

@@ -141,7 +141,7 @@ pub fn page_evidence(html: &str, text: impl FnOnce() -> Option<String>) -> Optio
     }
     // Most pages say nothing of a missing page anywhere: their main text is not extracted.
     let plain = crate::htmlscan::plain_text(html);
-    if !super::cues::mentions_missing(&super::text::normalize(&plain).to_lowercase()) {
+    if !super::cues::mentions_missing(&plain) {
         return None;
     }
     let text = text()?;
