@@ -67,11 +67,10 @@ impl Exclusions {
                 if self.schemes.iter().any(|s| s == url.scheme()) {
                     return Some(format!("{}: URLs are excluded", url.scheme()));
                 }
-                let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
                 if let Some(domain) = self
                     .domains
                     .iter()
-                    .find(|d| host == **d || host.ends_with(&format!(".{d}")))
+                    .find(|d| crate::normalize::in_domain(url, d))
                 {
                     return Some(format!("domain {domain} is excluded"));
                 }
@@ -107,10 +106,10 @@ impl Acceptances {
             .iter()
             .find(|rule| {
                 rule.statuses.contains(&status)
-                    && rule.hosts.iter().any(|d| {
-                        let d = d.trim_start_matches('.').to_ascii_lowercase();
-                        host == d || host.ends_with(&format!(".{d}"))
-                    })
+                    && rule
+                        .hosts
+                        .iter()
+                        .any(|d| crate::normalize::in_domain(url, d))
             })
             .map(|rule| format!("HTTP {status} accepted from {host}: {}", rule.reason))
     }

@@ -115,9 +115,31 @@ fn hex(b: u8) -> u8 {
     }
 }
 
+/// Whether `url`'s host is `domain` or one of its subdomains (`m.news.example` is in
+/// `news.example`; `notnews.example` is not), case-insensitively; a leading dot is allowed.
+#[must_use]
+pub fn in_domain(url: &Url, domain: &str) -> bool {
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    let domain = domain.trim_start_matches('.').to_ascii_lowercase();
+    !domain.is_empty()
+        && (host == domain
+            || host
+                .strip_suffix(&domain)
+                .is_some_and(|rest| rest.ends_with('.')))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_host_is_in_its_domain_and_its_subdomains_only() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        assert!(in_domain(&u("https://news.example/a"), "news.example"));
+        assert!(in_domain(&u("https://m.News.Example/a"), ".news.example"));
+        assert!(!in_domain(&u("https://notnews.example/a"), "news.example"));
+        assert!(!in_domain(&u("https://news.example/a"), ""));
+    }
 
     fn norm(s: &str) -> String {
         match normalize(s, None) {

@@ -306,7 +306,38 @@ impl Archive {
                     .map_err(|e| self.index.wrap(e))?;
             }
         }
+        self.interrupt_dead_runs()?;
         Ok(notes)
+    }
+
+    /// Marks `interrupted` every run still `running` whose process is gone, found or not by a
+    /// file recovery: a full disk can refuse a run's last index write after its WARC file was
+    /// closed, and nothing else would ever end that run. A pid that exists (perhaps reused) is
+    /// left alone.
+    fn interrupt_dead_runs(&mut self) -> Result<(), ArchiveError> {
+        let running: Vec<(i64, i64)> = self
+            .index
+            .conn
+            .prepare("SELECT id, pid FROM runs WHERE status = 'running'")
+            .and_then(|mut stmt| {
+                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect()
+            })
+            .map_err(|e| self.index.wrap(e))?;
+        let me = i64::from(std::process::id());
+        for (id, pid) in running {
+            let gone = pid != me && !Path::new(&format!("/proc/{pid}")).exists();
+            if gone && Path::new("/proc/self").exists() {
+                self.index
+                    .conn
+                    .execute(
+                        "UPDATE runs SET status = 'interrupted' WHERE id = ?1 AND status = 'running'",
+                        [id],
+                    )
+                    .map_err(|e| self.index.wrap(e))?;
+            }
+        }
+        Ok(())
     }
 
     /// Records the start of a run; returns its id.
@@ -464,5 +495,43 @@ mod tests {
             Some(8318)
         );
         assert_eq!(writer_pid("warc/2026/11/other-1-2-3.warc.gz"), None);
+    }
+
+    #[test]
+    fn a_run_whose_process_is_gone_is_interrupted_on_open_and_a_live_one_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = ArchiveOptions {
+            dir: dir.path().to_path_buf(),
+            rotate_at: 1 << 30,
+            gzip_level: 3,
+            not_modified: NotModifiedRecord::Compact,
+            thresholds: crate::content::similarity::Thresholds::default(),
+            warcinfo: WarcinfoFields::default(),
+        };
+        {
+            let (archive, _) = Archive::open(options.clone()).unwrap();
+            // A pid no process has (beyond the kernel's limit), and our own.
+            archive
+                .index
+                .conn
+                .execute_batch(&format!(
+                    "INSERT INTO runs (kind, started_at, pid, version, status)
+                     VALUES ('check', 'x', 2147483646, 'x', 'running'),
+                            ('check', 'x', {}, 'x', 'running');",
+                    std::process::id()
+                ))
+                .unwrap();
+        }
+        let (archive, _) = Archive::open(options).unwrap();
+        let statuses: Vec<String> = archive
+            .index
+            .conn
+            .prepare("SELECT status FROM runs ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(statuses, ["interrupted", "running"]);
     }
 }

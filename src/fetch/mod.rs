@@ -83,11 +83,9 @@ impl std::fmt::Debug for HostCredentials {
 
 impl HostCredentials {
     fn applies_to(&self, url: &Url) -> bool {
-        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-        self.hosts.iter().any(|d| {
-            let d = d.trim_start_matches('.').to_ascii_lowercase();
-            host == d || host.ends_with(&format!(".{d}"))
-        })
+        self.hosts
+            .iter()
+            .any(|d| crate::normalize::in_domain(url, d))
     }
 }
 
