@@ -11,6 +11,7 @@ pub mod policy;
 pub mod prepare;
 pub mod query;
 mod revalidation;
+mod rows;
 mod store;
 pub mod sweeping;
 pub mod verify;

@@ -3,7 +3,7 @@
 //! confirmed.
 
 use super::prepare::{PreparedExchange, RefersTo};
-use super::store::WrittenRecord;
+use super::rows::WrittenRecord;
 use super::{Archive, ArchiveError, REVALIDATIONS_TYPE};
 use crate::warc::Sha256;
 

@@ -6,21 +6,26 @@
 //! cut at a size cap. Transient failures are retried by the pure policy in [`retry`]. Nothing a
 //! server sends makes this return an error: every failure is an [`Outcome`].
 
+mod credentials;
 mod exchange;
 mod failure;
 pub mod guard;
 pub mod politeness;
+mod redirect;
 pub mod resolve;
 pub mod retry;
 mod schedule;
 
+pub use credentials::{HostCredentials, REDACTED};
 pub use exchange::{Exchange, Fetched, Truncation, Validators};
 pub use schedule::fetch_all;
 
 use crate::outcome::{FinalResponse, Hop, Outcome, OutcomeKind, classify_response};
+use credentials::Header;
 use failure::{Failure, classify_error};
 use guard::AddressGuard;
 use politeness::{HostKey, HostPermit, Hosts};
+use redirect::next_hop;
 use resolve::{GuardedResolver, Lookup};
 use retry::{Decision, RetryPolicy, Transient};
 use std::collections::HashSet;
@@ -55,38 +60,6 @@ pub struct FetchOptions {
     /// Headers sent to some hosts only (a wire service's token, a paywall's cookie): sent, never
     /// printed, and archived as [`REDACTED`].
     pub credentials: Arc<Vec<HostCredentials>>,
-}
-
-/// A header's name and value.
-type Header = (String, String);
-
-/// What an archived request record holds in place of a secret header's value.
-pub const REDACTED: &str = "[redacted by provcheck]";
-
-/// Secret headers for some hosts (domains, with their subdomains).
-#[derive(Clone)]
-pub struct HostCredentials {
-    pub hosts: Vec<String>,
-    pub headers: Vec<(String, String)>,
-}
-
-impl std::fmt::Debug for HostCredentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The values are secrets: only their names are ever shown.
-        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
-        f.debug_struct("HostCredentials")
-            .field("hosts", &self.hosts)
-            .field("headers", &names)
-            .finish()
-    }
-}
-
-impl HostCredentials {
-    fn applies_to(&self, url: &Url) -> bool {
-        self.hosts
-            .iter()
-            .any(|d| crate::normalize::in_domain(url, d))
-    }
 }
 
 impl std::fmt::Debug for FetchOptions {
@@ -373,13 +346,7 @@ impl Fetcher {
         }
         // Secret headers for this host (never for another host a redirect leads to): sent, and
         // archived redacted.
-        let secrets: Vec<&Header> = self
-            .options
-            .credentials
-            .iter()
-            .filter(|c| c.applies_to(url))
-            .flat_map(|c| c.headers.iter())
-            .collect();
+        let secrets = credentials::secret_headers(&self.options.credentials, url);
         for (name, _) in &secrets {
             headers.push((name.clone(), REDACTED.to_owned()));
         }
@@ -591,49 +558,4 @@ enum Step {
     /// The response redirects: the next URL (or why it cannot be followed), and the permit held.
     Redirect(Result<Url, (OutcomeKind, String)>, HostPermit),
     Done(Fetched),
-}
-
-/// Where a `Location` header leads, resolved against the URL that sent it.
-fn next_hop(from: &Url, location: &[u8]) -> Result<Url, (OutcomeKind, String)> {
-    let location = String::from_utf8_lossy(location);
-    let mut next = from.join(location.trim()).map_err(|e| {
-        (
-            OutcomeKind::InvalidUrl,
-            format!("redirect to an invalid URL {location:?}: {e}"),
-        )
-    })?;
-    if !matches!(next.scheme(), "http" | "https") {
-        return Err((
-            OutcomeKind::UnsupportedScheme,
-            format!("redirect to a {} URL: {next}", next.scheme()),
-        ));
-    }
-    next.set_fragment(None);
-    Ok(next)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redirect_targets_resolve_relative_and_refuse_other_schemes() {
-        let from = Url::parse("https://a.test/x/y").unwrap();
-        assert_eq!(
-            next_hop(&from, b"/z#frag").unwrap().as_str(),
-            "https://a.test/z"
-        );
-        assert_eq!(
-            next_hop(&from, b"w").unwrap().as_str(),
-            "https://a.test/x/w"
-        );
-        assert_eq!(
-            next_hop(&from, b"ftp://b.test/").unwrap_err().0,
-            OutcomeKind::UnsupportedScheme
-        );
-        assert_eq!(
-            next_hop(&from, b"http://[bad").unwrap_err().0,
-            OutcomeKind::InvalidUrl
-        );
-    }
 }

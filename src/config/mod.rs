@@ -4,6 +4,14 @@
 //! Every key, with its default, is listed in [`KEYS`] and in the README. An unknown key in the
 //! file is an error naming the key and the file.
 
+mod credentials;
+mod keys;
+mod rules;
+
+pub use credentials::{BasicAuthConfig, CredentialsConfig};
+pub use keys::KEYS;
+pub use rules::{AcceptConfig, ExcludeConfig, acceptances, exclusions};
+
 use crate::fetch::FetchOptions;
 use crate::fetch::guard::AddressGuard;
 use crate::fetch::resolve::SystemLookup;
@@ -16,142 +24,6 @@ use std::time::Duration;
 
 /// The name of the configuration file looked for in the working directory.
 pub const DEFAULT_FILE: &str = "provcheck.toml";
-
-/// Every configuration key, its default and what it does (the README's table is this one).
-pub const KEYS: &[(&str, &str, &str)] = &[
-    (
-        "concurrency",
-        "64",
-        "requests in flight at once, over all hosts",
-    ),
-    (
-        "host_concurrency",
-        "4",
-        "requests in flight at once to one host",
-    ),
-    (
-        "host_interval",
-        "\"100ms\"",
-        "minimum time between request starts to one host",
-    ),
-    ("connect_timeout", "\"10s\"", "time allowed to connect"),
-    (
-        "timeout",
-        "\"20s\"",
-        "deadline for one request, body included",
-    ),
-    (
-        "retries",
-        "2",
-        "retries of a transient failure (reset, timeout, 5xx, 429)",
-    ),
-    (
-        "retry_after_cap",
-        "\"10s\"",
-        "longest Retry-After waited for; longer ones are not retried",
-    ),
-    (
-        "max_redirects",
-        "10",
-        "redirects followed before too-many-redirects",
-    ),
-    (
-        "max_body",
-        "\"20MiB\"",
-        "bodies larger than this are too-large",
-    ),
-    (
-        "allow_net",
-        "[]",
-        "CIDR ranges the address guard lets through, e.g. [\"127.0.0.0/8\"]",
-    ),
-    ("contact", "\"\"", "contact address sent in the User-Agent"),
-    (
-        "archive",
-        "\"archive\"",
-        "the archive directory (WARC files and index.sqlite)",
-    ),
-    (
-        "warc_max_size",
-        "\"1GB\"",
-        "a new WARC file is started past this size",
-    ),
-    (
-        "warc_gzip_level",
-        "3",
-        "gzip level of WARC records, 0 (none) to 9 (smallest)",
-    ),
-    (
-        "operator",
-        "(none)",
-        "who captures, written in every WARC file's warcinfo record (a newsroom's name and contact)",
-    ),
-    (
-        "not_modified_record",
-        "\"compact\"",
-        "how a 304 to a conditional re-check is written: \"compact\" (one WARC metadata record per batch, a line per URL) or \"revisit\" (a server-not-modified revisit and a request record per URL)",
-    ),
-    (
-        "edited_threshold",
-        "0.30",
-        "word-shingle similarity at or above which a changed page is edited, below replaced",
-    ),
-    (
-        "soft404_probe",
-        "true",
-        "fetch a random sibling of each URL shape once per run to find sites that answer anything",
-    ),
-    (
-        "confirm_failures",
-        "3",
-        "sweep: counted failures that confirm dead, soft-404 or replaced",
-    ),
-    (
-        "confirm_spacing",
-        "\"24h\"",
-        "sweep: least time between two counted failures",
-    ),
-    (
-        "count_server_errors",
-        "true",
-        "sweep: whether a 5xx counts as a failure",
-    ),
-    (
-        "count_timeouts",
-        "true",
-        "sweep: whether a timeout counts as a failure",
-    ),
-    (
-        "wayback_endpoint",
-        "\"https://archive.org/wayback/available\"",
-        "report and check: the Wayback Machine availability API asked for what to cite instead",
-    ),
-    (
-        "exclude",
-        "mailto, tel, sms, javascript",
-        "what is not a citation (skipped, never requested, never failing): a table of schemes, domains (with subdomains) and urls (regular expressions), beside the default schemes",
-    ),
-    (
-        "replay_url",
-        "(none)",
-        "check and report: link our copy of a source in the desk's replay tool (pywb, ReplayWeb.page): a URL with {timestamp} and {url}",
-    ),
-    (
-        "accept",
-        "(none)",
-        "statuses that count as fine from some hosts, with the reason shown: [[accept]] tables of hosts (domains, with subdomains), statuses and reason",
-    ),
-    (
-        "user_agent",
-        "provcheck/VERSION (source checker for news desks; CONTACT)",
-        "the User-Agent header of every request (by default provcheck's, with contact)",
-    ),
-    (
-        "credentials",
-        "(none)",
-        "headers sent to some hosts only (a wire service's token, a cookie, basic auth): [[credentials]] tables of hosts, headers and basic_auth whose values are \"env:NAME\" or \"file:PATH\" (owner-only), never printed and archived redacted",
-    ),
-];
 
 /// `provcheck.toml`, as written.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -193,83 +65,6 @@ pub struct FileConfig {
     pub credentials: Option<Vec<CredentialsConfig>>,
 }
 
-/// `[[credentials]]`: headers for some hosts, whose values are references to secrets kept out
-/// of the configuration: `"env:NAME"` (an environment variable) or `"file:PATH"` (a file only
-/// its owner can read).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CredentialsConfig {
-    /// Domains, with their subdomains.
-    pub hosts: Vec<String>,
-    /// Header name to secret reference (`Authorization`, `Cookie`, `X-Api-Key`...).
-    #[serde(default)]
-    pub headers: std::collections::BTreeMap<String, String>,
-    /// HTTP basic authentication: `user` and a secret reference for `password`.
-    pub basic_auth: Option<BasicAuthConfig>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BasicAuthConfig {
-    pub user: String,
-    pub password: String,
-}
-
-/// The value a secret reference names: `env:NAME` or `file:PATH` (a file no one but its owner
-/// can read). A literal value is refused: secrets are never written in the configuration.
-fn secret(reference: &str) -> Result<String, String> {
-    if let Some(name) = reference.strip_prefix("env:") {
-        return std::env::var(name)
-            .map_err(|_| format!("the environment variable {name} is not set"));
-    }
-    if let Some(path) = reference.strip_prefix("file:") {
-        use std::os::unix::fs::MetadataExt as _;
-        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-        if meta.mode() & 0o077 != 0 {
-            return Err(format!(
-                "{path} can be read by others than its owner: chmod 600 {path}"
-            ));
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-        return Ok(text.trim_end_matches(['\r', '\n']).to_owned());
-    }
-    Err("write a secret as \"env:NAME\" or \"file:PATH\", never in the configuration".to_owned())
-}
-
-/// The `[[credentials]]` of the configuration, their secrets read.
-fn credentials(
-    file: &FileConfig,
-    origin: &str,
-) -> Result<Vec<crate::fetch::HostCredentials>, ConfigError> {
-    let invalid = |key: &'static str, message: String| ConfigError::Invalid {
-        origin: origin.to_owned(),
-        key,
-        value: String::new(),
-        message,
-    };
-    let mut all = Vec::new();
-    for entry in file.credentials.iter().flatten() {
-        let mut headers = Vec::new();
-        for (name, reference) in &entry.headers {
-            let value = secret(reference)
-                .map_err(|m| invalid("credentials.headers", format!("{name}: {m}")))?;
-            headers.push((name.clone(), value));
-        }
-        if let Some(basic) = &entry.basic_auth {
-            let password = secret(&basic.password)
-                .map_err(|m| invalid("credentials.basic_auth.password", m))?;
-            let token =
-                data_encoding::BASE64.encode(format!("{}:{password}", basic.user).as_bytes());
-            headers.push(("Authorization".to_owned(), format!("Basic {token}")));
-        }
-        all.push(crate::fetch::HostCredentials {
-            hosts: entry.hosts.clone(),
-            headers,
-        });
-    }
-    Ok(all)
-}
-
 /// The `User-Agent` every request carries: the configured one, else provcheck's with the
 /// `contact`.
 #[must_use]
@@ -282,64 +77,6 @@ pub fn user_agent(file: &FileConfig) -> String {
             || FetchOptions::user_agent_for(file.contact.as_deref().unwrap_or_default()),
             |u| u.replace(['\r', '\n'], " "),
         )
-}
-
-/// `[[accept]]`: statuses that count as fine from some hosts, and why.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AcceptConfig {
-    /// Domains, with their subdomains.
-    pub hosts: Vec<String>,
-    pub statuses: Vec<u16>,
-    /// Shown with every citation it accepts.
-    pub reason: String,
-}
-
-/// The run's `[[accept]]` rules.
-#[must_use]
-pub fn acceptances(file: &FileConfig) -> crate::exclude::Acceptances {
-    crate::exclude::Acceptances(
-        file.accept
-            .iter()
-            .flatten()
-            .map(|a| crate::exclude::Accept {
-                hosts: a.hosts.clone(),
-                statuses: a.statuses.clone(),
-                reason: a.reason.clone(),
-            })
-            .collect(),
-    )
-}
-
-/// `[exclude]`: what is not a citation, beside the default contact-link schemes.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExcludeConfig {
-    /// Schemes (`"ftp"`).
-    #[serde(default)]
-    pub schemes: Vec<String>,
-    /// Domains, with their subdomains (`"social.example"`).
-    #[serde(default)]
-    pub domains: Vec<String>,
-    /// Regular expressions matched against the normalized URL.
-    #[serde(default)]
-    pub urls: Vec<String>,
-}
-
-/// The run's exclusions: the defaults and the config's `[exclude]`.
-pub fn exclusions(
-    file: &FileConfig,
-    file_path: Option<&Path>,
-) -> Result<crate::exclude::Exclusions, ConfigError> {
-    let config = file.exclude.clone().unwrap_or_default();
-    crate::exclude::Exclusions::new(&config.schemes, &config.domains, &config.urls).map_err(
-        |message| ConfigError::Invalid {
-            origin: file_path.map_or_else(|| "config".to_owned(), |p| p.display().to_string()),
-            key: "exclude.urls",
-            value: config.urls.join(", "),
-            message,
-        },
-    )
 }
 
 /// A duration key's value: text such as `"20s"`. A bare number says how to write it instead of
@@ -527,7 +264,7 @@ pub fn fetch_options(
         max_redirects: cli.max_redirects.or(file.max_redirects).unwrap_or(10),
         max_body,
         user_agent: user_agent(file),
-        credentials: Arc::new(credentials(file, &file_origin)?),
+        credentials: Arc::new(credentials::credentials(file, &file_origin)?),
         guard: AddressGuard::new(allow),
         lookup: Arc::new(SystemLookup),
     })

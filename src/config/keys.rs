@@ -1,0 +1,137 @@
+//! The table of every configuration key, kept beside the code that reads them.
+
+/// Every configuration key, its default and what it does (the README's table is this one).
+pub const KEYS: &[(&str, &str, &str)] = &[
+    (
+        "concurrency",
+        "64",
+        "requests in flight at once, over all hosts",
+    ),
+    (
+        "host_concurrency",
+        "4",
+        "requests in flight at once to one host",
+    ),
+    (
+        "host_interval",
+        "\"100ms\"",
+        "minimum time between request starts to one host",
+    ),
+    ("connect_timeout", "\"10s\"", "time allowed to connect"),
+    (
+        "timeout",
+        "\"20s\"",
+        "deadline for one request, body included",
+    ),
+    (
+        "retries",
+        "2",
+        "retries of a transient failure (reset, timeout, 5xx, 429)",
+    ),
+    (
+        "retry_after_cap",
+        "\"10s\"",
+        "longest Retry-After waited for; longer ones are not retried",
+    ),
+    (
+        "max_redirects",
+        "10",
+        "redirects followed before too-many-redirects",
+    ),
+    (
+        "max_body",
+        "\"20MiB\"",
+        "bodies larger than this are too-large",
+    ),
+    (
+        "allow_net",
+        "[]",
+        "CIDR ranges the address guard lets through, e.g. [\"127.0.0.0/8\"]",
+    ),
+    ("contact", "\"\"", "contact address sent in the User-Agent"),
+    (
+        "archive",
+        "\"archive\"",
+        "the archive directory (WARC files and index.sqlite)",
+    ),
+    (
+        "warc_max_size",
+        "\"1GB\"",
+        "a new WARC file is started past this size",
+    ),
+    (
+        "warc_gzip_level",
+        "3",
+        "gzip level of WARC records, 0 (none) to 9 (smallest)",
+    ),
+    (
+        "operator",
+        "(none)",
+        "who captures, written in every WARC file's warcinfo record (a newsroom's name and contact)",
+    ),
+    (
+        "not_modified_record",
+        "\"compact\"",
+        "how a 304 to a conditional re-check is written: \"compact\" (one WARC metadata record per batch, a line per URL) or \"revisit\" (a server-not-modified revisit and a request record per URL)",
+    ),
+    (
+        "edited_threshold",
+        "0.30",
+        "word-shingle similarity at or above which a changed page is edited, below replaced",
+    ),
+    (
+        "soft404_probe",
+        "true",
+        "fetch a random sibling of each URL shape once per run to find sites that answer anything",
+    ),
+    (
+        "confirm_failures",
+        "3",
+        "sweep: counted failures that confirm dead, soft-404 or replaced",
+    ),
+    (
+        "confirm_spacing",
+        "\"24h\"",
+        "sweep: least time between two counted failures",
+    ),
+    (
+        "count_server_errors",
+        "true",
+        "sweep: whether a 5xx counts as a failure",
+    ),
+    (
+        "count_timeouts",
+        "true",
+        "sweep: whether a timeout counts as a failure",
+    ),
+    (
+        "wayback_endpoint",
+        "\"https://archive.org/wayback/available\"",
+        "report and check: the Wayback Machine availability API asked for what to cite instead",
+    ),
+    (
+        "exclude",
+        "mailto, tel, sms, javascript",
+        "what is not a citation (skipped, never requested, never failing): a table of schemes, domains (with subdomains) and urls (regular expressions), beside the default schemes",
+    ),
+    (
+        "replay_url",
+        "(none)",
+        "check and report: link our copy of a source in the desk's replay tool (pywb, ReplayWeb.page): a URL with {timestamp} and {url}",
+    ),
+    (
+        "accept",
+        "(none)",
+        "statuses that count as fine from some hosts, with the reason shown: [[accept]] tables of hosts (domains, with subdomains), statuses and reason",
+    ),
+    (
+        "user_agent",
+        "provcheck/VERSION (source checker for news desks; CONTACT)",
+        "the User-Agent header of every request (by default provcheck's, with contact)",
+    ),
+    (
+        "credentials",
+        "(none)",
+        "headers sent to some hosts only (a wire service's token, a cookie, basic auth): [[credentials]] tables of hosts, headers and basic_auth whose values are \"env:NAME\" or \"file:PATH\" (owner-only), never printed and archived redacted",
+    ),
+];
