@@ -24,17 +24,11 @@ const KINDS: [&str; 10] = [
     "soft-404",
 ];
 
-const VERDICTS: [&str; 9] = [
-    "unchanged",
-    "cosmetic",
-    "headline",
-    "edited",
-    "appended",
-    "correction",
-    "paywalled",
-    "replaced",
-    "soft-404",
-];
+/// What a desk can be told: every kind of change made but `dateline-only`, which has no grade
+/// of its own (a dateline is kept out of the compared text).
+fn verdicts() -> impl Iterator<Item = &'static str> {
+    KINDS.into_iter().filter(|k| *k != "dateline-only")
+}
 
 /// What a desk is told of a pair, as one word: a soft-404 first, then a correction, then a
 /// rewritten headline, else the grade.
@@ -110,13 +104,13 @@ pub fn run(set: &Path) {
         100.0 * f64::from(good) / f64::from(all.max(1))
     );
     print!("  {:<14}", "");
-    for v in VERDICTS {
+    for v in verdicts() {
         print!("{v:>11}");
     }
     println!();
     for kind in KINDS {
         print!("  {kind:<14}");
-        for v in VERDICTS {
+        for v in verdicts() {
             let n = matrix.get(&(kind, v)).copied().unwrap_or(0);
             print!(
                 "{:>11}",
