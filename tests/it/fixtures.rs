@@ -8,6 +8,16 @@ pub const TEXT: [&str; 4] = [
     "Opposition leaders demanded an inquiry into the handling of the crisis and called for the minister to testify.",
 ];
 
+/// The paragraph an edit puts in place of `TEXT[2]`: same story, one claim changed.
+pub const EDIT: &str = "Economists warned that the deal could still collapse without a parliamentary vote on spending.";
+
+/// `TEXT` with its third paragraph edited.
+pub fn edited() -> [&'static str; 4] {
+    let mut t = TEXT;
+    t[2] = EDIT;
+    t
+}
+
 /// An article page: `title` in `<title>`, the paragraphs in `<article>`; a `<` in either is
 /// escaped, so hostile text arrives as text.
 pub fn page(title: &str, paragraphs: &[&str]) -> String {

@@ -2,6 +2,7 @@
 //! as-cited reference, and the word diff that explains it.
 
 use crate::cli::{check_story_json, json, provcheck, write};
+use crate::fixtures::EDIT;
 use crate::server::{Resp, TestServer};
 use predicates::prelude::*;
 use std::sync::Arc;
@@ -43,7 +44,7 @@ fn site(edition: Arc<AtomicUsize>) -> TestServer {
             ("/ads", _) => page(&PARAGRAPHS, "11:30", "Buy a car"),
             ("/story", _) => {
                 let mut p = PARAGRAPHS;
-                p[2] = "Economists warned that the deal could still collapse without a parliamentary vote on spending.";
+                p[2] = EDIT;
                 page(&p, "10:00", "Buy shoes")
             }
             _ => page(&OTHER, "10:00", "Buy shoes"),
@@ -382,7 +383,7 @@ fn tagged_site(edition: Arc<AtomicUsize>) -> TestServer {
         }
         let mut p = PARAGRAPHS;
         if e >= 2 {
-            p[2] = "Economists warned that the deal could still collapse without a parliamentary vote on spending.";
+            p[2] = EDIT;
         }
         Resp::ok(&article_page("Talks resume after summit", &p))
             .header("content-type", "text/html")

@@ -4,7 +4,7 @@
 //! error, a slow answer); filters; determinism; escaping.
 
 use crate::cli::{json, json_exiting, provcheck, write};
-use crate::fixtures::{TEXT, page};
+use crate::fixtures::{TEXT, edited, page};
 use crate::server::{Resp, TestServer};
 use predicates::prelude::*;
 use std::sync::Arc;
@@ -73,11 +73,7 @@ fn desk() -> Desk {
                 "Page not found",
                 &["Sorry, the page you were looking for could not be found."],
             )),
-            ("/edits", true) => {
-                let mut t = TEXT;
-                t[2] = "Economists warned that the deal could still collapse without a parliamentary vote on spending.";
-                Resp::ok(&page("Story", &t))
-            }
+            ("/edits", true) => Resp::ok(&page("Story", &edited())),
             ("/swaps", true) => Resp::ok(&page(
                 "Floods",
                 &[

@@ -2,7 +2,7 @@
 //! lock, and the budget.
 
 use crate::cli::{json, provcheck, write};
-use crate::fixtures::{TEXT, article};
+use crate::fixtures::{TEXT, article, edited};
 use crate::server::{Resp, TestServer, numbered};
 use predicates::prelude::*;
 use std::sync::Arc;
@@ -24,11 +24,7 @@ fn a_sweep_reports_only_what_is_new_and_confirms_before_calling_a_source_dead() 
                 "Heavy rain flooded the valley overnight and rescue teams evacuated three villages along the river banks.",
                 "The weather service warned of more storms in the coming days and urged residents to stay away from the water.",
             ])),
-            ("/edits", _) => {
-                let mut t = TEXT;
-                t[2] = "Economists warned that the deal could still collapse without a parliamentary vote on spending.";
-                Resp::ok(&article(&t))
-            }
+            ("/edits", _) => Resp::ok(&article(&edited())),
             _ => Resp::status(404),
         }
     });
@@ -482,17 +478,14 @@ fn relative_links_resolve_against_base_url_or_the_articles_canonical_link() {
 fn the_mail_is_worth_reading() {
     let night = Arc::new(AtomicUsize::new(0));
     let n = Arc::clone(&night);
-    let server = TestServer::start(move |req| {
-        match (req.target.as_str(), n.load(Ordering::SeqCst)) {
-            ("/dies", 0) | ("/wobbles", 0 | 2) => Resp::ok(&article(&TEXT)),
-            ("/wobbles", _) => {
-                let mut t = TEXT;
-                t[2] = "Economists warned that the deal could still collapse without a parliamentary vote on spending.";
-                Resp::ok(&article(&t))
-            }
-            _ => Resp::status(404),
-        }
-    });
+    let server =
+        TestServer::start(
+            move |req| match (req.target.as_str(), n.load(Ordering::SeqCst)) {
+                ("/dies", 0) | ("/wobbles", 0 | 2) => Resp::ok(&article(&TEXT)),
+                ("/wobbles", _) => Resp::ok(&article(&edited())),
+                _ => Resp::status(404),
+            },
+        );
     let dir = TempDir::new().unwrap();
     std::fs::create_dir(dir.path().join("desk")).unwrap();
     write(
