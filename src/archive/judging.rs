@@ -206,8 +206,11 @@ impl JudgeStore for TxStore<'_, '_> {
         ) else {
             return Ok(None);
         };
-        Ok(record
-            .http_parts()
-            .map(|(head, payload)| (String::from_utf8_lossy(head).into_owned(), payload.to_vec())))
+        Ok(record.http_parts().map(|(head, payload)| {
+            (
+                String::from_utf8_lossy(head).into_owned(),
+                payload.into_owned(),
+            )
+        }))
     }
 }

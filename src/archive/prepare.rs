@@ -54,6 +54,34 @@ fn header(exchange: &Exchange, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The response's HTTP head and the rest of its block. HTTP/1.x: the bytes as they crossed the
+/// wire (the payload digest is still the entity's, with the transfer encoding removed, as WARC
+/// defines it). HTTP/2: a transcription, whose body is the entity.
+fn response_parts(exchange: &Exchange) -> (Vec<u8>, &[u8]) {
+    match &exchange.wire {
+        Some(wire) => {
+            let end = crate::warc::http::head_end(&wire.response).unwrap_or(wire.response.len());
+            (wire.response[..end].to_vec(), &wire.response[end..])
+        }
+        None => (
+            http_response_head(exchange.status, &exchange.headers),
+            &exchange.body,
+        ),
+    }
+}
+
+/// The request's block: as sent (secrets redacted) over HTTP/1.x, a transcription for HTTP/2.
+fn request_block(exchange: &Exchange) -> Vec<u8> {
+    if let Some(wire) = &exchange.wire {
+        return wire.request.clone();
+    }
+    let target = match exchange.url.query() {
+        Some(q) => format!("{}?{q}", exchange.url.path()),
+        None => exchange.url.path().to_owned(),
+    };
+    http_request_head(&target, &exchange.request_headers)
+}
+
 /// Encodes `exchange` as a request and a response record, compressed at `level`, each naming
 /// `warcinfo_id` (the writer's, [`crate::archive::writer::WriterHandle::warcinfo_id`]).
 #[must_use]
@@ -61,15 +89,15 @@ pub fn prepare(exchange: &Exchange, level: u32, warcinfo_id: &str) -> PreparedEx
     let date = warc_date(exchange.at);
     let response_id = new_record_id();
     let request_id = new_record_id();
-    let http_head = http_response_head(exchange.status, &exchange.headers);
+    let (http_head, block) = response_parts(exchange);
     let payload_sha256 = Sha256::of(&[&exchange.body]);
-    let response_block = Sha256::of(&[&http_head, &exchange.body]);
+    let response_block = Sha256::of(&[&http_head, block]);
 
     let mut extra_fields = vec![("WARC-Warcinfo-ID", warcinfo_id.to_owned())];
     if let Some(addr) = exchange.remote_addr {
         extra_fields.push(("WARC-IP-Address", addr.ip().to_string()));
     }
-    if exchange.version == reqwest::Version::HTTP_2 {
+    if exchange.version == http::Version::HTTP_2 {
         extra_fields.push(("WARC-Protocol", "h2".to_owned()));
     }
     let truncated = exchange.truncated.map(crate::fetch::Truncation::as_str);
@@ -90,13 +118,9 @@ pub fn prepare(exchange: &Exchange, level: u32, warcinfo_id: &str) -> PreparedEx
         ("WARC-Block-Digest", response_block.warc_label()),
     ];
     fields.extend(extra_fields.iter().cloned());
-    let response_gz = record_gzip(&fields, &[&http_head, &exchange.body], level);
+    let response_gz = record_gzip(&fields, &[&http_head, block], level);
 
-    let target = match exchange.url.query() {
-        Some(q) => format!("{}?{q}", exchange.url.path()),
-        None => exchange.url.path().to_owned(),
-    };
-    let request_block_bytes = http_request_head(&target, &exchange.request_headers);
+    let request_block_bytes = request_block(exchange);
     let request_block = Sha256::of(&[&request_block_bytes]);
     let mut request_fields = vec![
         ("WARC-Type", "request".to_owned()),

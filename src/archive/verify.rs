@@ -241,9 +241,8 @@ fn check_record(
             .field("warc-payload-digest")
             .and_then(Sha256::from_label);
         let digest = if deep {
-            Some(Sha256::of(&[record
-                .http_parts()
-                .map_or(&[][..], |(_, p)| p)]))
+            let payload = record.http_parts().map(|(_, p)| p).unwrap_or_default();
+            Some(Sha256::of(&[&payload]))
         } else {
             stated
         };

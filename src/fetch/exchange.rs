@@ -42,13 +42,26 @@ pub struct Exchange {
     pub at: jiff::Timestamp,
     /// The headers sent, `Host` first.
     pub request_headers: Vec<(String, String)>,
-    pub version: reqwest::Version,
+    pub version: http::Version,
     pub status: u16,
-    pub headers: reqwest::header::HeaderMap,
-    /// The body as delivered (content-encoding kept), possibly cut.
+    pub headers: http::HeaderMap,
+    /// The entity as delivered (content-encoding kept, transfer encoding removed), possibly cut.
     pub body: Vec<u8>,
     pub truncated: Option<Truncation>,
     pub remote_addr: Option<std::net::SocketAddr>,
+    /// For HTTP/1.x, the bytes that crossed the wire; `None` for HTTP/2.
+    pub wire: Option<WireBytes>,
+}
+
+/// An HTTP/1.x exchange as it crossed the wire (after TLS).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireBytes {
+    /// The request as sent, with the values of secret headers replaced by
+    /// [`crate::fetch::REDACTED`].
+    pub request: Vec<u8>,
+    /// The final response as received: status line, headers and body framing, up to the end
+    /// of the message (or where the body was cut). Interim `1xx` responses are not kept.
+    pub response: Vec<u8>,
 }
 
 /// The result of fetching one URL: its outcome and every exchange that got a response, in

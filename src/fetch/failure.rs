@@ -1,9 +1,8 @@
-//! How a failed request is named: a reqwest error, through its chain of causes, becomes an
-//! outcome kind, a detail and whether it is worth retrying.
+//! How a failed request is named: a connection or HTTP error, through its chain of causes,
+//! becomes an outcome kind, a detail and whether it is worth retrying.
 
-use super::guard;
-use super::resolve::DnsError;
 use super::retry::Transient;
+use super::wire::WireError;
 use crate::outcome::OutcomeKind;
 
 /// What a transport error means for the outcome.
@@ -13,42 +12,55 @@ pub(super) struct Failure {
     pub(super) transient: Option<Transient>,
 }
 
-/// Sorts a reqwest error into an outcome by looking through its chain of causes, including the
-/// errors that `std::io::Error` wraps (its `source()` skips them).
-pub(super) fn classify_error(error: &reqwest::Error) -> Failure {
-    // reqwest's own message repeats the URL, which every report already shows.
-    let detail = std::error::Error::source(error).map_or_else(|| error.to_string(), error_chain);
+/// Sorts a failed request into an outcome.
+pub(super) fn classify_error(error: &WireError) -> Failure {
     let failure = |kind, transient| Failure {
         kind,
-        detail: detail.clone(),
+        detail: error_chain(error),
         transient,
     };
-    if let Some(forbidden) = find_cause::<guard::Forbidden>(error) {
-        return Failure {
-            kind: OutcomeKind::ForbiddenAddress,
-            detail: forbidden.to_string(),
-            transient: None,
-        };
-    }
-    if let Some(dns) = find_cause::<DnsError>(error) {
-        return Failure {
+    match error {
+        WireError::Dns(dns) => Failure {
             kind: OutcomeKind::DnsFailure,
             detail: dns.to_string(),
             transient: None,
-        };
+        },
+        WireError::Forbidden(forbidden) => Failure {
+            kind: OutcomeKind::ForbiddenAddress,
+            detail: forbidden.to_string(),
+            transient: None,
+        },
+        WireError::ConnectTimeout { .. } => failure(OutcomeKind::Timeout, Some(Transient::Timeout)),
+        WireError::Connect { source, .. }
+            if source.kind() == std::io::ErrorKind::ConnectionRefused =>
+        {
+            failure(OutcomeKind::ConnectFailure, None)
+        }
+        WireError::Request(_) => failure(OutcomeKind::ConnectFailure, None),
+        _ if find_cause::<rustls::Error>(error).is_some() => failure(OutcomeKind::TlsFailure, None),
+        _ => failure(OutcomeKind::ConnectFailure, Some(Transient::ConnectionLost)),
     }
-    if error.is_timeout() {
-        return failure(OutcomeKind::Timeout, Some(Transient::Timeout));
+}
+
+/// A body that stopped coming before its end.
+pub(super) fn classify_body_error(error: &hyper::Error) -> Failure {
+    Failure {
+        kind: OutcomeKind::ConnectFailure,
+        detail: error_chain(error),
+        transient: Some(Transient::ConnectionLost),
     }
-    if find_cause::<rustls::Error>(error).is_some() {
-        return failure(OutcomeKind::TlsFailure, None);
+}
+
+/// No complete answer within the request's deadline.
+pub(super) fn timed_out(limit: std::time::Duration) -> Failure {
+    Failure {
+        kind: OutcomeKind::Timeout,
+        detail: format!(
+            "no complete answer within {}",
+            humantime::format_duration(limit)
+        ),
+        transient: Some(Transient::Timeout),
     }
-    let refused = find_cause::<std::io::Error>(error)
-        .is_some_and(|e| e.kind() == std::io::ErrorKind::ConnectionRefused);
-    if refused {
-        return failure(OutcomeKind::ConnectFailure, None);
-    }
-    failure(OutcomeKind::ConnectFailure, Some(Transient::ConnectionLost))
 }
 
 fn find_cause<'e, T: std::error::Error + 'static>(

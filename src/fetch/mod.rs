@@ -15,24 +15,27 @@ mod redirect;
 pub mod resolve;
 pub mod retry;
 mod schedule;
+mod wire;
 
 pub use credentials::{HostCredentials, REDACTED};
-pub use exchange::{Exchange, Fetched, Truncation, Validators};
+pub use exchange::{Exchange, Fetched, Truncation, Validators, WireBytes};
 pub use schedule::fetch_all;
 
 use crate::outcome::{FinalResponse, Hop, Outcome, OutcomeKind, classify_response};
 use credentials::Header;
-use failure::{Failure, classify_error};
+use failure::{Failure, classify_body_error, classify_error, timed_out};
 use guard::AddressGuard;
+use http_body_util::BodyExt;
 use politeness::{HostKey, HostPermit, Hosts};
 use redirect::next_hop;
-use resolve::{GuardedResolver, Lookup};
+use resolve::Lookup;
 use retry::{Decision, RetryPolicy, Transient};
 use std::collections::HashSet;
 use std::sync::{Arc, Once};
 use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 use url::Url;
+use wire::{Answer, Wire};
 
 /// The most a body's buffer is sized up front from its `Content-Length`; beyond it, it grows
 /// as the bytes arrive.
@@ -96,13 +99,13 @@ impl FetchOptions {
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchSetupError {
-    #[error("cannot build the HTTP client: {0}")]
-    Client(#[from] reqwest::Error),
+    #[error("cannot set up TLS with the system's certificate verifier: {0}")]
+    Tls(#[from] rustls::Error),
 }
 
 /// Fetches URLs. Cheap to share behind an `Arc`.
 pub struct Fetcher {
-    client: reqwest::Client,
+    wire: Wire,
     options: FetchOptions,
     hosts: Hosts,
     /// The global concurrency: a slot per URL being fetched or processed ([`fetch_all`] holds
@@ -119,23 +122,16 @@ impl Fetcher {
             // Fails only if another provider was installed first, which is just as good.
             let _ = rustls::crypto::ring::default_provider().install_default();
         });
-        let resolver = GuardedResolver {
-            guard: Arc::new(options.guard.clone()),
-            lookup: Arc::clone(&options.lookup),
-        };
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .retry(reqwest::retry::never())
-            .no_proxy()
-            .connect_timeout(options.connect_timeout)
-            .user_agent(options.user_agent.clone())
-            .dns_resolver(Arc::new(resolver))
-            .pool_max_idle_per_host(options.host_concurrency.max(1))
-            .build()?;
+        let wire = Wire::new(
+            Arc::new(options.guard.clone()),
+            Arc::clone(&options.lookup),
+            options.connect_timeout,
+            options.max_body,
+        )?;
         let hosts = Hosts::new(options.host_concurrency, options.host_interval);
         let slots = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
         Ok(Self {
-            client,
+            wire,
             options,
             hosts,
             slots,
@@ -223,7 +219,7 @@ impl Fetcher {
         }
     }
 
-    /// Whether an IP-literal host is refused. reqwest never calls the resolver for these.
+    /// Whether an IP-literal host is refused (no resolver is asked for these).
     fn literal_forbidden(&self, url: &Url) -> Option<String> {
         let ip = match url.host()? {
             url::Host::Ipv4(ip) => std::net::IpAddr::V4(ip),
@@ -240,23 +236,27 @@ impl Fetcher {
         // Only the cited URL is asked conditionally; redirect hops are fetched whole.
         let conditional = run.conditional.as_ref().filter(|_| run.chain.is_empty());
         let (request_headers, secrets) = self.headers_for(url, conditional);
+        // What goes on the wire: the archived list with the secrets' real values (last, in the
+        // same order).
+        let sent: Vec<Header> = request_headers
+            .iter()
+            .filter(|(_, v)| v != REDACTED)
+            .cloned()
+            .chain(secrets.iter().map(|&h| h.clone()))
+            .collect();
+        let secret_names: Vec<&str> = secrets.iter().map(|(n, _)| n.as_str()).collect();
         loop {
             permit.wait_turn().await;
             run.attempts += 1;
-            let mut builder = self.client.get(url.clone()).timeout(self.options.timeout);
-            // Host and User-Agent are set by the client; they are listed for the archive only.
-            for (name, value) in &request_headers[2..] {
-                if value != REDACTED {
-                    builder = builder.header(name.as_str(), value.as_str());
-                }
-            }
-            for (name, value) in &secrets {
-                builder = builder.header(name.as_str(), value.as_str());
-            }
-            let response = match builder.send().await {
-                Ok(response) => response,
-                Err(error) => {
-                    let failure = classify_error(&error);
+            let deadline = Instant::now() + self.options.timeout;
+            let result = match tokio::time::timeout_at(deadline, self.wire.get(url, &sent)).await {
+                Ok(Ok(answer)) => Ok(answer),
+                Ok(Err(error)) => Err(classify_error(&error)),
+                Err(_) => Err(timed_out(self.options.timeout)),
+            };
+            let answer = match result {
+                Ok(answer) => answer,
+                Err(failure) => {
                     if let Some(transient) = failure.transient
                         && let Some(wait) = self.should_retry(run.attempts, transient)
                     {
@@ -270,21 +270,12 @@ impl Fetcher {
                     return Step::Done(run.fetched(failure.kind, None, Some(failure.detail)));
                 }
             };
-            if let Some(peer) = response.remote_addr()
-                && let Err(forbidden) = self.options.guard.check(peer.ip())
-            {
-                run.chain.push(Hop {
-                    url: url.clone(),
-                    status: None,
-                });
-                let detail = forbidden.to_string();
-                return Step::Done(run.fetched(OutcomeKind::ForbiddenAddress, None, Some(detail)));
-            }
-            let status = response.status().as_u16();
+            let status = answer.head.status.as_u16();
             if retry::is_transient_status(status) {
-                let retry_after = response
-                    .headers()
-                    .get(reqwest::header::RETRY_AFTER)
+                let retry_after = answer
+                    .head
+                    .headers
+                    .get(http::header::RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
                 run.retry_after = retry_after;
@@ -293,7 +284,7 @@ impl Fetcher {
                     retry_after,
                 };
                 if let Some(wait) = self.should_retry(run.attempts, transient) {
-                    drop(response);
+                    drop(answer);
                     permit = self.pause(permit, wait).await;
                     continue;
                 }
@@ -302,12 +293,21 @@ impl Fetcher {
                 url: url.clone(),
                 status: Some(status),
             });
-            let location = response
-                .headers()
-                .get(reqwest::header::LOCATION)
+            let location = answer
+                .head
+                .headers
+                .get(http::header::LOCATION)
                 .filter(|_| matches!(status, 301 | 302 | 303 | 307 | 308))
                 .map(|l| l.as_bytes().to_vec());
-            let read = self.read_body(url, request_headers.clone(), response).await;
+            let read = self
+                .read_body(
+                    url,
+                    request_headers.clone(),
+                    &secret_names,
+                    answer,
+                    deadline,
+                )
+                .await;
             if let Some(location) = location {
                 run.exchanges.push(read.exchange);
                 return Step::Redirect(next_hop(url, &location), permit);
@@ -401,66 +401,144 @@ impl Fetcher {
         Arc::clone(&self.slots).try_acquire_owned().ok()
     }
 
-    /// Reads a response's body, streamed and cut at the cap.
+    /// Reads a response's body, streamed and cut at the cap, before `deadline`. Over HTTP/1.x
+    /// the exchange keeps the bytes that crossed the wire, and the body is taken from them.
     async fn read_body(
         &self,
         url: &Url,
         request_headers: Vec<(String, String)>,
-        mut response: reqwest::Response,
+        secret_names: &[&str],
+        mut answer: Answer,
+        deadline: Instant,
     ) -> ReadResponse {
         let max = self.options.max_body;
+        let declared = answer
+            .head
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
         let mut exchange = Exchange {
             url: url.clone(),
             at: jiff::Timestamp::now(),
             request_headers,
-            version: response.version(),
-            status: response.status().as_u16(),
-            headers: response.headers().clone(),
+            version: answer.head.version,
+            status: answer.head.status.as_u16(),
+            headers: answer.head.headers.clone(),
             body: Vec::new(),
             truncated: None,
-            remote_addr: response.remote_addr(),
+            remote_addr: Some(answer.remote_addr),
+            wire: None,
         };
-        let mut failure = None;
-        if response.content_length().is_some_and(|len| len > max) {
-            exchange.truncated = Some(Truncation::Length);
-            return ReadResponse { exchange, failure };
-        }
         let room = usize::try_from(max).unwrap_or(usize::MAX);
+        let failure = if declared.is_some_and(|len| len > max) {
+            exchange.truncated = Some(Truncation::Length);
+            None
+        } else {
+            self.stream_body(&mut answer, &mut exchange, declared, room, deadline)
+                .await
+        };
+        if let Some(tape) = &answer.tape {
+            let (sent, received) = tape.take();
+            let (response, entity) = exchange_bytes(&received, &exchange, room);
+            exchange.body = entity;
+            exchange.wire = Some(WireBytes {
+                request: crate::warc::http::redact_headers(&sent, secret_names, REDACTED),
+                response,
+            });
+        }
+        ReadResponse { exchange, failure }
+    }
+
+    /// Reads the body's frames until its end, the cap, the deadline or a failure. The data is
+    /// kept in `exchange.body` only when no tape records it.
+    async fn stream_body(
+        &self,
+        answer: &mut Answer,
+        exchange: &mut Exchange,
+        declared: Option<u64>,
+        room: usize,
+        deadline: Instant,
+    ) -> Option<Failure> {
+        let keep = answer.tape.is_none();
         // Sized once from the declared length (never beyond the cap, nor beyond what a lying
         // server could make us reserve for nothing) instead of doubling through reallocations:
         // perf showed the copies of a growing body among the archiving run's largest costs.
-        if let Some(len) = response.content_length() {
+        if keep && let Some(len) = declared {
             let declared = usize::try_from(len).unwrap_or(usize::MAX);
             exchange
                 .body
                 .reserve_exact(declared.min(room).min(PRESIZE_LIMIT));
         }
+        let mut received = 0usize;
         loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    let left = room.saturating_sub(exchange.body.len());
-                    if chunk.len() > left {
-                        exchange.body.extend_from_slice(&chunk[..left]);
-                        exchange.truncated = Some(Truncation::Length);
-                        break;
-                    }
-                    exchange.body.extend_from_slice(&chunk);
+            let frame = match tokio::time::timeout_at(deadline, answer.body.frame()).await {
+                Err(_) => {
+                    exchange.truncated = Some(Truncation::Time);
+                    return Some(timed_out(self.options.timeout));
                 }
-                Ok(None) => break,
-                Err(error) => {
-                    let f = classify_error(&error);
-                    exchange.truncated = Some(if f.kind == OutcomeKind::Timeout {
-                        Truncation::Time
-                    } else {
-                        Truncation::Disconnect
-                    });
-                    failure = Some(f);
-                    break;
+                Ok(None) => return None,
+                Ok(Some(Err(error))) => {
+                    exchange.truncated = Some(Truncation::Disconnect);
+                    return Some(classify_body_error(&error));
                 }
+                Ok(Some(Ok(frame))) => frame,
+            };
+            let Ok(data) = frame.into_data() else {
+                continue; // trailers
+            };
+            let left = room.saturating_sub(received);
+            received = received.saturating_add(data.len());
+            if keep {
+                exchange
+                    .body
+                    .extend_from_slice(&data[..data.len().min(left)]);
+            }
+            let overflow = answer
+                .tape
+                .as_ref()
+                .is_some_and(wire::TapeHandle::overflowed);
+            if data.len() > left || overflow {
+                exchange.truncated = Some(Truncation::Length);
+                return None;
             }
         }
-        ReadResponse { exchange, failure }
     }
+}
+
+/// The response as stored and its entity, from the bytes a connection received: the final
+/// response (interim `1xx` ones skipped), its head as sent, and its body's framing up to the end
+/// of the message or the cap — so that decoding the stored framing gives the entity back.
+fn exchange_bytes(received: &[u8], exchange: &Exchange, room: usize) -> (Vec<u8>, Vec<u8>) {
+    use crate::warc::http::{dechunk, final_response_start, head_end};
+    let response = &received[final_response_start(received)..];
+    let head_len = head_end(response).unwrap_or(response.len());
+    let body = &response[head_len..];
+    let bodiless = matches!(exchange.status, 100..=199 | 204 | 304);
+    let chunked = exchange
+        .headers
+        .get_all(http::header::TRANSFER_ENCODING)
+        .iter()
+        .next_back()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"));
+    let (stored, entity) = if bodiless {
+        (0, Vec::new())
+    } else if chunked {
+        let d = dechunk(body, room);
+        (d.consumed, d.entity)
+    } else {
+        let declared = exchange
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .unwrap_or(usize::MAX);
+        let n = body.len().min(declared).min(room);
+        (n, body[..n].to_vec())
+    };
+    (response[..head_len + stored].to_vec(), entity)
 }
 
 /// A response read as far as it could be.

@@ -1,17 +1,15 @@
 //! Name resolution behind the address guard.
 //!
-//! reqwest asks [`GuardedResolver`] for the addresses of every host it connects to, redirect
-//! hops included. Addresses the guard refuses are dropped; when none is left the connection fails
-//! with [`Forbidden`], which the fetcher turns into the `forbidden-address` outcome. The lookup
+//! Every host a request connects to, redirect hops included, is resolved by [`resolve_guarded`].
+//! Addresses the guard refuses are dropped; when none is left the connection fails with
+//! [`Forbidden`], which the fetcher turns into the `forbidden-address` outcome. The lookup
 //! itself is a trait so that tests (and embedders) can resolve names without DNS.
 
 use super::guard::{AddressGuard, Forbidden};
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use std::collections::HashMap;
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::Arc;
 
 /// A way to turn a host name into addresses.
 pub trait Lookup: Send + Sync + 'static {
@@ -64,44 +62,47 @@ pub struct DnsError {
     pub source: std::io::Error,
 }
 
-pub(super) struct GuardedResolver {
-    pub(super) guard: Arc<AddressGuard>,
-    pub(super) lookup: Arc<dyn Lookup>,
+/// Why a name gave no address to connect to.
+#[derive(Debug)]
+pub(super) enum Unresolved {
+    Dns(DnsError),
+    /// Every address it resolved to is refused by the guard.
+    Forbidden(Forbidden),
 }
 
-impl Resolve for GuardedResolver {
-    fn resolve(&self, name: Name) -> Resolving {
-        let host = name.as_str().to_owned();
-        let guard = Arc::clone(&self.guard);
-        let lookup = self.lookup.lookup(host.clone());
-        Box::pin(async move {
-            let ips = lookup.await.map_err(|source| DnsError {
-                host: host.clone(),
-                source,
-            })?;
-            if ips.is_empty() {
-                return Err(DnsError {
-                    host,
-                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "no addresses"),
-                }
-                .into());
-            }
-            let mut refused: Option<Forbidden> = None;
-            let allowed: Vec<SocketAddr> = ips
-                .into_iter()
-                .filter(|ip| match guard.check(*ip) {
-                    Ok(()) => true,
-                    Err(f) => {
-                        refused.get_or_insert(f);
-                        false
-                    }
-                })
-                .map(|ip| SocketAddr::new(ip, 0))
-                .collect();
-            match refused {
-                Some(forbidden) if allowed.is_empty() => Err(forbidden.into()),
-                _ => Ok(Box::new(allowed.into_iter()) as Addrs),
+/// The addresses `host` resolves to that the guard allows. Refused addresses are dropped; when
+/// none is left, the first refusal is the answer.
+pub(super) async fn resolve_guarded(
+    lookup: &dyn Lookup,
+    guard: &AddressGuard,
+    host: &str,
+) -> Result<Vec<IpAddr>, Unresolved> {
+    let dns = |source| {
+        Unresolved::Dns(DnsError {
+            host: host.to_owned(),
+            source,
+        })
+    };
+    let ips = lookup.lookup(host.to_owned()).await.map_err(dns)?;
+    if ips.is_empty() {
+        return Err(dns(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "no addresses",
+        )));
+    }
+    let mut refused: Option<Forbidden> = None;
+    let allowed: Vec<IpAddr> = ips
+        .into_iter()
+        .filter(|ip| match guard.check(*ip) {
+            Ok(()) => true,
+            Err(f) => {
+                refused.get_or_insert(f);
+                false
             }
         })
+        .collect();
+    match refused {
+        Some(forbidden) if allowed.is_empty() => Err(Unresolved::Forbidden(forbidden)),
+        _ => Ok(allowed),
     }
 }

@@ -1,5 +1,6 @@
 //! Reading one record back: for `verify` and `show`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// One record as read from the archive.
@@ -30,11 +31,19 @@ impl ParsedRecord {
             .map(String::as_str)
     }
 
-    /// For an `application/http` block: the HTTP head and the payload after it.
+    /// For an `application/http` block: the HTTP head and the payload after it, with chunked
+    /// framing (kept in the record as it crossed the wire) decoded.
     #[must_use]
-    pub fn http_parts(&self) -> Option<(&[u8], &[u8])> {
-        let end = find(&self.block, b"\r\n\r\n")? + 4;
-        Some((&self.block[..end], &self.block[end..]))
+    pub fn http_parts(&self) -> Option<(&[u8], Cow<'_, [u8]>)> {
+        let end = super::http::head_end(&self.block)?;
+        let (head, body) = self.block.split_at(end);
+        if super::http::is_chunked(&String::from_utf8_lossy(head)) {
+            return Some((
+                head,
+                Cow::Owned(super::http::dechunk(body, usize::MAX).entity),
+            ));
+        }
+        Some((head, Cow::Borrowed(body)))
     }
 }
 
@@ -88,7 +97,18 @@ mod tests {
         assert_eq!(parsed.field("warc-type"), Some("response"));
         let (head, payload) = parsed.http_parts().unwrap();
         assert_eq!(head, b"HTTP/1.1 200 OK\r\na: b\r\n\r\n");
-        assert_eq!(payload, b"body");
+        assert_eq!(&*payload, b"body");
+    }
+
+    #[test]
+    fn a_chunked_block_gives_the_entity_as_payload() {
+        let record = Record {
+            fields: vec![],
+            block: b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;x\r\nbody\r\n0\r\n\r\n"
+                .to_vec(),
+        };
+        let parsed = parse_record(&record.encode()).unwrap();
+        assert_eq!(&*parsed.http_parts().unwrap().1, b"body");
     }
 
     #[test]

@@ -108,19 +108,28 @@ pub(crate) fn records_of(file: &std::path::Path) -> Vec<provcheck::warc::ParsedR
     records
 }
 
+/// warcio's checks on every record (`scripts/warc_check.py`: `warcio check`, with the payload
+/// of a chunked response de-chunked as WARC 1.1 defines it), and `warcio index`.
 pub(crate) fn warcio_check(files: &[PathBuf]) {
     let Ok(warcio) = std::env::var("WARCIO") else {
         return;
     };
-    for args in [&["check", "-v"][..], &["index"][..]] {
-        let out = std::process::Command::new(&warcio)
-            .args(args)
+    let python = Path::new(&warcio).with_file_name("python");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/warc_check.py");
+    let runs = [
+        (python.as_path(), vec![script.as_os_str()]),
+        (Path::new(&warcio), vec!["index".as_ref()]),
+    ];
+    for (program, args) in runs {
+        let out = std::process::Command::new(program)
+            .args(&args)
             .args(files)
             .output()
             .unwrap();
         assert!(
             out.status.success(),
-            "warcio {args:?} failed:\n{}\n{}",
+            "{} {args:?} failed:\n{}\n{}",
+            program.display(),
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );

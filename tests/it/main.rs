@@ -22,6 +22,7 @@ mod reports;
 mod scheduling;
 mod server;
 mod sweep;
+mod wire;
 
 use provcheck::fetch::guard::AddressGuard;
 use provcheck::fetch::resolve::StaticLookup;

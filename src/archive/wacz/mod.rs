@@ -287,7 +287,7 @@ fn title_of(root: &Path, index: &Index, page: &Page) -> Option<String> {
     let content_type = header("content-type");
     let (bytes, _) = crate::content::decode::decode_content(
         header("content-encoding").as_deref(),
-        payload,
+        &payload,
         crate::content::DECODE_LIMIT,
     )
     .ok()?;

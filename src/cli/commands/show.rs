@@ -90,22 +90,26 @@ fn show(
         }
         Err(e) => return Err(e.into()),
     };
-    let (head, _) = capture.record.http_parts().unwrap_or((&[], &[]));
-    let (_, payload) = capture.payload_record.http_parts().unwrap_or((&[], &[]));
+    let (head, _) = capture.record.http_parts().unwrap_or_default();
+    let (_, payload) = capture.payload_record.http_parts().unwrap_or_default();
     let head_text = String::from_utf8_lossy(head);
     let header = |name: &str| provcheck::warc::http::header_value(&head_text, name);
     let bytes: Vec<u8> = match part {
         Part::Headers => head.to_vec(),
         Part::Body => {
-            decode::decode_content(header("content-encoding").as_deref(), payload, DECODE_LIMIT)
-                .map_err(|e| anyhow::anyhow!("{url}: {e}"))?
-                .0
+            decode::decode_content(
+                header("content-encoding").as_deref(),
+                &payload,
+                DECODE_LIMIT,
+            )
+            .map_err(|e| anyhow::anyhow!("{url}: {e}"))?
+            .0
         }
         Part::Text => {
             let extracted = content::extract(
                 header("content-type").as_deref(),
                 header("content-encoding").as_deref(),
-                payload,
+                &payload,
                 Some(&url),
             )
             .map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
