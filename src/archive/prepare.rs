@@ -222,6 +222,13 @@ impl PreparedExchange {
                 .filter(|(name, _)| *name != "WARC-Truncated")
                 .cloned(),
         );
+        // WARC 1.1 6.7.2: a block kept for an identical payload is the response truncated to
+        // avoid storing the duplicate content, and "a WARC-Truncated header with reason 'length'
+        // shall be used for any identical-digest truncation". (A server-not-modified revisit
+        // holds the 304 as it came: nothing was cut.)
+        if profile == crate::warc::PROFILE_IDENTICAL_PAYLOAD {
+            fields.push(("WARC-Truncated", "length".to_owned()));
+        }
         (Record { fields, block }.encode_gzip(level), digest)
     }
 

@@ -243,6 +243,15 @@ fn check_archives_every_exchange_as_evidence() {
     );
     let files = warc_files(&archive);
     assert_eq!(files.len(), 1);
+    // WARC 1.1 6.7.2: an identical-payload revisit's block is a truncated response.
+    let revisits: Vec<_> = records_of(&files[0])
+        .into_iter()
+        .filter(|r| r.field("warc-type") == Some("revisit"))
+        .collect();
+    assert!(!revisits.is_empty());
+    for r in &revisits {
+        assert_eq!(r.field("warc-truncated"), Some("length"));
+    }
 
     // The gzip body is stored as delivered, and shown decoded.
     let raw = std::fs::read(&files[0]).unwrap();
