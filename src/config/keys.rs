@@ -130,6 +130,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "the User-Agent header of every request (by default provcheck's, with contact)",
     ),
     (
+        "ca_file",
+        "(none)",
+        "a PEM file of CA certificates trusted besides the system's (an intranet wire mirror behind the newsroom's own CA)",
+    ),
+    (
         "credentials",
         "(none)",
         "headers sent to some hosts only (a wire service's token, a cookie, basic auth): [[credentials]] tables of hosts, headers and basic_auth whose values are \"env:NAME\" or \"file:PATH\" (owner-only), never printed and archived redacted",

@@ -63,6 +63,7 @@ pub struct FileConfig {
     pub accept: Option<Vec<AcceptConfig>>,
     pub user_agent: Option<String>,
     pub credentials: Option<Vec<CredentialsConfig>>,
+    pub ca_file: Option<PathBuf>,
 }
 
 /// The `User-Agent` every request carries: the configured one, else provcheck's with the
@@ -265,9 +266,38 @@ pub fn fetch_options(
         max_body,
         user_agent: user_agent(file),
         credentials: Arc::new(credentials::credentials(file, &file_origin)?),
+        extra_roots: Arc::new(extra_roots(file, &file_origin)?),
         guard: AddressGuard::new(allow),
         lookup: Arc::new(SystemLookup),
     })
+}
+
+/// The certificates of `ca_file` (PEM), trusted besides the system's roots.
+fn extra_roots(
+    file: &FileConfig,
+    file_origin: &str,
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, ConfigError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    let Some(path) = &file.ca_file else {
+        return Ok(Vec::new());
+    };
+    let invalid = |message: String| ConfigError::Invalid {
+        origin: file_origin.to_owned(),
+        key: "ca_file",
+        value: path.display().to_string(),
+        message,
+    };
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+        .map_err(|e| invalid(format!("cannot read it: {e}")))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| invalid(format!("not a PEM file of certificates: {e}")))?;
+    if certs.is_empty() {
+        return Err(invalid(
+            "holds no certificate (expected PEM \"BEGIN CERTIFICATE\" blocks)".to_owned(),
+        ));
+    }
+    Ok(certs)
 }
 
 /// The file's `allow_net` ranges followed by the command line's.

@@ -63,6 +63,8 @@ pub struct FetchOptions {
     /// Headers sent to some hosts only (a wire service's token, a paywall's cookie): sent, never
     /// printed, and archived as [`REDACTED`].
     pub credentials: Arc<Vec<HostCredentials>>,
+    /// Root certificates trusted besides the system's (config `ca_file`).
+    pub extra_roots: Arc<Vec<rustls::pki_types::CertificateDer<'static>>>,
 }
 
 impl std::fmt::Debug for FetchOptions {
@@ -127,6 +129,7 @@ impl Fetcher {
             Arc::clone(&options.lookup),
             options.connect_timeout,
             options.max_body,
+            &options.extra_roots,
         )?;
         let hosts = Hosts::new(options.host_concurrency, options.host_interval);
         let slots = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));

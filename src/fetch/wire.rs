@@ -181,10 +181,16 @@ impl Wire {
         lookup: Arc<dyn Lookup>,
         connect_timeout: Duration,
         max_body: u64,
+        extra_roots: &[rustls::pki_types::CertificateDer<'static>],
     ) -> Result<Self, rustls::Error> {
-        use rustls_platform_verifier::BuilderVerifierExt;
-        let mut config = rustls::ClientConfig::builder()
-            .with_platform_verifier()?
+        let builder = rustls::ClientConfig::builder();
+        let verifier = rustls_platform_verifier::Verifier::new_with_extra_roots(
+            extra_roots.iter().cloned(),
+            Arc::clone(builder.crypto_provider()),
+        )?;
+        let mut config = builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
             .with_no_client_auth();
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         let max_body = usize::try_from(max_body).unwrap_or(usize::MAX);

@@ -40,6 +40,7 @@ pub fn options() -> FetchOptions {
     names.insert("site.test".to_owned(), vec!["127.0.0.1".parse().unwrap()]);
     FetchOptions {
         credentials: Arc::default(),
+        extra_roots: Arc::default(),
         concurrency: 16,
         host_concurrency: 4,
         host_interval: Duration::ZERO,

@@ -204,3 +204,233 @@ fn records_hold_the_bytes_that_crossed_the_wire() {
     );
     warcio_check(&files);
 }
+
+/// A TLS server on loopback with the test certificate (`tests/fixtures/tls`: a CA made for these
+/// tests and a certificate for `127.0.0.1` and `site.test` it signed), offering `alpn`. `path`
+/// is answered, over HTTP/2 with `body`, over HTTP/1.1 with `raw` as it is; anything else (a
+/// soft-404 probe) is a 404.
+struct TlsServer {
+    addr: std::net::SocketAddr,
+}
+
+const TLS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
+
+impl TlsServer {
+    fn start(
+        alpn: &'static [&'static [u8]],
+        path: &'static str,
+        body: &'static str,
+        raw: Vec<u8>,
+    ) -> Self {
+        use rustls::pki_types::pem::PemObject as _;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let certs: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_file_iter(format!("{TLS_DIR}/server.pem"))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+        let key = PrivateKeyDer::from_pem_file(format!("{TLS_DIR}/server.key")).unwrap();
+        let mut config = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap();
+        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                loop {
+                    let Ok((tcp, _)) = listener.accept().await else {
+                        break;
+                    };
+                    let acceptor = acceptor.clone();
+                    let raw = raw.clone();
+                    tokio::spawn(async move {
+                        let Ok(mut tls) = acceptor.accept(tcp).await else {
+                            return;
+                        };
+                        if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
+                            let service = hyper::service::service_fn(
+                                |req: hyper::Request<hyper::body::Incoming>| async move {
+                                    let (status, text) = if req.uri().path() == path {
+                                        (200, body)
+                                    } else {
+                                        (404, "not found")
+                                    };
+                                    Ok::<_, std::convert::Infallible>(
+                                        hyper::Response::builder()
+                                            .status(status)
+                                            .header("Content-Type", "text/html")
+                                            .body(http_body_util::Full::new(bytes::Bytes::from(
+                                                text,
+                                            )))
+                                            .unwrap(),
+                                    )
+                                },
+                            );
+                            let _ = hyper::server::conn::http2::Builder::new(
+                                hyper_util::rt::TokioExecutor::new(),
+                            )
+                            .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                            .await;
+                        } else {
+                            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                            let mut request = Vec::new();
+                            let mut buf = [0u8; 4096];
+                            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                                match tls.read(&mut buf).await {
+                                    Ok(0) | Err(_) => return,
+                                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                                }
+                            }
+                            let line = String::from_utf8_lossy(&request).into_owned();
+                            let answer = if line.split(' ').nth(1) == Some(path) {
+                                &raw[..]
+                            } else {
+                                NOT_FOUND
+                            };
+                            let _ = tls.write_all(answer).await;
+                            let _ = tls.flush().await;
+                            let _ = tls.read(&mut buf).await;
+                        }
+                    });
+                }
+            });
+        });
+        Self { addr }
+    }
+}
+
+/// Checks `url` with the test CA trusted through the `ca_file` key, as a desk would for an
+/// intranet source behind its own CA; returns the report, the records written and their files
+/// (in the directory returned, removed when it is dropped).
+fn check_with_test_ca(
+    url: &str,
+) -> (
+    serde_json::Value,
+    Vec<ParsedRecord>,
+    Vec<std::path::PathBuf>,
+    TempDir,
+) {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", format!("{url}\n"));
+    write(
+        dir.path(),
+        "provcheck.toml",
+        format!("allow_net = [\"127.0.0.1/32\"]\nca_file = \"{TLS_DIR}/ca.pem\"\n"),
+    );
+    let out = provcheck(dir.path())
+        .args(["check", "story.txt", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc = json_exiting(&out, 0);
+    let files = warc_files(&dir.path().join("archive"));
+    let records = files.iter().flat_map(|f| records_of(f)).collect();
+    (doc, records, files, dir)
+}
+
+/// HTTP/2 (negotiated by ALPN) has no HTTP/1 bytes to keep: its exchange is archived as an
+/// HTTP/1.1 transcription marked `WARC-Protocol: h2`, with the entity as the body.
+#[test]
+fn an_http2_exchange_is_a_transcription_marked_h2() {
+    const BODY: &str = "<html><title>Over h2</title><p>multiplexed words</p></html>";
+    let server = TlsServer::start(&[b"h2", b"http/1.1"], "/story", BODY, Vec::new());
+    let url = format!("https://{}/story", server.addr);
+    let (doc, records, files, _dir) = check_with_test_ca(&url);
+    assert_eq!(
+        doc["citations"][0]["outcome"], "ok",
+        "{}",
+        doc["citations"][0]
+    );
+    let response = record(&records, "response", &url);
+    assert_eq!(response.field("warc-protocol"), Some("h2"));
+    let (head, payload) = response.http_parts().unwrap();
+    let head = String::from_utf8_lossy(head);
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert!(head.contains("content-type: text/html\r\n"), "{head}");
+    assert_eq!(&*payload, BODY.as_bytes());
+    assert_eq!(
+        response.field("warc-payload-digest"),
+        Some(Sha256::of(&[BODY.as_bytes()]).warc_label().as_str())
+    );
+    let request = record(&records, "request", &url);
+    assert_eq!(request.field("warc-protocol"), None);
+    assert!(String::from_utf8_lossy(&request.block).starts_with("GET /story HTTP/1.1\r\n"));
+    warcio_check(&files);
+}
+
+/// Over TLS the recorder sits after decryption: an HTTP/1.1 exchange is kept byte for byte.
+/// Without the CA trusted, the same server is a TLS failure.
+#[test]
+fn https_http1_records_the_decrypted_bytes_and_an_unknown_ca_is_refused() {
+    let raw = chunked();
+    let server = TlsServer::start(&[b"http/1.1"], "/tls", "", raw.clone());
+    let url = format!("https://{}/tls", server.addr);
+    let (doc, records, files, _dir) = check_with_test_ca(&url);
+    assert_eq!(
+        doc["citations"][0]["outcome"], "ok",
+        "{}",
+        doc["citations"][0]
+    );
+    let response = record(&records, "response", &url);
+    assert_eq!(response.block, raw);
+    assert_eq!(response.field("warc-protocol"), None);
+    assert_eq!(
+        &*response.http_parts().unwrap().1,
+        CHUNKS.concat().as_bytes()
+    );
+    warcio_check(&files);
+
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", format!("{url}\n"));
+    let out = provcheck(dir.path())
+        .args([
+            "check",
+            "story.txt",
+            "--allow-net",
+            "127.0.0.1/32",
+            "--format",
+            "json",
+            "--no-archive",
+        ])
+        .output()
+        .unwrap();
+    let doc = json_exiting(&out, 1);
+    assert_eq!(doc["citations"][0]["outcome"], "tls-failure");
+}
+
+/// A `ca_file` that cannot be used stops the run before any request, naming the file and why.
+#[test]
+fn a_bad_ca_file_is_a_config_error_naming_it() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "story.txt", "https://example.com/\n");
+    write(dir.path(), "not-a-cert.pem", "just words\n");
+    for (file, why) in [
+        ("missing.pem", "cannot read it"),
+        ("not-a-cert.pem", "holds no certificate"),
+    ] {
+        write(
+            dir.path(),
+            "provcheck.toml",
+            format!("ca_file = \"{file}\"\n"),
+        );
+        let out = provcheck(dir.path())
+            .args(["check", "story.txt"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(file) && stderr.contains("ca_file") && stderr.contains(why),
+            "{stderr}"
+        );
+    }
+}
