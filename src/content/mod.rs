@@ -22,8 +22,9 @@ use serde::Serialize;
 
 /// The version of text extraction: bumped whenever the text extracted from the same payload
 /// changes (the cached texts of another version are extracted again, so that an upgrade is
-/// never read as an edit of every page). 1: datelines dropped, banners removed by size.
-pub const EXTRACTOR_VERSION: i64 = 1;
+/// never read as an edit of every page). 1: datelines dropped, banners removed by size. 2:
+/// captions, credits, bylines, author boxes, share bars and related lists out; the prose check.
+pub const EXTRACTOR_VERSION: i64 = 2;
 
 /// Decoded bodies larger than this are cut before extraction.
 pub const DECODE_LIMIT: u64 = 32 * 1024 * 1024;

@@ -4,7 +4,8 @@
 //! Readability (dom_smoothie, a port of Mozilla's Readability.js on the same HTML parser as
 //! scraper) finds the main content. When it finds none (short pages, odd markup), a heuristic of
 //! our own takes `main`, `article`, `[role=main]` or Wikipedia's content area, else the body,
-//! and drops boilerplate elements. The result is normalized: whitespace collapsed, typographic
+//! and drops boilerplate elements; it also decides when Readability's pick is mostly not prose
+//! (a list of labels or signatories) and the fallback's text holds far more prose. The result is normalized: whitespace collapsed, typographic
 //! quotes, dashes and ellipses made plain.
 
 use super::dateline::drop_datelines;
@@ -40,8 +41,31 @@ pub fn main_text(html: &str, url: Option<&str>) -> String {
     .and_then(|mut r| r.parse().ok())
     .map(|article| normalize(&article.text_content))
     .filter(|t| t.chars().count() >= MIN_READABLE);
+    let text = match readable {
+        // Readability sometimes picks a list (of labels, of signatories, of teasers) over the
+        // article: little of its text is prose. The fallback's view of the page then decides.
+        Some(text) if prose(&text) * 2 < text.len() => {
+            let other = fallback(&html);
+            if prose(&other) > 2 * prose(&text) + 200 {
+                other
+            } else {
+                text
+            }
+        }
+        Some(text) => text,
+        None => fallback(&html),
+    };
     // Datelines and timestamps are refreshed on every visit: never part of what is compared.
-    drop_datelines(&readable.unwrap_or_else(|| fallback(&html)))
+    drop_datelines(&text)
+}
+
+/// Bytes of `text` in lines that read as prose: ten words or more, or 80 characters or more
+/// (scripts written without spaces).
+fn prose(text: &str) -> usize {
+    text.lines()
+        .filter(|l| l.split_whitespace().count() >= 10 || l.chars().count() >= 80)
+        .map(str::len)
+        .sum()
 }
 
 /// The HTML of the article a page holds (its links made absolute against `url`), without the
@@ -72,7 +96,9 @@ pub fn without_nul(html: &str) -> Cow<'_, str> {
 }
 
 /// Banners Readability keeps on short pages (cookie, consent, newsletter and subscription
-/// prompts) are removed before it looks, by class or id and by size: a match is removed only
+/// prompts), and what is around an article but not the article (photo captions and credits,
+/// bylines and author boxes, share bars, related-article lists) are removed before it looks, by
+/// element, class or id and by size: a match is removed only
 /// when it is small next to the page (at most a fifth of the body's text, at most 2,000
 /// characters) and holds no article (it is not `html`, `body`, `main` or `article`, and has none
 /// of them, nor `[role=main]` or `[itemprop=articleBody]`, inside). A word in a class name alone
@@ -107,10 +133,13 @@ fn remove_banners(document: &dom_query::Document) {
     }
 }
 
-/// Cookie, consent and subscription banners, by class or id.
+/// Cookie, consent and subscription banners; captions, credits, bylines, author boxes, share bars
+/// and related-article lists; by element, class or id.
 const BANNER_SELECTOR: &str = "[class*=cookie], [id*=cookie], [class*=consent], [id*=consent], \
     [class*=gdpr], [id*=gdpr], [class*=newsletter], [id*=newsletter], [class*=paywall], \
-    [class*=subscribe], [id*=subscribe], dialog, noscript";
+    [class*=subscribe], [id*=subscribe], dialog, noscript, figcaption, [class*=caption], \
+    [class*=credit], [class*=related], [id*=related], [class*=share], [class*=social], \
+    [class*=author], [class*=byline]";
 
 /// Elements that are never main text.
 const BOILERPLATE_TAGS: &[&str] = &[
@@ -308,6 +337,74 @@ mod tests {
         for noise in ["cookies", "newsletter"] {
             assert!(!text.contains(noise), "{noise} in {text}");
         }
+    }
+
+    #[test]
+    fn captions_credits_bylines_and_author_boxes_stay_out_of_the_compared_text() {
+        use std::fmt::Write as _;
+        let mut paragraphs = String::new();
+        for i in 0..6 {
+            let _ = write!(
+                paragraphs,
+                "<p>Paragraph {i}: the harbour authority said the new quay would open in spring, \
+                 after divers found the old foundations sound and the council agreed the cost.</p>"
+            );
+        }
+        // The article's own container says `author` too: big next to the page, it stays.
+        let page = format!(
+            "<html><body><div class=\"post author-content\"><h1>Quay to open</h1>\
+             <p class=\"byline\">By Ana Lima, harbour correspondent</p>\
+             <figure><img src=\"q.jpg\"><figcaption>The old quay at dawn. Photo: Port archive\
+             </figcaption></figure>{paragraphs}\
+             <span class=\"image-credit\">Picture credit: Port of Example</span>\
+             <div class=\"author-box\">Ana Lima covers shipping and the harbour.</div></div>\
+             <div class=\"related-posts\"><h3>More on this</h3><a href=\"/a\">Ferry fares rise</a></div>\
+             </body></html>"
+        );
+        let text = main_text(&page, Some("https://news.example/quay"));
+        for i in 0..6 {
+            assert!(
+                text.contains(&format!("Paragraph {i}: the harbour")),
+                "{text}"
+            );
+        }
+        for noise in [
+            "Ana Lima",
+            "old quay at dawn",
+            "Picture credit",
+            "Ferry fares",
+        ] {
+            assert!(!text.contains(noise), "{noise} in {text}");
+        }
+    }
+
+    #[test]
+    fn a_list_readability_prefers_gives_way_to_the_prose_around_it() {
+        use std::fmt::Write as _;
+        // A long list of names in its own container (Readability's pick: many commas) beside
+        // the letter's paragraphs: the text that is prose wins.
+        let mut names = String::new();
+        for i in 0..120 {
+            let _ = write!(names, "<p>Signatory {i}, University of Example</p>");
+        }
+        let mut letter = String::new();
+        for i in 0..4 {
+            let _ = write!(
+                letter,
+                "<p>Letter paragraph {i} argues that the free exchange of information and ideas, \
+                 the lifeblood of a liberal society, is daily becoming more constricted.</p>"
+            );
+        }
+        let page = format!(
+            "<html><body><h1>A letter</h1><div class=\"letter\">{letter}</div>\
+             <div class=\"signatories\">{names}</div></body></html>"
+        );
+        let text = main_text(&page, None);
+        assert!(
+            text.contains("Letter paragraph 0 argues"),
+            "{}",
+            &text[..text.len().min(400)]
+        );
     }
 
     #[test]
