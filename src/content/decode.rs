@@ -73,7 +73,7 @@ pub fn to_text(bytes: &[u8], content_type: Option<&str>) -> String {
     }
     let declared = content_type
         .and_then(charset_param)
-        .or_else(|| meta_charset(&bytes[..bytes.len().min(2048)]));
+        .or_else(|| meta_charset(&bytes[..bytes.len().min(4096)]));
     let encoding = declared
         .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
         .unwrap_or(encoding_rs::UTF_8);
@@ -89,20 +89,51 @@ fn charset_param(content_type: &str) -> Option<String> {
     })
 }
 
+/// The charset a `<meta>` tag declares (`<meta charset=...>` or `<meta http-equiv=...
+/// content="text/html; charset=...">`), looking only inside `<meta>` tags: a `<script
+/// charset="utf-8">` before them (a Wayback Machine banner has one) says nothing of the page.
 fn meta_charset(head: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(head).to_ascii_lowercase();
-    let at = text.find("charset=")? + "charset=".len();
-    let value: String = text[at..]
-        .trim_start_matches(['"', '\''])
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
-        .collect();
-    (!value.is_empty() && text[..at].contains("<meta")).then_some(value)
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("<meta") {
+        let tag = &rest[at..];
+        let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+        if let Some(c) = tag.find("charset=") {
+            let value: String = tag[c + "charset=".len()..]
+                .trim_start_matches(['"', '\'', ' '])
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
+                .collect();
+            if !value.is_empty() {
+                return Some(value);
+            }
+        }
+        rest = &rest[at + "<meta".len()..];
+    }
+    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_meta_tag_declares_the_charset() {
+        let page = "<html><head><script src=\"/banner.js\" charset=\"utf-8\"></script>\
+                    <meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\">";
+        assert_eq!(meta_charset(page.as_bytes()).as_deref(), Some("gb2312"));
+        assert_eq!(
+            meta_charset(b"<meta charset='windows-1252'><title>x</title>").as_deref(),
+            Some("windows-1252")
+        );
+        assert_eq!(meta_charset(b"<p>charset=utf-8 is text</p>"), None);
+        let gbk = encoding_rs::GBK
+            .encode("\u{4e00}\u{4e2a}\u{7ea6}\u{5b9a}")
+            .0;
+        let mut bytes = page.as_bytes().to_vec();
+        bytes.extend_from_slice(&gbk);
+        assert!(to_text(&bytes, Some("text/html")).ends_with("\u{4e00}\u{4e2a}\u{7ea6}\u{5b9a}"));
+    }
 
     #[test]
     fn a_gzip_bomb_stops_at_the_limit() {
