@@ -25,7 +25,8 @@ use serde::Serialize;
 /// never read as an edit of every page). 1: datelines dropped, banners removed by size. 2:
 /// captions, credits, bylines, author boxes, share bars and related lists out; the prose check.
 /// 3: the charset is read from `<meta>` tags only (a `<script charset>` before them misled it).
-pub const EXTRACTOR_VERSION: i64 = 3;
+/// 4: ruby readings (`<rt>`, `<rp>`) and "related stories" headings with their lists out.
+pub const EXTRACTOR_VERSION: i64 = 4;
 
 /// Decoded bodies larger than this are cut before extraction.
 pub const DECODE_LIMIT: u64 = 32 * 1024 * 1024;

@@ -105,7 +105,11 @@ pub fn without_nul(html: &str) -> Cow<'_, str> {
 /// never removes the article: real sites put `subType-unsubscribed` on `<body>` and `paywall`
 /// on the article's container. At most 200 matches are looked at.
 fn remove_banners(document: &dom_query::Document) {
+    // Ruby annotations (furigana: the reading of each kanji, `<rt>`, and its fallback
+    // parentheses, `<rp>`) are not words of the text: 子<rt>こ</rt>ども reads 子ども.
+    document.select("rt, rp").remove();
     let body_text = document.body().map_or(0, |b| b.text().chars().count());
+    remove_related_sections(document, body_text);
     let candidates: Vec<_> = document
         .select(BANNER_SELECTOR)
         .nodes()
@@ -133,6 +137,153 @@ fn remove_banners(document: &dom_query::Document) {
     }
 }
 
+/// Headings that open a list of other stories, in the languages of the cue lists: compared
+/// whole (case, a trailing colon and spaces aside), never as a part of a longer heading.
+const RELATED_HEADINGS: &[&str] = &[
+    "related",
+    "related articles",
+    "related stories",
+    "related posts",
+    "related coverage",
+    "related content",
+    "related news",
+    "read more",
+    "read next",
+    "more on this",
+    "more on this story",
+    "more stories",
+    "more from",
+    "you may also like",
+    "you might also like",
+    "recommended",
+    "recommended for you",
+    "see also",
+    "also read",
+    "most read",
+    "most popular",
+    "trending",
+    "mehr zum thema",
+    "verwandte artikel",
+    "verwandte beiträge",
+    "verwandte themen",
+    "ähnliche artikel",
+    "ähnliche beiträge",
+    "das könnte sie auch interessieren",
+    "das könnte dich auch interessieren",
+    "das könnte sie interessieren",
+    "auch interessant",
+    "weitere artikel",
+    "weitere beiträge",
+    "weitere beiträge zum thema",
+    "zum weiterlesen",
+    "weiterlesen",
+    "meistgelesen",
+    "empfehlungen",
+    "lire aussi",
+    "à lire aussi",
+    "a lire aussi",
+    "sur le même sujet",
+    "voir aussi",
+    "articles similaires",
+    "les plus lus",
+    "lee también",
+    "te puede interesar",
+    "noticias relacionadas",
+    "artículos relacionados",
+    "lo más leído",
+    "leggi anche",
+    "potrebbe interessarti",
+    "articoli correlati",
+    "i più letti",
+    "leia também",
+    "veja também",
+    "notícias relacionadas",
+    "mais lidas",
+    "lees ook",
+    "gerelateerde artikelen",
+    "meest gelezen",
+    "czytaj także",
+    "czytaj też",
+    "zobacz też",
+    "zobacz także",
+    "polecane",
+    "najczęściej czytane",
+];
+
+/// A heading that opens a list of other stories is removed, with what follows it in its
+/// container when that is mostly links (the list itself), and the container too when nothing
+/// but the heading and links is in it. Headings are `h2`-`h6`, and `p`, `strong`, `b`, `span` or
+/// `div` elements of a few nodes at most (sites style their own); the first 5,000 are looked at,
+/// and the first 20 that match are acted on.
+fn remove_related_sections(document: &dom_query::Document, body_text: usize) {
+    let headings: Vec<_> = document
+        .select("h2, h3, h4, h5, h6, p, strong, b, span, div")
+        .nodes()
+        .iter()
+        .take(5000)
+        .copied()
+        .collect();
+    let mut matched = 0;
+    for heading in headings {
+        // A heading is short: an element holding more than a few others is no heading, and
+        // is passed over without reading its text (which would make the scan quadratic).
+        if heading.descendants_it().take(5).count() > 4 {
+            continue;
+        }
+        let text = heading.text();
+        if text.len() > 80 {
+            continue;
+        }
+        let key = text
+            .trim()
+            .trim_end_matches([':', '.', '…'])
+            .trim()
+            .to_lowercase();
+        if !RELATED_HEADINGS.contains(&key.as_str()) {
+            continue;
+        }
+        // Each match reads its container's text: a page of thousands of such headings must not
+        // make that quadratic.
+        matched += 1;
+        if matched > 20 {
+            break;
+        }
+        if let Some(parent) = heading.parent()
+            && parent
+                .node_name()
+                .is_some_and(|n| !matches!(&*n, "body" | "main" | "article"))
+        {
+            let whole = parent.text().chars().count();
+            let links: usize = dom_query::Selection::from(parent)
+                .select("a")
+                .nodes()
+                .iter()
+                .map(|a| a.text().chars().count())
+                .sum();
+            if whole <= 3000 && whole * 5 <= body_text.max(1) * 2 && links * 2 >= whole {
+                parent.remove_from_parent();
+                continue;
+            }
+        }
+        let mut next = heading.next_element_sibling();
+        heading.remove_from_parent();
+        while let Some(sibling) = next {
+            let whole = sibling.text().chars().count();
+            let links: usize = dom_query::Selection::from(sibling)
+                .select("a")
+                .nodes()
+                .iter()
+                .map(|a| a.text().chars().count())
+                .sum();
+            if whole == 0 || whole > 3000 || links * 2 < whole {
+                break;
+            }
+            next = sibling.next_element_sibling();
+            sibling.remove_from_parent();
+        }
+    }
+}
+
 /// Cookie, consent and subscription banners; captions, credits, bylines, author boxes, share bars
 /// and related-article lists; by element, class or id.
 const BANNER_SELECTOR: &str = "[class*=cookie], [id*=cookie], [class*=consent], [id*=consent], \
@@ -144,7 +295,7 @@ const BANNER_SELECTOR: &str = "[class*=cookie], [id*=cookie], [class*=consent], 
 /// Elements that are never main text.
 const BOILERPLATE_TAGS: &[&str] = &[
     "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
-    "iframe", "svg", "button", "select", "dialog",
+    "iframe", "svg", "button", "select", "dialog", "rt", "rp",
 ];
 
 /// Class or id fragments of banners and widgets.
@@ -404,6 +555,54 @@ mod tests {
             text.contains("Letter paragraph 0 argues"),
             "{}",
             &text[..text.len().min(400)]
+        );
+    }
+
+    #[test]
+    fn a_related_stories_list_goes_with_its_heading() {
+        use std::fmt::Write as _;
+        let mut paragraphs = String::new();
+        for i in 0..6 {
+            let _ = write!(
+                paragraphs,
+                "<p>Paragraph {i}: the museum will reopen its east wing in May, the director said, \
+                 after two years of repairs to the roof and the heating.</p>"
+            );
+        }
+        let page = format!(
+            "<html><body><article><h1>Museum reopens</h1>{paragraphs}\
+             <div class=\"box\"><span>Mehr zum Thema:</span><ul><li><a href=\"/a\">Zoo extends hours</a>\
+             </li><li><a href=\"/b\">Library closes early</a></li></ul></div>\
+             <h3>Read more</h3><ul><li><a href=\"/c\">Opera tickets go on sale</a></li></ul>\
+             <h2>Read more about the roof</h2><p>The roof, built in 1890, needed new slate.</p>\
+             </article></body></html>"
+        );
+        let text = main_text(&page, None);
+        assert!(text.contains("Paragraph 5: the museum"), "{text}");
+        for noise in [
+            "Mehr zum Thema",
+            "Zoo extends",
+            "Library closes",
+            "Opera tickets",
+        ] {
+            assert!(!text.contains(noise), "{noise} in {text}");
+        }
+        // A heading that only starts like one is the article's.
+        assert!(text.contains("The roof, built in 1890"), "{text}");
+    }
+
+    #[test]
+    fn ruby_readings_are_not_words_of_the_text() {
+        let page = "<html><body><article><p><ruby>子<rp>(</rp><rt>こ</rt><rp>)</rp></ruby>どもへの\
+                    <ruby>虐待<rt>ぎゃくたい</rt></ruby>をなくすための<ruby>法律<rt>ほうりつ</rt></ruby>\
+                    ができました。</p></article></body></html>";
+        assert_eq!(
+            main_text(page, None),
+            "子どもへの虐待をなくすための法律ができました。"
+        );
+        assert_eq!(
+            fallback(page),
+            "子どもへの虐待をなくすための法律ができました。"
         );
     }
 
