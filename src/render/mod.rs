@@ -9,7 +9,7 @@ use crate::check::{CheckReport, CheckedCitation};
 use std::io;
 
 pub use json::{JSON_SCHEMA_VERSION, render_extract_json};
-pub use terminal::{TerminalStyle, render_extract_text};
+pub use terminal::{DEFAULT_WIDTH, TerminalStyle, elide_middle, render_extract_text};
 
 /// The output formats of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -22,15 +22,16 @@ pub enum CheckFormat {
     Junit,
 }
 
-/// Writes `report` in `format`.
+/// Writes `report` in `format`; text is laid out for `width` columns.
 pub fn render_check(
     report: &CheckReport,
     format: CheckFormat,
     style: TerminalStyle,
+    width: usize,
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
     match format {
-        CheckFormat::Text => terminal::render(report, style, out),
+        CheckFormat::Text => terminal::render(report, style, width, out),
         CheckFormat::Json => json::render(report, out),
         CheckFormat::Junit => junit::render(report, out),
     }

@@ -1,6 +1,8 @@
 //! The report an editor reads: grouped by article, articles with problems first, and inside each
-//! article problems first, one line per citation with its line number, outcome and, when it
-//! moved, where to.
+//! article problems first. Laid out for the terminal's width (80 columns unless told): one line
+//! per citation with its location, outcome, status and URL (a long one elided in the middle), and
+//! under a problem or a change its section, detail, what changed and what to cite instead,
+//! wrapped; a fine citation with nothing more to say takes its one line.
 
 use super::problems_first;
 use crate::check::CheckReport;
@@ -34,11 +36,22 @@ impl TerminalStyle {
     }
 }
 
+/// The width the text is laid out for when the terminal's is not known.
+pub const DEFAULT_WIDTH: usize = 80;
+
+/// Columns before a citation's URL: two of indent, the location, the outcome and status.
+const LOCATION: usize = 8;
+const LABEL: usize = 17;
+/// Continuation lines (details, suggestions) start under the outcome.
+const INDENT: usize = 2 + LOCATION;
+
 pub(super) fn render(
     report: &CheckReport,
     style: TerminalStyle,
+    width: usize,
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
+    let width = width.max(40);
     let mut articles: Vec<_> = report.articles.iter().collect();
     articles.sort_by_key(|a| (a.problems() == 0, a.id.clone()));
     for article in articles {
@@ -57,83 +70,139 @@ pub(super) fn render(
             writeln!(out, "  no URLs found in this article")?;
         }
         for checked in problems_first(&article.citations) {
-            let c = &checked.citation;
-            let o = &checked.outcome;
-            let status = o
-                .http_status
-                .map_or_else(|| "---".to_owned(), |s| s.to_string());
-            let kind = style.paint(o.kind, &format!("{:<18}", o.kind.as_str()));
-            let mut line = format!(
-                "  {:>6}  {:<10} {kind} {status:>3}  {}",
-                format!("L{}:{}", c.line, c.column),
-                c.section.as_str(),
-                clean(c.display_url()),
-            );
-            if let Some(final_url) = o.final_url().filter(|_| o.chain.len() > 1) {
-                let how = match o.permanent {
-                    Some(true) => "permanently ",
-                    _ => "",
-                };
-                let _ = write!(line, "\n{:>38}moved {how}to {final_url}", "");
-            }
-            if let Some(j) = &checked.judgement
-                && let Some(change) = j.change_vs_reference
-                && change != crate::content::similarity::Change::Unchanged
-            {
-                let similarity = j
-                    .similarity_reference
-                    .map(|s| format!(", similarity {s:.2}"))
-                    .unwrap_or_default();
-                let since = j
-                    .reference_at
-                    .as_deref()
-                    .map(|t| format!(" since the reference of {}", &t[..t.len().min(10)]))
-                    .unwrap_or_default();
-                let _ = write!(line, "\n{:>38}{}{similarity}{since}", "", change.as_str());
-                if let Some(h) = &j.headline_vs_reference {
-                    let _ = write!(
-                        line,
-                        "\n{:>38}headline: \"{}\" -> \"{}\"",
-                        "",
-                        clean(&h.before),
-                        clean(&h.after)
-                    );
-                }
-            }
-            if let Some(correction) = checked
-                .judgement
-                .as_ref()
-                .and_then(|j| j.correction_vs_reference.as_deref())
-            {
-                let _ = write!(
-                    line,
-                    "\n{:>38}the source published a correction: {}",
-                    "",
-                    clean(correction)
-                );
-            }
-            if !o.kind.is_fine()
-                && let Some(detail) = &o.detail
-            {
-                let _ = write!(line, "\n{:>38}{}", "", clean(detail));
-            }
-            // A failed Wayback lookup is said once on stderr, not under every citation.
-            for suggestion in checked
-                .suggestions
-                .iter()
-                .filter(|s| !matches!(s, crate::suggestion::Suggestion::WaybackFailed { .. }))
-            {
-                let text = crate::suggestion::suggestion_text(suggestion);
-                let _ = write!(line, "\n{:>38}instead: {}", "", clean(&text));
-            }
-            writeln!(out, "{line}")?;
+            writeln!(out, "{}", citation(checked, style, width))?;
         }
         writeln!(out)?;
     }
-    summary(report, out)
+    summary(report, width, out)
 }
 
-fn summary(report: &CheckReport, out: &mut dyn io::Write) -> io::Result<()> {
+/// One citation: a line with its location, outcome, status and URL (elided in the middle to fit
+/// the width), then, for a problem or a change, its section, detail, what changed and what to
+/// cite instead, wrapped under it. A fine citation with nothing more to say is that one line.
+fn citation(checked: &crate::check::CheckedCitation, style: TerminalStyle, width: usize) -> String {
+    let c = &checked.citation;
+    let o = &checked.outcome;
+    let location = format!("L{}:{}", c.line, c.column);
+    let label = match o.http_status {
+        Some(status) => format!("{} {status}", o.kind.as_str()),
+        None => o.kind.as_str().to_owned(),
+    };
+    let location_width = LOCATION.max(location.chars().count() + 1);
+    let label_width = LABEL.max(label.chars().count() + 1);
+    let room = width
+        .saturating_sub(2 + location_width + label_width)
+        .max(20);
+    let mut text = format!(
+        "  {location:<location_width$}{}{}{}",
+        style.paint(o.kind, &label),
+        " ".repeat(label_width - label.chars().count()),
+        elide_middle(&clean(c.display_url()), room),
+    );
+    let mut more: Vec<String> = Vec::new();
+    if !o.kind.is_fine() {
+        // Where it is cited, when that is the sources section, and why it failed, when known.
+        let section =
+            (c.section == crate::citation::Section::Provenance).then_some("in the sources");
+        let detail = o.detail.as_deref().map(clean);
+        let said: Vec<&str> = section.into_iter().chain(detail.as_deref()).collect();
+        if !said.is_empty() {
+            more.push(said.join(": "));
+        }
+    }
+    if let Some(final_url) = o.final_url().filter(|_| o.chain.len() > 1) {
+        let how = match o.permanent {
+            Some(true) => "permanently ",
+            _ => "",
+        };
+        more.push(format!("moved {how}to {}", clean(final_url.as_str())));
+    }
+    if let Some(j) = &checked.judgement
+        && let Some(change) = j.change_vs_reference
+        && change != crate::content::similarity::Change::Unchanged
+    {
+        let similarity = j
+            .similarity_reference
+            .map(|s| format!(", similarity {s:.2}"))
+            .unwrap_or_default();
+        let since = j
+            .reference_at
+            .as_deref()
+            .map(|t| format!(" since the reference of {}", &t[..t.len().min(10)]))
+            .unwrap_or_default();
+        more.push(format!("{}{similarity}{since}", change.as_str()));
+        if let Some(h) = &j.headline_vs_reference {
+            more.push(format!(
+                "headline: \"{}\" -> \"{}\"",
+                clean(&h.before),
+                clean(&h.after)
+            ));
+        }
+    }
+    if let Some(correction) = checked
+        .judgement
+        .as_ref()
+        .and_then(|j| j.correction_vs_reference.as_deref())
+    {
+        more.push(format!(
+            "the source published a correction: {}",
+            clean(correction)
+        ));
+    }
+    // A failed Wayback lookup is said once on stderr, not under every citation.
+    for suggestion in checked
+        .suggestions
+        .iter()
+        .filter(|s| !matches!(s, crate::suggestion::Suggestion::WaybackFailed { .. }))
+    {
+        let said = crate::suggestion::suggestion_text(suggestion);
+        more.push(format!("instead: {}", clean(&said)));
+    }
+    for line in more {
+        for wrapped in wrap(&line, width.saturating_sub(INDENT).max(20)) {
+            let _ = write!(text, "\n{:INDENT$}{wrapped}", "");
+        }
+    }
+    text
+}
+
+/// `text` cut to `max` characters by an ellipsis in the middle: the start (scheme, host, the
+/// path's beginning) and the end (the slug) of a URL are what identify it.
+#[must_use]
+pub fn elide_middle(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max || max < 5 {
+        return text.to_owned();
+    }
+    let head = (max - 1) * 3 / 5;
+    let tail = max - 1 - head;
+    let start: String = text.chars().take(head).collect();
+    let end: String = text.chars().skip(count - tail).collect();
+    format!("{start}\u{2026}{end}")
+}
+
+/// Words of `text` in lines of at most `width` characters; a word longer than that (a URL, which
+/// must stay whole to be copied) has a line of its own.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+fn summary(report: &CheckReport, width: usize, out: &mut dyn io::Write) -> io::Result<()> {
     let mut counts: BTreeMap<OutcomeKind, usize> = BTreeMap::new();
     for c in report.citations() {
         *counts.entry(c.outcome.kind).or_insert(0) += 1;
@@ -141,8 +210,7 @@ fn summary(report: &CheckReport, out: &mut dyn io::Write) -> io::Result<()> {
     let total: usize = counts.values().sum();
     let breakdown: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
     let verdict = if report.all_fine() { "PASS" } else { "FAIL" };
-    writeln!(
-        out,
+    let line = format!(
         "{verdict}: {} article{}, {total} citation{}, {} distinct URL{} fetched{}{}",
         report.articles.len(),
         plural(report.articles.len()),
@@ -151,7 +219,11 @@ fn summary(report: &CheckReport, out: &mut dyn io::Write) -> io::Result<()> {
         plural(report.fetched_urls),
         if breakdown.is_empty() { "" } else { ": " },
         breakdown.join(", "),
-    )
+    );
+    for (i, wrapped) in wrap(&line, width.saturating_sub(2)).iter().enumerate() {
+        writeln!(out, "{}{wrapped}", if i == 0 { "" } else { "  " })?;
+    }
+    Ok(())
 }
 
 fn plural(n: usize) -> &'static str {
@@ -203,4 +275,30 @@ pub fn render_extract_text(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_urls_keep_their_start_and_their_slug() {
+        let url = "https://www.example-news.com/world/europe/2026/11/30/summit-talks-resume-after-a-night";
+        let short = elide_middle(url, 50);
+        assert_eq!(short.chars().count(), 50);
+        assert!(
+            short.starts_with("https://www.example-news.com/"),
+            "{short}"
+        );
+        assert!(short.ends_with("after-a-night"), "{short}");
+        assert_eq!(elide_middle("https://a.example/", 50), "https://a.example/");
+    }
+
+    #[test]
+    fn wrapping_keeps_long_words_whole() {
+        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
+        let url = "https://web.archive.org/web/20261130/https://example.com/a/very/long/path";
+        assert_eq!(wrap(&format!("instead: {url}"), 20), ["instead:", url]);
+        assert_eq!(wrap("", 10), [""]);
+    }
 }

@@ -124,6 +124,72 @@ fn a_dead_source_exits_1_and_the_text_report_puts_it_first() {
     assert!(!text.contains('\u{1b}'), "no colour when not on a terminal");
 }
 
+/// Issue 16, item 7: the text report reads well at 80 columns: a fine citation is one line, a
+/// long URL is elided in the middle, a problem's detail is wrapped under it.
+#[test]
+fn the_text_report_fits_80_columns() {
+    let server = site();
+    let dir = TempDir::new().unwrap();
+    let long = server.url(
+        "/world/2026/11/30/a-very-long-slug-about-the-summit-talks-that-went-on-all-night-in-the-capital",
+    );
+    let fine: String = ["/ok", "/new"]
+        .iter()
+        .map(|p| format!("{}\n", server.url(p)))
+        .collect();
+    // A port nobody listens on: refused, with a detail long enough to wrap.
+    let refused = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!(
+            "http://{}/a-source-that-refuses",
+            listener.local_addr().unwrap()
+        )
+    };
+    write(
+        dir.path(),
+        "story.txt",
+        format!("{fine}{long}\nSources\n- {refused}\n"),
+    );
+    let out = provcheck(dir.path())
+        .args(["check", "story.txt", "--allow-net", "127.0.0.1/32"])
+        .env_remove("COLUMNS")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
+    let dead = text
+        .lines()
+        .find(|l| l.contains("not-found 404"))
+        .expect("the problem is listed");
+    assert!(
+        dead.contains('\u{2026}') && dead.ends_with("in-the-capital"),
+        "{dead}"
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("connect-failure"))
+        .expect("the refused source is listed");
+    assert!(
+        lines[at + 1].starts_with("          in the sources: cannot connect to"),
+        "its section and detail under it:\n{text}"
+    );
+    let fine_lines = text.lines().filter(|l| l.contains(" ok 200 ")).count();
+    assert_eq!(fine_lines, 2, "one line per fine citation:\n{text}");
+    let ok_at = text.find(" ok 200 ").unwrap();
+    assert!(
+        text.find("not-found").unwrap() < ok_at,
+        "problems first:\n{text}"
+    );
+}
+
 #[test]
 fn without_the_allowlist_loopback_is_refused_and_never_requested() {
     let server = site();

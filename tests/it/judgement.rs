@@ -965,8 +965,10 @@ fn issue_14_a_rewritten_headline_is_an_edit_and_both_headlines_are_shown() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&text.stdout);
+    // (wrapped at 80 columns: compared with the line breaks as spaces)
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        text.contains(
+        flat.contains(
             "headline: \"Talks resume after summit\" -> \"Talks collapse as delegation walks out\""
         ),
         "{text}"

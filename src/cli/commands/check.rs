@@ -143,7 +143,7 @@ pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
             .map(|(a, id)| (a, *id, args.archive.as_deref())),
         (!args.offline).then_some((&runtime, fetcher, &endpoint)),
     )?;
-    // The runtime and its connection pool (a read buffer per connection) go before the report is
+    // The runtime (and any connection still open) goes before the report is
     // rendered, so that rendering reuses that memory; in the background, so that a DNS lookup of
     // a Wayback query cut at its deadline (a blocking thread) does not hold up the exit.
     runtime.shutdown_background();
@@ -155,8 +155,9 @@ pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
     } else {
         TerminalStyle::Plain
     };
+    let width = text_width(args.output.is_none());
     write_output(args.output.as_deref(), |out| {
-        render::render_check(&report, args.format, style, out)
+        render::render_check(&report, args.format, style, width, out)
     })?;
     Ok(exit_code(&report, unread))
 }
@@ -220,6 +221,16 @@ fn log_diagnostics(report: &CheckReport) {
             );
         }
     }
+}
+
+/// The width text is laid out for: the terminal's as the shell says it (`COLUMNS`) when printing
+/// to stdout, else 80 columns.
+fn text_width(to_stdout: bool) -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|_| to_stdout)
+        .unwrap_or(render::DEFAULT_WIDTH)
 }
 
 /// What to cite instead of each problem: a permanent redirect's new URL, our last good copy, and
