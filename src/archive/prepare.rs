@@ -82,6 +82,26 @@ fn request_block(exchange: &Exchange) -> Vec<u8> {
     http_request_head(&target, &exchange.request_headers)
 }
 
+/// The request headers whose values were kept out of the archive. Read from the bytes stored
+/// when there are any: they also hold what the transport added, such as a proxy's credentials.
+fn redacted_names(exchange: &Exchange) -> Vec<String> {
+    match &exchange.wire {
+        Some(wire) => String::from_utf8_lossy(&wire.request)
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split_once(':'))
+            .filter(|(_, v)| v.trim() == crate::fetch::REDACTED)
+            .map(|(n, _)| n.trim().to_owned())
+            .collect(),
+        None => exchange
+            .request_headers
+            .iter()
+            .filter(|(_, v)| v == crate::fetch::REDACTED)
+            .map(|(n, _)| n.clone())
+            .collect(),
+    }
+}
+
 /// Encodes `exchange` as a request and a response record, compressed at `level`, each naming
 /// `warcinfo_id` (the writer's, [`crate::archive::writer::WriterHandle::warcinfo_id`]).
 #[must_use]
@@ -139,12 +159,7 @@ pub fn prepare(exchange: &Exchange, level: u32, warcinfo_id: &str) -> PreparedEx
         request_fields.push(("WARC-IP-Address", addr.ip().to_string()));
     }
     // Secret headers were sent but are not kept: the record says which.
-    let redacted: Vec<&str> = exchange
-        .request_headers
-        .iter()
-        .filter(|(_, v)| v == crate::fetch::REDACTED)
-        .map(|(n, _)| n.as_str())
-        .collect();
+    let redacted = redacted_names(exchange);
     if !redacted.is_empty() {
         request_fields.push(("WARC-Provcheck-Redacted", redacted.join(", ")));
     }

@@ -80,3 +80,34 @@ pub(super) fn credentials(
     }
     Ok(all)
 }
+
+/// The `proxy` of the configuration, with `proxy_auth`'s password read from its secret.
+pub(super) fn proxy(
+    file: &FileConfig,
+    origin: &str,
+) -> Result<Option<crate::fetch::proxy::Proxy>, ConfigError> {
+    let invalid = |key: &'static str, value: String, message: String| ConfigError::Invalid {
+        origin: origin.to_owned(),
+        key,
+        value,
+        message,
+    };
+    let Some(text) = &file.proxy else {
+        if file.proxy_auth.is_some() {
+            return Err(invalid(
+                "proxy_auth",
+                String::new(),
+                "is set without a proxy".to_owned(),
+            ));
+        }
+        return Ok(None);
+    };
+    let mut proxy = crate::fetch::proxy::Proxy::parse(text)
+        .map_err(|message| invalid("proxy", text.clone(), message))?;
+    if let Some(auth) = &file.proxy_auth {
+        let password = secret(&auth.password)
+            .map_err(|message| invalid("proxy_auth.password", String::new(), message))?;
+        proxy.auth = Some((auth.user.clone(), password));
+    }
+    Ok(Some(proxy))
+}

@@ -130,6 +130,16 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "the User-Agent header of every request (by default provcheck's, with contact)",
     ),
     (
+        "proxy",
+        "(none)",
+        "every request goes through this proxy: http://HOST:PORT or https://HOST:PORT (an HTTP proxy: CONNECT for https, absolute-form requests for http) or socks5://HOST:PORT (names resolved by the proxy)",
+    ),
+    (
+        "proxy_auth",
+        "(none)",
+        "the proxy's user and password: { user = \"desk\", password = \"env:PROXY_PASSWORD\" } (\"env:NAME\" or \"file:PATH\"), sent as Proxy-Authorization or SOCKS5 user/password, redacted in the archive",
+    ),
+    (
         "ca_file",
         "(none)",
         "a PEM file of CA certificates trusted besides the system's (an intranet wire mirror behind the newsroom's own CA)",

@@ -64,6 +64,8 @@ pub struct FileConfig {
     pub user_agent: Option<String>,
     pub credentials: Option<Vec<CredentialsConfig>>,
     pub ca_file: Option<PathBuf>,
+    pub proxy: Option<String>,
+    pub proxy_auth: Option<credentials::BasicAuthConfig>,
 }
 
 /// The `User-Agent` every request carries: the configured one, else provcheck's with the
@@ -267,6 +269,7 @@ pub fn fetch_options(
         user_agent: user_agent(file),
         credentials: Arc::new(credentials::credentials(file, &file_origin)?),
         extra_roots: Arc::new(extra_roots(file, &file_origin)?),
+        proxy: credentials::proxy(file, &file_origin)?,
         guard: AddressGuard::new(allow),
         lookup: Arc::new(SystemLookup),
     })

@@ -37,6 +37,10 @@ pub(super) fn classify_error(error: &WireError) -> Failure {
             failure(OutcomeKind::ConnectFailure, None)
         }
         WireError::Request(_) => failure(OutcomeKind::ConnectFailure, None),
+        WireError::Proxy { transient, .. } => failure(
+            OutcomeKind::ConnectFailure,
+            transient.then_some(Transient::ConnectionLost),
+        ),
         _ if find_cause::<rustls::Error>(error).is_some() => failure(OutcomeKind::TlsFailure, None),
         _ => failure(OutcomeKind::ConnectFailure, Some(Transient::ConnectionLost)),
     }

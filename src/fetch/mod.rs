@@ -11,6 +11,7 @@ mod exchange;
 mod failure;
 pub mod guard;
 pub mod politeness;
+pub mod proxy;
 mod redirect;
 pub mod resolve;
 pub mod retry;
@@ -65,6 +66,8 @@ pub struct FetchOptions {
     pub credentials: Arc<Vec<HostCredentials>>,
     /// Root certificates trusted besides the system's (config `ca_file`).
     pub extra_roots: Arc<Vec<rustls::pki_types::CertificateDer<'static>>>,
+    /// Every request goes through this proxy (config `proxy`).
+    pub proxy: Option<proxy::Proxy>,
 }
 
 impl std::fmt::Debug for FetchOptions {
@@ -81,6 +84,7 @@ impl std::fmt::Debug for FetchOptions {
             .field("user_agent", &self.user_agent)
             .field("guard", &self.guard)
             .field("credentials", &self.credentials)
+            .field("proxy", &self.proxy)
             .finish_non_exhaustive()
     }
 }
@@ -130,6 +134,7 @@ impl Fetcher {
             options.connect_timeout,
             options.max_body,
             &options.extra_roots,
+            options.proxy.clone(),
         )?;
         let hosts = Hosts::new(options.host_concurrency, options.host_interval);
         let slots = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
@@ -247,7 +252,12 @@ impl Fetcher {
             .cloned()
             .chain(secrets.iter().map(|&h| h.clone()))
             .collect();
-        let secret_names: Vec<&str> = secrets.iter().map(|(n, _)| n.as_str()).collect();
+        // The proxy's credentials, sent with plain HTTP through an HTTP proxy, are a secret too.
+        let secret_names: Vec<&str> = secrets
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .chain(std::iter::once("Proxy-Authorization"))
+            .collect();
         loop {
             permit.wait_turn().await;
             run.attempts += 1;

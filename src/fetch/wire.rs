@@ -11,6 +11,7 @@
 //! of a connection.
 
 use super::guard::{AddressGuard, Forbidden};
+use super::proxy::{Proxy, ProxyScheme, http_connect, socks5_connect};
 use super::resolve::{DnsError, Lookup, Unresolved, resolve_guarded};
 use bytes::Bytes;
 use http_body_util::Empty;
@@ -139,6 +140,8 @@ pub(super) enum WireError {
     },
     #[error("cannot build the request: {0}")]
     Request(String),
+    #[error("{message}")]
+    Proxy { message: String, transient: bool },
     #[error(transparent)]
     Http(#[from] hyper::Error),
 }
@@ -170,6 +173,9 @@ pub(super) struct Wire {
     connect_timeout: Duration,
     /// The most of a response kept on tape (the body cap, room for a head and framing).
     tape_limit: usize,
+    proxy: Option<Proxy>,
+    /// TLS to an `https://` proxy: HTTP/1.1 only, since `CONNECT` is spoken over it.
+    proxy_tls: tokio_rustls::TlsConnector,
 }
 
 trait Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
@@ -182,6 +188,7 @@ impl Wire {
         connect_timeout: Duration,
         max_body: u64,
         extra_roots: &[rustls::pki_types::CertificateDer<'static>],
+        proxy: Option<Proxy>,
     ) -> Result<Self, rustls::Error> {
         let builder = rustls::ClientConfig::builder();
         let verifier = rustls_platform_verifier::Verifier::new_with_extra_roots(
@@ -192,6 +199,8 @@ impl Wire {
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(verifier))
             .with_no_client_auth();
+        let mut proxy_config = config.clone();
+        proxy_config.alpn_protocols = vec![b"http/1.1".to_vec()];
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         let max_body = usize::try_from(max_body).unwrap_or(usize::MAX);
         // Chunk framing can make the bytes on the wire several times the entity (one-byte
@@ -204,6 +213,8 @@ impl Wire {
             lookup,
             connect_timeout,
             tape_limit,
+            proxy,
+            proxy_tls: tokio_rustls::TlsConnector::from(Arc::new(proxy_config)),
         })
     }
 
@@ -217,19 +228,37 @@ impl Wire {
             .host()
             .ok_or_else(|| WireError::Request(format!("{url} has no host")))?;
         let port = url.port_or_known_default().unwrap_or(80);
-        let ips: Vec<IpAddr> = match &host {
-            url::Host::Ipv4(ip) => vec![IpAddr::V4(*ip)],
-            url::Host::Ipv6(ip) => vec![IpAddr::V6(*ip)],
-            url::Host::Domain(name) => resolve_guarded(self.lookup.as_ref(), &self.guard, name)
-                .await
-                .map_err(|e| match e {
-                    Unresolved::Dns(dns) => WireError::Dns(dns),
-                    Unresolved::Forbidden(forbidden) => WireError::Forbidden(forbidden),
-                })?,
-        };
-        let (tcp, remote_addr) = self.connect(&ips, port).await?;
-        if url.scheme() != "https" {
-            return send_http1(url, headers, tcp, remote_addr, self.tape_limit).await;
+        let https = url.scheme() == "https";
+        let (stream, remote_addr, absolute): (Box<dyn Stream>, SocketAddr, bool) =
+            if let Some(proxy) = &self.proxy {
+                self.through_proxy(proxy, &host, port, https).await?
+            } else {
+                let ips: Vec<IpAddr> = match &host {
+                    url::Host::Ipv4(ip) => vec![IpAddr::V4(*ip)],
+                    url::Host::Ipv6(ip) => vec![IpAddr::V6(*ip)],
+                    url::Host::Domain(name) => {
+                        resolve_guarded(self.lookup.as_ref(), &self.guard, name)
+                            .await
+                            .map_err(|e| match e {
+                                Unresolved::Dns(dns) => WireError::Dns(dns),
+                                Unresolved::Forbidden(forbidden) => WireError::Forbidden(forbidden),
+                            })?
+                    }
+                };
+                let (tcp, addr) =
+                    connect(&ips, port, self.connect_timeout, Some(&self.guard)).await?;
+                (Box::new(tcp), addr, false)
+            };
+        if !https {
+            // Plain HTTP through an HTTP proxy: the request in absolute form, with the proxy's
+            // credentials (redacted in the archive like any secret header).
+            let mut sent = headers.to_vec();
+            if absolute
+                && let Some(authorization) = self.proxy.as_ref().and_then(Proxy::authorization)
+            {
+                sent.push(authorization);
+            }
+            return send_http1(url, &sent, stream, remote_addr, self.tape_limit, absolute).await;
         }
         let name = match host {
             url::Host::Domain(name) => rustls::pki_types::ServerName::try_from(name.to_owned())
@@ -237,52 +266,144 @@ impl Wire {
             url::Host::Ipv4(ip) => rustls::pki_types::ServerName::IpAddress(IpAddr::V4(ip).into()),
             url::Host::Ipv6(ip) => rustls::pki_types::ServerName::IpAddress(IpAddr::V6(ip).into()),
         };
-        let tls = tokio::time::timeout(self.connect_timeout, self.tls.connect(name, tcp))
+        let tls = tokio::time::timeout(self.connect_timeout, self.tls.connect(name, stream))
             .await
             .map_err(|_| WireError::ConnectTimeout { addr: remote_addr })?
             .map_err(|source| WireError::Tls { source })?;
         if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
             send_http2(url, headers, tls, remote_addr).await
         } else {
-            send_http1(url, headers, tls, remote_addr, self.tape_limit).await
+            send_http1(url, headers, tls, remote_addr, self.tape_limit, false).await
         }
     }
 
-    /// Connects to the first address that answers, each tried within the connect timeout.
-    async fn connect(
+    /// A stream to `host:port` through `proxy`: a tunnel (`CONNECT`, or SOCKS5), or for plain
+    /// HTTP through an HTTP proxy the proxy connection itself (`true`: requests go in absolute
+    /// form). The guard checks what it can see from here first (see [`super::proxy`]).
+    async fn through_proxy(
         &self,
-        ips: &[IpAddr],
+        proxy: &Proxy,
+        host: &url::Host<&str>,
         port: u16,
-    ) -> Result<(TcpStream, SocketAddr), WireError> {
-        let mut last = None;
-        for ip in ips {
-            let addr = SocketAddr::new(*ip, port);
-            // The resolver checked names; this checks literals and is the backstop for both.
-            if let Err(forbidden) = self.guard.check(*ip) {
-                last = Some(WireError::Forbidden(forbidden));
-                continue;
+        https: bool,
+    ) -> Result<(Box<dyn Stream>, SocketAddr, bool), WireError> {
+        let target = match host {
+            url::Host::Ipv4(ip) => {
+                self.guard
+                    .check(IpAddr::V4(*ip))
+                    .map_err(WireError::Forbidden)?;
+                ip.to_string()
             }
-            match tokio::time::timeout(self.connect_timeout, TcpStream::connect(addr)).await {
-                Ok(Ok(stream)) => {
-                    let _ = stream.set_nodelay(true);
-                    return Ok((stream, addr));
+            url::Host::Ipv6(ip) => {
+                self.guard
+                    .check(IpAddr::V6(*ip))
+                    .map_err(WireError::Forbidden)?;
+                ip.to_string()
+            }
+            url::Host::Domain(name) => {
+                // A name that does not resolve here is left to the proxy.
+                if let Err(Unresolved::Forbidden(forbidden)) =
+                    resolve_guarded(self.lookup.as_ref(), &self.guard, name).await
+                {
+                    return Err(WireError::Forbidden(forbidden));
                 }
-                Ok(Err(source)) => last = Some(WireError::Connect { addr, source }),
-                Err(_) => last = Some(WireError::ConnectTimeout { addr }),
+                (*name).to_owned()
             }
+        };
+        let failed = |what: String, transient: bool| WireError::Proxy {
+            message: format!("proxy {}:{}: {what}", proxy.host, proxy.port),
+            transient,
+        };
+        let ips = match proxy.host.parse::<IpAddr>() {
+            Ok(ip) => vec![ip],
+            Err(_) => self
+                .lookup
+                .lookup(proxy.host.clone())
+                .await
+                .map_err(|e| failed(format!("cannot resolve it: {e}"), false))?,
+        };
+        let (tcp, addr) = connect(&ips, proxy.port, self.connect_timeout, None)
+            .await
+            .map_err(|e| failed(format!("cannot connect: {e}"), true))?;
+        let mut stream: Box<dyn Stream> = if proxy.scheme == ProxyScheme::Https {
+            let name = rustls::pki_types::ServerName::try_from(proxy.host.clone())
+                .map_err(|e| failed(format!("not a TLS name: {e}"), false))?;
+            let tls = tokio::time::timeout(self.connect_timeout, self.proxy_tls.connect(name, tcp))
+                .await
+                .map_err(|_| failed("the TLS handshake timed out".to_owned(), true))?
+                .map_err(|e| failed(format!("TLS handshake failed: {e}"), false))?;
+            Box::new(tls)
+        } else {
+            Box::new(tcp)
+        };
+        let handshake = match proxy.scheme {
+            ProxyScheme::Socks5 => {
+                tokio::time::timeout(
+                    self.connect_timeout,
+                    socks5_connect(proxy, &mut stream, &target, port),
+                )
+                .await
+            }
+            _ if https => {
+                tokio::time::timeout(
+                    self.connect_timeout,
+                    http_connect(proxy, &mut stream, &target, port),
+                )
+                .await
+            }
+            _ => return Ok((stream, addr, true)),
+        };
+        match handshake {
+            Ok(Ok(())) => Ok((stream, addr, false)),
+            Ok(Err(e)) => Err(failed(
+                e.to_string(),
+                e.kind() != std::io::ErrorKind::ConnectionRefused,
+            )),
+            Err(_) => Err(failed(
+                "no answer within the connect timeout".to_owned(),
+                true,
+            )),
         }
-        Err(last.unwrap_or_else(|| WireError::Request("no address to connect to".to_owned())))
     }
 }
 
+/// Connects to the first of `ips` that answers on `port`, each tried within `timeout`; `guard`,
+/// when given, is checked on each address first (the resolver checked names; this checks
+/// literals and is the backstop for both).
+async fn connect(
+    ips: &[IpAddr],
+    port: u16,
+    timeout: Duration,
+    guard: Option<&AddressGuard>,
+) -> Result<(TcpStream, SocketAddr), WireError> {
+    let mut last = None;
+    for ip in ips {
+        let addr = SocketAddr::new(*ip, port);
+        if let Some(Err(forbidden)) = guard.map(|g| g.check(*ip)) {
+            last = Some(WireError::Forbidden(forbidden));
+            continue;
+        }
+        match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+            Ok(Ok(stream)) => {
+                let _ = stream.set_nodelay(true);
+                return Ok((stream, addr));
+            }
+            Ok(Err(source)) => last = Some(WireError::Connect { addr, source }),
+            Err(_) => last = Some(WireError::ConnectTimeout { addr }),
+        }
+    }
+    Err(last.unwrap_or_else(|| WireError::Request("no address to connect to".to_owned())))
+}
+
 /// The request, with the headers in the order given. HTTP/2 takes the absolute URL and no
-/// `Host` (its `:authority` says it).
+/// `Host` (its `:authority` says it); so does a request to an HTTP proxy (`absolute`), with it.
 fn request(
     url: &Url,
     headers: &[(String, String)],
     h2: bool,
+    absolute: bool,
 ) -> Result<http::Request<Empty<Bytes>>, WireError> {
-    let target = if h2 {
+    let target = if h2 || absolute {
         url.as_str().to_owned()
     } else {
         match url.query() {
@@ -312,6 +433,7 @@ async fn send_http1<S: Stream>(
     stream: S,
     remote_addr: SocketAddr,
     tape_limit: usize,
+    absolute: bool,
 ) -> Result<Answer, WireError> {
     let tape = TapeHandle::new(tape_limit);
     let io = TokioIo::new(Recorder {
@@ -325,7 +447,9 @@ async fn send_http1<S: Stream>(
     let driver = AbortOnDrop(tokio::spawn(async move {
         let _ = conn.await;
     }));
-    let response = sender.send_request(request(url, headers, false)?).await?;
+    let response = sender
+        .send_request(request(url, headers, false, absolute)?)
+        .await?;
     let (head, body) = response.into_parts();
     Ok(Answer {
         head,
@@ -348,7 +472,9 @@ async fn send_http2<S: Stream>(
     let driver = AbortOnDrop(tokio::spawn(async move {
         let _ = conn.await;
     }));
-    let response = sender.send_request(request(url, headers, true)?).await?;
+    let response = sender
+        .send_request(request(url, headers, true, false)?)
+        .await?;
     let (head, body) = response.into_parts();
     Ok(Answer {
         head,

@@ -17,6 +17,7 @@ mod fixtures;
 mod guard;
 mod hostile;
 mod judgement;
+mod proxy;
 mod replay;
 mod reports;
 mod scheduling;
@@ -41,6 +42,7 @@ pub fn options() -> FetchOptions {
     FetchOptions {
         credentials: Arc::default(),
         extra_roots: Arc::default(),
+        proxy: None,
         concurrency: 16,
         host_concurrency: 4,
         host_interval: Duration::ZERO,

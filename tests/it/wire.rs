@@ -209,14 +209,14 @@ fn records_hold_the_bytes_that_crossed_the_wire() {
 /// tests and a certificate for `127.0.0.1` and `site.test` it signed), offering `alpn`. `path`
 /// is answered, over HTTP/2 with `body`, over HTTP/1.1 with `raw` as it is; anything else (a
 /// soft-404 probe) is a 404.
-struct TlsServer {
-    addr: std::net::SocketAddr,
+pub(crate) struct TlsServer {
+    pub(crate) addr: std::net::SocketAddr,
 }
 
-const TLS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
+pub(crate) const TLS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
 
 impl TlsServer {
-    fn start(
+    pub(crate) fn start(
         alpn: &'static [&'static [u8]],
         path: &'static str,
         body: &'static str,
