@@ -16,7 +16,7 @@ use crate::citation::{Citation, Target};
 use crate::content::judge::Judgement;
 use crate::content::soft404::{self, Evidence};
 use crate::content::{self, text};
-use crate::extract::{Diagnostic, Extraction, extract};
+use crate::extract::{ArticleSettings, Diagnostic, Extraction, extract_with};
 use crate::fetch::{Fetched, Fetcher, Validators, fetch_all};
 use crate::input::Article;
 use crate::outcome::{Outcome, OutcomeKind};
@@ -83,15 +83,22 @@ impl CheckReport {
     }
 }
 
-/// The citations of each article.
+/// The citations of each article, read with the desk's `settings` (base URLs, sources headings
+/// and sections).
 #[must_use]
 pub fn extract_all<'a>(
     articles: &'a [Article],
-    base: Option<&Url>,
+    settings: &ArticleSettings,
 ) -> Vec<(&'a Article, Extraction)> {
     articles
         .iter()
-        .map(|a| (a, extract(&a.id, a.format, &a.text, base)))
+        .map(|a| {
+            let base = settings.base_for(&a.source);
+            (
+                a,
+                extract_with(&a.id, a.format, &a.text, base.as_ref(), settings),
+            )
+        })
         .collect()
 }
 

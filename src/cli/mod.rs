@@ -85,7 +85,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
     };
     match &cli.command {
         Command::Check(args) => check::exec(args, global),
-        Command::Extract(args) => extract::exec(args),
+        Command::Extract(args) => extract::exec(args, global),
         Command::Verify(args) => verify::exec(args, global),
         Command::History(args) => history::exec(args, global),
         Command::Show(args) => show::exec(args, global),

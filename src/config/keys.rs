@@ -130,6 +130,21 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "the User-Agent header of every request (by default provcheck's, with contact)",
     ),
     (
+        "base_urls",
+        "(none)",
+        "the base URL of the articles under each directory: a table { \"articles/world\" = \"https://news.example/world/\" } (the deepest directory wins; --base-url wins over it; an HTML article's <base href> over both)",
+    ),
+    (
+        "sources_headings",
+        "(none)",
+        "headings that start an article's sources section besides the built-in ones (sources, references, notes, further reading, provenance in eight languages), compared whole: [\"Our reporting\", \"Quellenverzeichnis\"]",
+    ),
+    (
+        "sources_sections",
+        "(none)",
+        "ids or classes of an HTML article's sources section besides the built-in ones: [\"story-sourcing\"]",
+    ),
+    (
         "proxy",
         "(none)",
         "every request goes through this proxy: http://HOST:PORT or https://HOST:PORT (an HTTP proxy: CONNECT for https, absolute-form requests for http) or socks5://HOST:PORT (names resolved by the proxy)",

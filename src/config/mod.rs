@@ -66,6 +66,9 @@ pub struct FileConfig {
     pub ca_file: Option<PathBuf>,
     pub proxy: Option<String>,
     pub proxy_auth: Option<credentials::BasicAuthConfig>,
+    pub base_urls: Option<std::collections::BTreeMap<PathBuf, String>>,
+    pub sources_headings: Option<Vec<String>>,
+    pub sources_sections: Option<Vec<String>>,
 }
 
 /// The `User-Agent` every request carries: the configured one, else provcheck's with the
@@ -272,6 +275,43 @@ pub fn fetch_options(
         proxy: credentials::proxy(file, &file_origin)?,
         guard: AddressGuard::new(allow),
         lookup: Arc::new(SystemLookup),
+    })
+}
+
+/// How the desk's articles are read: `--base-url` (`cli`), the `base_urls` directories (relative
+/// to the working directory), and the desk's own `sources_headings` and `sources_sections`.
+pub fn article_settings(
+    file: &FileConfig,
+    file_path: Option<&Path>,
+    cli: Option<&url::Url>,
+) -> Result<crate::extract::ArticleSettings, ConfigError> {
+    let origin = file_path.map_or_else(|| "config".to_owned(), |p| p.display().to_string());
+    let mut base_urls = Vec::new();
+    for (dir, text) in file.base_urls.iter().flatten() {
+        let base = url::Url::parse(text)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .ok_or_else(|| ConfigError::Invalid {
+                origin: origin.clone(),
+                key: "base_urls",
+                value: format!("{} = {text}", dir.display()),
+                message: "the base must be an absolute http or https URL".to_owned(),
+            })?;
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+        base_urls.push((dir, base));
+    }
+    let lower = |list: &Option<Vec<String>>| -> Vec<String> {
+        list.iter()
+            .flatten()
+            .map(|h| h.trim().trim_end_matches(':').trim().to_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect()
+    };
+    Ok(crate::extract::ArticleSettings {
+        base_url: cli.cloned(),
+        base_urls,
+        headings: lower(&file.sources_headings),
+        sections: lower(&file.sources_sections),
     })
 }
 

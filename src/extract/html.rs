@@ -10,7 +10,7 @@
 //! link was found; a value the source spells differently (with character references) falls back
 //! to the previous link's position.
 
-use super::{Found, Sink, mentions_provenance, names_sources};
+use super::{Found, Sink};
 use crate::citation::Section;
 use crate::htmlscan::{self, Limits};
 use ego_tree::iter::Edge;
@@ -52,7 +52,7 @@ pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
         let node = match edge {
             Edge::Open(node) => node,
             Edge::Close(node) => {
-                if ElementRef::wrap(node).is_some_and(is_provenance_container) {
+                if ElementRef::wrap(node).is_some_and(|e| is_provenance_container(e, sink)) {
                     provenance_containers -= 1;
                 }
                 continue;
@@ -61,13 +61,13 @@ pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
         let Some(element) = ElementRef::wrap(node) else {
             continue;
         };
-        if is_provenance_container(element) {
+        if is_provenance_container(element, sink) {
             provenance_containers += 1;
         }
         let name = element.value().name();
         if let Some(level) = heading_level(name) {
             let title: String = element.text().collect();
-            if mentions_provenance(&title) {
+            if sink.starts_sources(&title) {
                 provenance_level = Some(level);
             } else if provenance_level.is_some_and(|p| level <= p) {
                 provenance_level = None;
@@ -141,9 +141,9 @@ fn heading_level(name: &str) -> Option<u8> {
     }
 }
 
-fn is_provenance_container(element: ElementRef<'_>) -> bool {
+fn is_provenance_container(element: ElementRef<'_>, sink: &Sink<'_>) -> bool {
     let e = element.value();
-    e.id().is_some_and(names_sources) || e.classes().any(names_sources)
+    e.id().is_some_and(|n| sink.names_sources(n)) || e.classes().any(|n| sink.names_sources(n))
 }
 
 /// Attribute occurrences looked at past the cursor for one whose value is the link's.

@@ -3,7 +3,7 @@
 //! Links under a heading that mentions "provenance" belong to the provenance section, until a
 //! heading of the same or a higher level.
 
-use super::{Found, Sink, mentions_provenance};
+use super::{Found, Sink};
 use crate::citation::Section;
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 use std::ops::Range;
@@ -38,7 +38,7 @@ pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
             Event::Start(Tag::Heading { level, .. }) => heading = Some((level, String::new())),
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, title)) = heading.take() {
-                    if mentions_provenance(&title) {
+                    if sink.starts_sources(&title) {
                         provenance_level = Some(level);
                     } else if provenance_level.is_some_and(|p| level <= p) {
                         provenance_level = None;

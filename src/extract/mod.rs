@@ -74,6 +74,41 @@ pub struct Extraction {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// How a desk's articles are read, beyond what they say themselves (config `base_urls`,
+/// `sources_headings`, `sources_sections`; flag `--base-url`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArticleSettings {
+    /// The base of every article's relative links (`--base-url`): wins over `base_urls`.
+    pub base_url: Option<Url>,
+    /// Directories and the base URL of the articles under them; the deepest match wins.
+    pub base_urls: Vec<(std::path::PathBuf, Url)>,
+    /// Headings that start the sources section besides the built-in ones, lower-cased.
+    pub headings: Vec<String>,
+    /// Ids or classes of an HTML sources section besides the built-in ones, lower-cased.
+    pub sections: Vec<String>,
+}
+
+impl ArticleSettings {
+    /// The base URL for an article read from `source`: `--base-url`, else the base of the
+    /// deepest configured directory holding it. (An HTML article's `<base href>` wins over
+    /// either, and its canonical link or `og:url` is used without one.)
+    #[must_use]
+    pub fn base_for(&self, source: &std::path::Path) -> Option<Url> {
+        if let Some(base) = &self.base_url {
+            return Some(base.clone());
+        }
+        if self.base_urls.is_empty() {
+            return None;
+        }
+        let absolute = std::fs::canonicalize(source).unwrap_or_else(|_| source.to_path_buf());
+        self.base_urls
+            .iter()
+            .filter(|(dir, _)| absolute.starts_with(dir) || source.starts_with(dir))
+            .max_by_key(|(dir, _)| dir.components().count())
+            .map(|(_, base)| base.clone())
+    }
+}
+
 /// Extracts every citation of `text`, in the order they appear.
 ///
 /// `base` resolves relative links (HTML and Markdown); a `<base href>` in an HTML article wins
@@ -85,10 +120,24 @@ pub fn extract(
     text: &str,
     base: Option<&Url>,
 ) -> Extraction {
+    extract_with(id, format, text, base, &ArticleSettings::default())
+}
+
+/// [`extract`], with the desk's own sources headings and sections of `settings`.
+#[must_use]
+pub fn extract_with(
+    id: &ArticleId,
+    format: ArticleFormat,
+    text: &str,
+    base: Option<&Url>,
+    settings: &ArticleSettings,
+) -> Extraction {
     let mut sink = Sink {
         id,
         lines: LineIndex::new(text),
         base: base.cloned(),
+        headings: &settings.headings,
+        sections: &settings.sections,
         out: Extraction::default(),
     };
     match format {
@@ -106,6 +155,9 @@ struct Sink<'a> {
     id: &'a ArticleId,
     lines: LineIndex<'a>,
     base: Option<Url>,
+    /// The desk's own sources headings and section names, lower-cased.
+    headings: &'a [String],
+    sections: &'a [String],
     out: Extraction,
 }
 
@@ -118,6 +170,25 @@ struct Found<'t> {
 }
 
 impl Sink<'_> {
+    /// Whether a heading starts the sources section: a built-in name, or one the desk set.
+    fn starts_sources(&self, heading: &str) -> bool {
+        mentions_provenance(heading) || {
+            let key = heading
+                .trim()
+                .trim_start_matches('#')
+                .trim()
+                .trim_end_matches(':')
+                .trim()
+                .to_lowercase();
+            self.headings.contains(&key)
+        }
+    }
+
+    /// Whether an id or class names a sources section: a built-in name, or one the desk set.
+    fn names_sources(&self, name: &str) -> bool {
+        names_sources(name) || self.sections.iter().any(|s| s.eq_ignore_ascii_case(name))
+    }
+
     fn citation(&mut self, found: Found<'_>) {
         let (line, column) = self.lines.position(found.offset);
         let target = normalize(found.raw, self.base.as_ref());

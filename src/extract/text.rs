@@ -2,7 +2,7 @@
 //! and a section under a heading that mentions "provenance" listing the sources as list items
 //! (`- https://...`). A file of one URL per line is plain text too.
 
-use super::{Sink, mentions_provenance};
+use super::Sink;
 use crate::citation::Section;
 
 pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
@@ -10,8 +10,8 @@ pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
     let mut offset = 0;
     for raw_line in text.split_inclusive('\n') {
         let line = raw_line.trim_end_matches(['\n', '\r']);
-        if is_heading(line) {
-            section = if mentions_provenance(line) {
+        if is_heading(line, sink) {
+            section = if sink.starts_sources(line) {
                 Section::Provenance
             } else {
                 Section::Body
@@ -25,7 +25,7 @@ pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
 
 /// A heading is a short line of its own that is not a list item, holds no URL and does not end
 /// like a sentence: "Wire provenance", "What the choreography hides", "Sources and provenance:".
-fn is_heading(line: &str) -> bool {
+fn is_heading(line: &str, sink: &Sink<'_>) -> bool {
     let trimmed = line.trim();
     if trimmed.is_empty()
         || trimmed.chars().count() > 80
@@ -37,7 +37,7 @@ fn is_heading(line: &str) -> bool {
     }
     let ends_sentence = trimmed.ends_with(['.', ',', ';', '!', '?', '"', '”', ')']);
     let ends_with_colon = trimmed.ends_with(':');
-    !ends_sentence && (!ends_with_colon || mentions_provenance(trimmed))
+    !ends_sentence && (!ends_with_colon || sink.starts_sources(trimmed))
 }
 
 fn is_list_item(trimmed: &str) -> bool {
@@ -54,6 +54,16 @@ mod tests {
 
     #[test]
     fn headings_are_short_unpunctuated_lines() {
+        let id = crate::citation::ArticleId::new("t");
+        let sink = Sink {
+            id: &id,
+            lines: super::super::position::LineIndex::new(""),
+            base: None,
+            headings: &[],
+            sections: &[],
+            out: super::super::Extraction::default(),
+        };
+        let is_heading = |line: &str| is_heading(line, &sink);
         assert!(is_heading("Wire provenance"));
         assert!(is_heading("What the choreography hides"));
         assert!(is_heading("Sources and provenance:"));

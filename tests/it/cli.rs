@@ -1017,3 +1017,108 @@ fn credentials_are_sent_to_their_hosts_and_never_archived_or_printed() {
         .code(2)
         .stderr(predicate::str::contains("chmod 600"));
 }
+
+/// Issue 16, item 1: a desk's own settings: a base URL per directory of articles (the deepest
+/// wins, `--base-url` over it), and its own sources headings and HTML section classes.
+#[test]
+fn base_urls_per_directory_and_the_desks_own_sources_headings() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "provcheck.toml",
+        "sources_headings = [\"Our reporting\", \"Wie wir berichten\"]\n\
+         sources_sections = [\"story-sourcing\"]\n\
+         [base_urls]\n\
+         \"news\" = \"https://news.example/\"\n\
+         \"news/world\" = \"https://news.example/world/2026/\"\n",
+    );
+    std::fs::create_dir_all(dir.path().join("news/world")).unwrap();
+    std::fs::create_dir_all(dir.path().join("drafts")).unwrap();
+    write(
+        dir.path(),
+        "news/world/summit.md",
+        "Talks [resumed](talks.html).\n\n## Our reporting\n\n- [Minutes](/minutes.pdf)\n",
+    );
+    write(
+        dir.path(),
+        "news/local.md",
+        "The [council](council/vote.html) met.\n",
+    );
+    write(dir.path(), "drafts/idea.md", "A [draft](notes.html).\n");
+    write(
+        dir.path(),
+        "news/page.html",
+        "<p>Body <a href=\"https://a.test/1\">one</a></p>\
+         <div class=\"story-sourcing\"><a href=\"https://b.test/2\">two</a></div>",
+    );
+    write(
+        dir.path(),
+        "notes.txt",
+        "Story text https://c.test/3\nWie wir berichten:\n- https://d.test/4\n",
+    );
+    let extract = |extra: &[&str]| {
+        let out = provcheck(dir.path())
+            .args(["extract", "news", "drafts", "notes.txt", "--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        json(&out.stdout)["citations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["url_as_written"].as_str().unwrap().to_owned(),
+                    (
+                        c["url"].as_str().unwrap_or("-").to_owned(),
+                        c["section"].as_str().unwrap().to_owned(),
+                    ),
+                )
+            })
+            .collect::<std::collections::HashMap<_, _>>()
+    };
+    let found = extract(&[]);
+    let at = |k: &str| found[k].clone();
+    assert_eq!(
+        at("talks.html").0,
+        "https://news.example/world/2026/talks.html"
+    );
+    assert_eq!(
+        at("/minutes.pdf"),
+        (
+            "https://news.example/minutes.pdf".to_owned(),
+            "provenance".to_owned()
+        )
+    );
+    assert_eq!(
+        at("council/vote.html").0,
+        "https://news.example/council/vote.html"
+    );
+    assert_eq!(at("notes.html").0, "-", "no base for drafts/");
+    assert_eq!(at("https://a.test/1").1, "body");
+    assert_eq!(at("https://b.test/2").1, "provenance");
+    assert_eq!(at("https://c.test/3").1, "body");
+    assert_eq!(at("https://d.test/4").1, "provenance");
+
+    let found = extract(&["--base-url", "https://override.example/x/"]);
+    assert_eq!(
+        found["talks.html"].0,
+        "https://override.example/x/talks.html"
+    );
+    assert_eq!(
+        found["notes.html"].0,
+        "https://override.example/x/notes.html"
+    );
+
+    write(
+        dir.path(),
+        "provcheck.toml",
+        "[base_urls]\n\"news\" = \"/relative/\"\n",
+    );
+    let out = provcheck(dir.path())
+        .args(["extract", "news"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("base_urls"));
+}

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 async fn run(articles: &[Article], fetcher: Arc<Fetcher>) -> CheckReport {
     check(
-        extract_all(articles, None),
+        extract_all(articles, &provcheck::extract::ArticleSettings::default()),
         fetcher,
         CheckOptions::default(),
         |_, _| {},

@@ -52,27 +52,59 @@ pub struct CheckArgs {
     fetch: FetchArgs,
 }
 
-pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
+/// Everything the configuration and the flags decide, validated before anything is fetched.
+struct Setup {
+    fetch: provcheck::fetch::FetchOptions,
+    archive: provcheck::archive::ArchiveOptions,
+    endpoint: Url,
+    articles: provcheck::extract::ArticleSettings,
+    soft404_probe: bool,
+    replay_url: Option<String>,
+    exclude: provcheck::exclude::Exclusions,
+    accept: provcheck::exclude::Acceptances,
+}
+
+fn setup(args: &CheckArgs, global: Global<'_>) -> Result<Setup> {
     check_writable(args.output.as_deref())?;
     let (file, file_path) = config::load(global.config)?;
-    let options = config::fetch_options(&file, file_path.as_deref(), &args.fetch.overrides())?;
-    let mut archive_options =
-        config::archive_options(&file, file_path.as_deref(), args.archive.as_deref())?;
+    let path = file_path.as_deref();
+    let fetch = config::fetch_options(&file, path, &args.fetch.overrides())?;
+    let mut archive = config::archive_options(&file, path, args.archive.as_deref())?;
     "ignore: the pre-publication check fetches each cited URL once, at an editor's request"
-        .clone_into(&mut archive_options.warcinfo.robots);
+        .clone_into(&mut archive.warcinfo.robots);
+    let endpoint = config::wayback_endpoint(&file, path, args.wayback_endpoint.as_deref())?;
+    let articles = config::article_settings(&file, path, args.input.base_url.as_ref())?;
+    Ok(Setup {
+        fetch,
+        archive,
+        endpoint,
+        articles,
+        soft404_probe: file.soft404_probe.unwrap_or(true),
+        exclude: config::exclusions(&file, path)?,
+        accept: config::acceptances(&file),
+        replay_url: file.replay_url.clone(),
+    })
+}
+
+pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
+    let Setup {
+        fetch: options,
+        archive: archive_options,
+        endpoint,
+        articles: settings,
+        soft404_probe,
+        replay_url,
+        exclude,
+        accept,
+    } = setup(args, global)?;
     let gzip_level = archive_options.gzip_level;
-    let endpoint = config::wayback_endpoint(
-        &file,
-        file_path.as_deref(),
-        args.wayback_endpoint.as_deref(),
-    )?;
     let fetcher = Arc::new(Fetcher::new(options)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     let (articles, stories, unread) = read_inputs(&args.input, &runtime, &fetcher)?;
-    let extracted = extract_all(&articles, args.input.base_url.as_ref());
+    let extracted = extract_all(&articles, &settings);
 
     let mut session = if args.no_archive {
         None
@@ -109,7 +141,7 @@ pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
             writer: writer.handle(),
             gzip_level,
         }),
-        soft404_probe: file.soft404_probe.unwrap_or(true),
+        soft404_probe,
         conditional: session
             .as_mut()
             .map(|(_, _, c)| std::mem::take(c))
@@ -117,8 +149,8 @@ pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
         // The pre-publication check asks once for the editor; robots.txt governs the sweep.
         robots: false,
         stop: Some(stop_on_signal(&runtime)),
-        exclude: Arc::new(config::exclusions(&file, file_path.as_deref())?),
-        accept: Arc::new(config::acceptances(&file)),
+        exclude: Arc::new(exclude),
+        accept: Arc::new(accept),
     };
     let result = runtime.block_on(check(
         extracted,
@@ -137,7 +169,7 @@ pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
     let mut report = result.map_err(|error| anyhow::anyhow!("archiving failed: {error}"))?;
     suggest(
         &mut report,
-        file.replay_url.as_deref(),
+        replay_url.as_deref(),
         archive
             .as_ref()
             .map(|(a, id)| (a, *id, args.archive.as_deref())),

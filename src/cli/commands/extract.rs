@@ -1,11 +1,11 @@
 //! `provcheck extract`: the citations of articles, without fetching anything.
 
-use crate::cli::args::{InputArgs, TextOrJson};
+use crate::cli::args::{Global, InputArgs, TextOrJson};
 use crate::cli::output::write_output;
 use anyhow::Result;
 use clap::Args;
-use provcheck::extract::extract;
-use provcheck::render;
+use provcheck::check::extract_all;
+use provcheck::{config, render};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -21,13 +21,12 @@ pub struct ExtractArgs {
     output: Option<PathBuf>,
 }
 
-pub fn exec(args: &ExtractArgs) -> Result<ExitCode> {
+pub fn exec(args: &ExtractArgs, global: Global<'_>) -> Result<ExitCode> {
+    let (file, file_path) = config::load(global.config)?;
+    let settings =
+        config::article_settings(&file, file_path.as_deref(), args.input.base_url.as_ref())?;
     let (articles, unread) = args.input.read()?;
-    let base = args.input.base_url.as_ref();
-    let extracted: Vec<_> = articles
-        .iter()
-        .map(|a| (a, extract(&a.id, a.format, &a.text, base)))
-        .collect();
+    let extracted = extract_all(&articles, &settings);
     write_output(args.output.as_deref(), |out| match args.format {
         TextOrJson::Text => render::render_extract_text(&extracted, out),
         TextOrJson::Json => render::render_extract_json(&extracted, out),

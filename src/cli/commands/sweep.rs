@@ -195,11 +195,11 @@ type Due = Vec<(input::Article, provcheck::extract::Extraction)>;
 fn start_run(
     options: provcheck::archive::ArchiveOptions,
     articles: &[input::Article],
-    base_url: Option<&url::Url>,
+    settings: &provcheck::extract::ArticleSettings,
     max_age: Duration,
     retire: bool,
 ) -> Result<(Archive, i64, Due)> {
-    let extracted = extract_all(articles, base_url);
+    let extracted = extract_all(articles, settings);
     let mut archive = open_archive(options)?;
     let now = jiff::Timestamp::now();
     let run_id = archive.begin_run("sweep", now)?;
@@ -235,11 +235,12 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
     let gzip_level = options.gzip_level;
     let _lock = lock(&options.dir)?;
 
+    let settings = config::article_settings(&file, file_path.as_deref(), args.base_url.as_ref())?;
     let (articles, unread) = read_desk(&args.dirs)?;
     let (archive, run_id, due) = start_run(
         options,
         &articles,
-        args.base_url.as_ref(),
+        &settings,
         max_age,
         // An article that could not be read is not gone: its citations are not retired.
         unread.is_empty(),
