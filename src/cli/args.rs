@@ -23,7 +23,8 @@ pub struct Global<'a> {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Article files, directories (walked for .txt .md .markdown .html .htm), - for stdin, or
-    /// the http(s) URL of a published story (check only: its article body is read)
+    /// the http(s) URL of a published story (fetched through the guard; its article body is
+    /// read)
     #[arg(required = true, value_name = "ARTICLE")]
     pub articles: Vec<PathBuf>,
     /// Read every article as this format [default: from the extension; stdin is sniffed]
@@ -35,14 +36,9 @@ pub struct InputArgs {
 }
 
 impl InputArgs {
-    /// Reads the articles named, warning about empty ones. A file that cannot be read gets an
-    /// error line and the rest are read; returns how many could not be (the command exits 2
-    /// at the end). Fails when none could be.
-    pub fn read(&self) -> Result<(Vec<input::Article>, usize)> {
-        self.read_operands(&self.articles)
-    }
-
-    /// [`Self::read`] of `operands` (the files among the articles named).
+    /// Reads the files among the articles named (`operands`), warning about empty ones. A file
+    /// that cannot be read gets an error line and the rest are read; returns how many could not
+    /// be (the command exits 2 at the end). Fails when none could be.
     pub fn read_operands(&self, operands: &[PathBuf]) -> Result<(Vec<input::Article>, usize)> {
         if operands.is_empty() {
             return Ok((Vec::new(), 0));

@@ -862,12 +862,10 @@ fn a_status_accepted_for_a_host_is_fine_with_its_reason_and_the_user_agent_is_co
     check_story_json(dir.path(), 1);
 }
 
-/// Issue 16, items 1 and 10: auditing a published story meant saving it first. `check URL`
-/// fetches it through the guard, archives it, and checks the links of its article body, never
-/// its navigation or footer.
-#[test]
-fn a_published_story_is_checked_by_its_url() {
-    let server = TestServer::start(|req| {
+/// A newsroom site with one published story: navigation and footer around an article that
+/// cites a statement (there) and a wire report (missing).
+fn story_site() -> TestServer {
+    TestServer::start(|req| {
         match req.target.as_str() {
         "/world/story" => Resp::ok(
             "<html><head><title>Talks resume</title></head><body>\
@@ -885,7 +883,84 @@ fn a_published_story_is_checked_by_its_url() {
         "/sources/statement" => Resp::ok("<html><title>Statement</title></html>"),
         _ => Resp::status(404),
     }
-    });
+    })
+}
+
+/// Issue 16, item 1: `extract` and `sweep` read published stories by URL too, and `sweep` a
+/// feed of story URLs (a file the CMS writes): fetched through the guard, the article body's
+/// links registered, the page archived by the sweep; a bad feed line is said and the rest swept.
+#[test]
+fn extract_and_sweep_read_published_stories_by_url_and_from_a_feed() {
+    let server = story_site();
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "provcheck.toml",
+        "allow_net = [\"127.0.0.1/32\"]\n",
+    );
+    let story = server.url("/world/story");
+    let out = provcheck(dir.path())
+        .args(["extract", &story, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let urls: Vec<String> = json(&out.stdout)["citations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["url"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        urls,
+        [server.url("/sources/statement"), server.url("/wire/report")]
+    );
+
+    write(
+        dir.path(),
+        "feed.txt",
+        format!("# published today\n{story}\nnot a story url\n\n"),
+    );
+    let out = provcheck(dir.path())
+        .args(["sweep", "--stories", "feed.txt", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a bad feed line: exit 2 at the end"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("feed.txt:3"), "{stderr}");
+    let index = rusqlite::Connection::open(dir.path().join("archive/index.sqlite")).unwrap();
+    let cited: i64 = index
+        .query_row("SELECT count(*) FROM citations", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(cited, 2, "the story's two citations are registered");
+    assert_eq!(server.hits("/sources/statement"), 1, "and checked");
+    provcheck(dir.path())
+        .args(["history", &story])
+        .assert()
+        .code(0);
+    // A story named on the command line is read the same way.
+    provcheck(dir.path())
+        .args(["sweep", &story, "--max-age", "0s"])
+        .assert()
+        .code(predicate::in_iter([0, 1]));
+    assert_eq!(server.hits("/sources/statement"), 2);
+    // A feed that cannot be read stops the sweep before anything is fetched.
+    provcheck(dir.path())
+        .args(["sweep", "--stories", "missing-feed.txt"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("missing-feed.txt"));
+}
+
+/// Issue 16, items 1 and 10: auditing a published story meant saving it first. `check URL`
+/// fetches it through the guard, archives it, and checks the links of its article body, never
+/// its navigation or footer.
+#[test]
+fn a_published_story_is_checked_by_its_url() {
+    let server = story_site();
     let dir = TempDir::new().unwrap();
     let out = provcheck(dir.path())
         .args([

@@ -6,6 +6,7 @@ use crate::cli::args::{ArchiveArg, FetchArgs, Global, TextOrJson};
 use crate::cli::output::write_output;
 use crate::cli::session::{finish_archive, open_archive};
 use crate::cli::signal::stop_on_signal;
+use crate::cli::stories::{self, Story};
 use anyhow::{Context, Result};
 use clap::Args;
 use provcheck::archive::writer::ArchiveWriter;
@@ -25,10 +26,14 @@ use std::time::Duration;
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
-    /// Directories of article files to register (new or changed files); already registered
-    /// articles are swept either way
-    #[arg(value_name = "ARTICLES_DIR")]
+    /// Directories of article files, or URLs of published stories, to register (new or changed
+    /// articles); already registered articles are swept either way
+    #[arg(value_name = "ARTICLES_DIR|STORY_URL")]
     dirs: Vec<PathBuf>,
+    /// A file listing the URLs of published stories, one per line (a feed the CMS writes;
+    /// blank lines and lines starting with # are skipped)
+    #[arg(long, value_name = "FILE")]
+    stories: Option<PathBuf>,
     /// Re-check citations last checked longer ago than this
     #[arg(long, value_name = "DURATION", default_value = "20h")]
     max_age: String,
@@ -187,6 +192,74 @@ fn read_desk(dirs: &[PathBuf]) -> Result<(Vec<input::Article>, Vec<input::InputE
     Ok((articles, unread))
 }
 
+/// What a sweep registers: the articles read (files and story pages), the story pages to
+/// archive, and how many operands, feed lines or stories could not be read (said on stderr).
+struct Desk {
+    articles: Vec<input::Article>,
+    stories: Vec<Story>,
+    unread: usize,
+}
+
+/// Reads the directories and the published stories (operands and the `--stories` feed), each
+/// story fetched through the guard; what cannot be read is said and counted, the rest read.
+fn read_sources(
+    args: &SweepArgs,
+    runtime: &tokio::runtime::Runtime,
+    fetcher: &Fetcher,
+) -> Result<Desk> {
+    let (dirs, mut urls) = stories::split_operands(&args.dirs);
+    let mut unread = 0;
+    if let Some(feed) = &args.stories {
+        let text = std::fs::read_to_string(feed)
+            .with_context(|| format!("cannot read the story feed {}", feed.display()))?;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            match url::Url::parse(line) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") => urls.push(url),
+                _ => {
+                    eprintln!(
+                        "provcheck: error: {}:{}: not the http(s) URL of a story: {line:?}; \
+                         the other stories are swept",
+                        feed.display(),
+                        n + 1
+                    );
+                    unread += 1;
+                }
+            }
+        }
+    }
+    let (mut articles, unreadable) = read_desk(&dirs)?;
+    let (stories, failed) = stories::fetch(runtime, fetcher, &urls);
+    articles.extend(stories.iter().map(|s| s.article.clone()));
+    Ok(Desk {
+        articles,
+        stories,
+        unread: unread + unreadable.len() + failed,
+    })
+}
+
+/// The validators of earlier captures of the URLs due, for conditional re-checks.
+fn due_validators(
+    archive: &Archive,
+    due: &Due,
+) -> Result<std::collections::HashMap<url::Url, (provcheck::fetch::Validators, i64)>> {
+    let due_urls: Vec<url::Url> = due
+        .iter()
+        .flat_map(|(_, e)| e.citations.iter().filter_map(|c| c.target.url().cloned()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    tracing::info!(
+        "{} citations of {} URLs are due",
+        due.iter().map(|(_, e)| e.citations.len()).sum::<usize>(),
+        due_urls.len()
+    );
+    Ok(archive.validators(&due_urls)?)
+}
+
 /// The citations due for a check, grouped by article.
 type Due = Vec<(input::Article, provcheck::extract::Extraction)>;
 
@@ -236,34 +309,38 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
     let _lock = lock(&options.dir)?;
 
     let settings = config::article_settings(&file, file_path.as_deref(), args.base_url.as_ref())?;
-    let (articles, unread) = read_desk(&args.dirs)?;
-    let (archive, run_id, due) = start_run(
-        options,
-        &articles,
-        &settings,
-        max_age,
-        // An article that could not be read is not gone: its citations are not retired.
-        unread.is_empty(),
-    )?;
-    let policy = settle_policy(&archive, configured, args.set_policy)?;
-    let due_urls: Vec<url::Url> = due
-        .iter()
-        .flat_map(|(_, e)| e.citations.iter().filter_map(|c| c.target.url().cloned()))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    tracing::info!(
-        "{} citations of {} URLs are due",
-        due.iter().map(|(_, e)| e.citations.len()).sum::<usize>(),
-        due_urls.len()
-    );
-    let conditional = archive.validators(&due_urls)?;
-    let writer = ArchiveWriter::spawn(archive, run_id);
-
+    let exclude = config::exclusions(&file, file_path.as_deref())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let fetcher = Arc::new(Fetcher::new(fetch)?);
+    let desk = read_sources(args, &runtime, &fetcher)?;
+    let (archive, run_id, due) = start_run(
+        options,
+        &desk.articles,
+        &settings,
+        max_age,
+        // An article that could not be read is not gone: its citations are not retired.
+        desk.unread == 0,
+    )?;
+    let policy = settle_policy(&archive, configured, args.set_policy)?;
+    let conditional = due_validators(&archive, &due)?;
+    let writer = ArchiveWriter::spawn(archive, run_id);
+    let sink = ArchiveSink {
+        writer: writer.handle(),
+        gzip_level,
+    };
+    // Each story page is archived like any capture: the evidence of what was swept.
+    for story in desk.stories {
+        runtime
+            .block_on(provcheck::check::store_page(
+                &sink,
+                &story.url,
+                story.fetched,
+            ))
+            .map_err(|error| anyhow::anyhow!("archiving failed: {error}"))?;
+    }
     let stop = stop_on_signal(&runtime);
     if let Some(budget) = budget {
         let flag = Arc::clone(&stop);
@@ -273,18 +350,14 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
             flag.store(true, Ordering::SeqCst);
         });
     }
-    let fetcher = Arc::new(Fetcher::new(fetch)?);
     let due_refs: Vec<_> = due.iter().map(|(a, e)| (a, e.clone())).collect();
     let check_options = CheckOptions {
-        archive: Some(ArchiveSink {
-            writer: writer.handle(),
-            gzip_level,
-        }),
+        archive: Some(sink),
         soft404_probe,
         conditional,
         robots: file.robots.unwrap_or(true),
         stop: Some(stop),
-        exclude: Arc::new(config::exclusions(&file, file_path.as_deref())?),
+        exclude: Arc::new(exclude),
         accept: Arc::new(config::acceptances(&file)),
     };
     let result = runtime.block_on(check(due_refs, fetcher, check_options, |_, _| {}));
@@ -313,7 +386,7 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
         );
     }
     print_news(args.format, &report, run_id, &news, archive_arg.as_deref())?;
-    Ok(if !unread.is_empty() {
+    Ok(if desk.unread > 0 {
         ExitCode::from(2)
     } else if news.is_empty() {
         ExitCode::SUCCESS
