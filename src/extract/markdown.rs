@@ -140,8 +140,36 @@ fn flush_prose(
     if let Some(range) = prose.take() {
         // The joined range may span markup between text events (emphasis markers); linkify
         // treats those as ordinary characters, and a URL is never split by them in practice.
-        sink.bare_urls(&text[range.clone()], range.start, section);
+        // URLs are found in the source (for their positions) and read as the reader sees them:
+        // `\_` is `_`, `&amp;` is `&`.
+        let source = &text[range.clone()];
+        for link in super::bare_url_finder().links(source) {
+            let rendered = rendered_url(link.as_str());
+            sink.citation(Found {
+                offset: range.start + link.start(),
+                raw: &rendered,
+                section,
+                anchor: None,
+            });
+        }
     }
+}
+
+/// A bare URL of Markdown source as rendered: backslash escapes of ASCII punctuation removed
+/// (CommonMark 2.4) and entity and numeric character references decoded (2.5).
+fn rendered_url(source: &str) -> String {
+    let mut unescaped = String::with_capacity(source.len());
+    let mut chars = source.chars().peekable();
+    while let Some(c) = chars.next() {
+        match chars.peek() {
+            Some(&next) if c == '\\' && next.is_ascii_punctuation() => {
+                unescaped.push(next);
+                chars.next();
+            }
+            _ => unescaped.push(c),
+        }
+    }
+    crate::htmlscan::decode_references(&unescaped)
 }
 
 /// Cites a link at the position of its opening bracket (or `<` for an autolink).

@@ -425,3 +425,24 @@ fn html_links_inside_markdown_and_image_map_areas_are_citations() {
         .collect();
     assert_eq!(urls, ["https://c.test/area"]);
 }
+
+/// Issue 16, item 11: a bare URL in Markdown is read as rendered (CommonMark escapes and
+/// references), not from the raw source: `a\_b` became `a/_b` (the backslash read as a path
+/// separator), and `&amp;` was kept.
+#[test]
+fn markdown_bare_urls_are_read_as_rendered() {
+    let text = "See https://example.org/a\\_b and https://example.org/q?x=1&amp;y=2 and \
+                https://example.org/c\\\\d.\n";
+    let found = summary(&run(ArticleFormat::Markdown, text));
+    let urls: Vec<&str> = found.iter().map(|c| c.4.as_str()).collect();
+    assert_eq!(
+        urls,
+        [
+            "https://example.org/a_b",
+            "https://example.org/q?x=1&y=2",
+            "https://example.org/c/d"
+        ]
+    );
+    // Positions are still those of the source.
+    assert_eq!((found[0].0, found[0].1), (1, 5));
+}

@@ -6,21 +6,38 @@ use super::Sink;
 use crate::citation::Section;
 
 pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let mut section = Section::Body;
     let mut offset = 0;
-    for raw_line in text.split_inclusive('\n') {
+    for (i, raw_line) in lines.iter().enumerate() {
         let line = raw_line.trim_end_matches(['\n', '\r']);
         if is_heading(line, sink) {
-            section = if sink.starts_sources(line) {
-                Section::Provenance
+            if sink.starts_sources(line) {
+                section = Section::Provenance;
+            } else if section == Section::Provenance && labels_sources(&lines[i + 1..]) {
+                // A label inside the sources ("Reuters", "Agency reports") above the sources
+                // it names: the section goes on.
             } else {
-                Section::Body
-            };
+                section = Section::Body;
+            }
         } else if line.contains(':') {
             sink.bare_urls(line, offset, section);
         }
         offset += raw_line.len();
     }
+}
+
+/// Whether the next line that is not blank lists a source (a list item, or a line that is a
+/// URL): what follows a label inside the sources section, never a new section's prose.
+fn labels_sources(rest: &[&str]) -> bool {
+    rest.iter()
+        .map(|l| l.trim())
+        .find(|l| !l.is_empty())
+        .is_some_and(|next| {
+            is_list_item(next)
+                || ((next.starts_with("http://") || next.starts_with("https://"))
+                    && !next.contains(char::is_whitespace))
+        })
 }
 
 /// A heading is a short line of its own that is not a list item, holds no URL and does not end
@@ -51,6 +68,32 @@ fn is_list_item(trimmed: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_label_line_inside_the_sources_keeps_the_section() {
+        let text = "Story text https://a.test/body\nWire provenance\nReuters\n- https://b.test/1\n\
+                    AP\nhttps://c.test/2\nWhat comes next\nMore prose, citing https://d.test/3 here.\n";
+        let out = super::super::extract(
+            &crate::citation::ArticleId::new("s"),
+            super::super::ArticleFormat::Text,
+            text,
+            None,
+        );
+        let sections: Vec<(&str, &str)> = out
+            .citations
+            .iter()
+            .map(|c| (c.url_as_written.as_str(), c.section.as_str()))
+            .collect();
+        assert_eq!(
+            sections,
+            [
+                ("https://a.test/body", "body"),
+                ("https://b.test/1", "provenance"),
+                ("https://c.test/2", "provenance"),
+                ("https://d.test/3", "body"),
+            ]
+        );
+    }
 
     #[test]
     fn headings_are_short_unpunctuated_lines() {
