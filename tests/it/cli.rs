@@ -1197,3 +1197,91 @@ fn base_urls_per_directory_and_the_desks_own_sources_headings() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("base_urls"));
 }
+
+/// Issue 16, item 7: every `provcheck` command the README and the CI examples show is one the
+/// binary accepts (run with `--help` appended: an unknown subcommand or flag fails).
+#[test]
+fn the_readme_and_ci_examples_use_only_real_commands_and_flags() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The README's code blocks (not its prose), and the CI examples whole.
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let mut fenced = false;
+    let mut code = String::new();
+    for line in readme.lines() {
+        if line.starts_with("```") {
+            fenced = !fenced;
+        } else if fenced {
+            code.push_str(line);
+            code.push('\n');
+        }
+    }
+    let mut sources = vec![code];
+    for example in [
+        "examples/ci/github-actions.yml",
+        "examples/ci/gitlab-ci.yml",
+    ] {
+        sources.push(std::fs::read_to_string(root.join(example)).unwrap());
+    }
+    let subcommands = [
+        "check", "extract", "sweep", "verify", "history", "show", "diff", "report", "export",
+    ];
+    let mut tried = 0;
+    for line in sources.iter().flat_map(|s| s.lines()) {
+        let Some(at) = line.find("provcheck ") else {
+            continue;
+        };
+        let words: Vec<String> = shell_words(&line[at + "provcheck ".len()..])
+            .into_iter()
+            .take_while(|w| !matches!(w.as_str(), "<" | "|" | ";" | "#" | ">" | "&&"))
+            .map(|w| w.trim_end_matches(';').trim_matches('`').to_owned())
+            .collect();
+        if !words
+            .first()
+            .is_some_and(|w| subcommands.contains(&w.as_str()))
+        {
+            continue;
+        }
+        let dir = TempDir::new().unwrap();
+        let out = provcheck(dir.path())
+            .args(&words)
+            .arg("--help")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "`provcheck {}` is not accepted:\n{}",
+            words.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tried += 1;
+    }
+    assert!(tried >= 30, "only {tried} commands found");
+}
+
+/// Words of a shell command line: split at spaces outside quotes, the quotes removed.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let mut any = false;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                any = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if any || !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                    any = false;
+                }
+            }
+            (_, c) => word.push(c),
+        }
+    }
+    if any || !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
