@@ -105,8 +105,15 @@ const BLOCK: &[&str] = &[
 /// One token of the scan.
 enum Token<'a> {
     Text(&'a str),
-    Start { name: String, self_closing: bool },
-    End { name: String },
+    Start {
+        name: String,
+        self_closing: bool,
+        /// Where the tag's attributes are: from the end of its name to its `>`.
+        attributes: std::ops::Range<usize>,
+    },
+    End {
+        name: String,
+    },
 }
 
 /// Calls `each` for every text run and tag of `html`, in order, in one pass. The content of
@@ -146,13 +153,14 @@ fn scan<'a>(html: &'a str, mut each: impl FnMut(Token<'a>)) {
             Some(c) if c.is_ascii_alphabetic() => {
                 emit_text(&mut each, i);
                 let (name, after) = tag_name(bytes, i + 1);
-                let close = find_byte(bytes, after, b'>');
+                let close = tag_end(bytes, after);
                 let end = close.map_or(html.len(), |e| e + 1);
                 let self_closing = close.is_some_and(|e| e > after && bytes[e - 1] == b'/');
                 let raw = RAW_TEXT.contains(&name.as_str());
                 each(Token::Start {
                     name: name.clone(),
                     self_closing,
+                    attributes: after..close.unwrap_or(html.len()),
                 });
                 i = end;
                 text_from = end;
@@ -173,6 +181,133 @@ fn scan<'a>(html: &'a str, mut each: impl FnMut(Token<'a>)) {
     if text_from < html.len() {
         each(Token::Text(&html[text_from..]));
     }
+}
+
+/// The `>` that ends a start tag whose attributes begin at `from`: the first one outside a
+/// quoted attribute value (`<a title="a>b" href=...>` ends after the href).
+fn tag_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    let mut quote: Option<u8> = None;
+    let mut after_equals = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'>' => return Some(i),
+                b'"' | b'\'' if after_equals => quote = Some(b),
+                b'=' => {
+                    after_equals = true;
+                    i += 1;
+                    continue;
+                }
+                b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' if after_equals => {
+                    i += 1;
+                    continue;
+                }
+                _ => {}
+            },
+        }
+        after_equals = false;
+        i += 1;
+    }
+    None
+}
+
+/// A start tag that carries a link, found in the source: its element (`a`, `area`,
+/// `blockquote`, `q`), where the value of its `href` (or `cite`) starts, and that value with
+/// its character references decoded and its line breaks normalized, as the parser reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkTag {
+    pub element: String,
+    pub offset: usize,
+    pub value: String,
+}
+
+/// Every link-bearing start tag of `html`, in source order, in one pass (tags inside comments
+/// and raw-text elements such as `<title>` or `<script>` are not tags).
+#[must_use]
+pub fn link_tags(html: &str) -> Vec<LinkTag> {
+    let mut tags = Vec::new();
+    scan(html, |token| {
+        if let Token::Start {
+            name, attributes, ..
+        } = token
+        {
+            let attribute = match name.as_str() {
+                "a" | "area" => "href",
+                "blockquote" | "q" => "cite",
+                _ => return,
+            };
+            if let Some((offset, raw)) = attribute_value(html, attributes, attribute) {
+                let value = decode_references(raw)
+                    .replace("\r\n", "\n")
+                    .replace('\r', "\n");
+                tags.push(LinkTag {
+                    element: name,
+                    offset,
+                    value,
+                });
+            }
+        }
+    });
+    tags
+}
+
+/// The first value of the attribute `name` among a start tag's `attributes` (the HTML spec
+/// keeps the first of duplicates): where it starts and its text as written.
+fn attribute_value<'h>(
+    html: &'h str,
+    attributes: std::ops::Range<usize>,
+    name: &str,
+) -> Option<(usize, &'h str)> {
+    let bytes = html.as_bytes();
+    let end = attributes.end.min(bytes.len());
+    let mut i = attributes.start;
+    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c');
+    while i < end {
+        while i < end && (space(bytes[i]) || bytes[i] == b'/') {
+            i += 1;
+        }
+        let name_start = i;
+        while i < end && !space(bytes[i]) && !matches!(bytes[i], b'/' | b'=' | b'>') {
+            i += 1;
+        }
+        if i == name_start {
+            i += 1;
+            continue;
+        }
+        let attribute = &bytes[name_start..i];
+        while i < end && space(bytes[i]) {
+            i += 1;
+        }
+        if i >= end || bytes[i] != b'=' {
+            if attribute.eq_ignore_ascii_case(name.as_bytes()) {
+                return Some((i, ""));
+            }
+            continue;
+        }
+        i += 1;
+        while i < end && space(bytes[i]) {
+            i += 1;
+        }
+        let (start, stop) = if let Some(&q @ (b'"' | b'\'')) = bytes.get(i) {
+            let stop = find_byte(bytes, i + 1, q).map_or(end, |e| e.min(end));
+            (i + 1, stop)
+        } else {
+            let mut stop = i;
+            while stop < end && !space(bytes[stop]) && bytes[stop] != b'>' {
+                stop += 1;
+            }
+            (i, stop)
+        };
+        if attribute.eq_ignore_ascii_case(name.as_bytes()) {
+            return html.get(start..stop).map(|v| (start, v));
+        }
+        i = stop + 1;
+    }
+    None
 }
 
 fn memchr_lt(bytes: &[u8], from: usize) -> Option<usize> {
@@ -227,7 +362,9 @@ pub fn shape(html: &str) -> Shape {
     let mut shape = Shape::default();
     let mut depth = 0usize;
     scan(html, |token| match token {
-        Token::Start { name, self_closing } => {
+        Token::Start {
+            name, self_closing, ..
+        } => {
             shape.tags += 1;
             let name = name.as_str();
             if !self_closing && !VOID.contains(&name) && !OPTIONAL_END.contains(&name) {
@@ -255,7 +392,9 @@ pub fn plain_text(html: &str) -> String {
     // Open hidden elements; nesting is counted, not kept.
     let mut hidden = 0usize;
     scan(html, |token| match token {
-        Token::Start { name, self_closing } => {
+        Token::Start {
+            name, self_closing, ..
+        } => {
             if HIDDEN.contains(&name.as_str()) && !self_closing {
                 hidden += 1;
             } else if BLOCK.contains(&name.as_str()) {
@@ -346,6 +485,31 @@ mod tests {
         // Closing an optional-end element pops nothing, so it cannot hide depth.
         let hidden = "<div></p>".repeat(1000);
         assert_eq!(shape(&hidden).depth, 1000);
+    }
+
+    #[test]
+    fn link_tags_are_found_in_the_source_with_their_values_decoded() {
+        let html = "<html><head><title>a <a href=x> in a title</title></head><body>\n\
+                    <!-- <a href=\"commented\"> -->\n\
+                    <a title=\"1>2\" HREF = 'https://a.test/?x=1&amp;y=2' href=\"second\">one</a>\n\
+                    <area href=https://b.test/map alt=m><q cite=\"https://c.test/\">q</q>\n\
+                    <a/><a href>empty</a><script>var s='<a href=\"no\">';</script></body></html>";
+        let tags = link_tags(html);
+        let seen: Vec<(&str, &str)> = tags
+            .iter()
+            .map(|t| (t.element.as_str(), t.value.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("a", "https://a.test/?x=1&y=2"),
+                ("area", "https://b.test/map"),
+                ("q", "https://c.test/"),
+                ("a", ""),
+            ]
+        );
+        assert!(html[tags[0].offset..].starts_with("https://a.test/?x=1&amp;y=2'"));
+        assert!(html[tags[1].offset..].starts_with("https://b.test/map alt"));
     }
 
     #[test]

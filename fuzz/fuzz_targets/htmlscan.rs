@@ -16,4 +16,8 @@ fuzz_target!(|data: &[u8]| {
         text.len(),
         html.len()
     );
+    // Every link tag's value starts inside the page, in source order.
+    let tags = provcheck::htmlscan::link_tags(&html);
+    assert!(tags.windows(2).all(|w| w[0].offset < w[1].offset));
+    assert!(tags.iter().all(|t| t.offset <= html.len() && html.is_char_boundary(t.offset)));
 });

@@ -43,7 +43,11 @@ pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
     if let Some(base) = document_base(&document, sink.base.as_ref()) {
         sink.base = Some(base);
     }
-    let mut cursor = 0;
+    let mut positions = Positions {
+        tags: htmlscan::link_tags(text),
+        next: 0,
+        last: None,
+    };
     let mut provenance_level: Option<u8> = None;
     // Open elements whose id or class mentions provenance, counted on the way down and up: no
     // walk over ancestors per link (quadratic in the nesting depth).
@@ -82,7 +86,11 @@ pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
         let Some(value) = element.value().attr(attribute) else {
             continue;
         };
-        let offset = locate(text, name, attribute, value, &mut cursor);
+        let Some(offset) = positions.locate(name, value) else {
+            // No tag of its own in the source: a copy the parser made of the link before it (an
+            // unclosed `<a>` reopened in the next block), already cited there.
+            continue;
+        };
         if value.trim().is_empty() || value.trim_start().starts_with('#') {
             sink.diagnostic(offset, format!("skipped in-page link {value:?}"));
             continue;
@@ -146,94 +154,44 @@ fn is_provenance_container(element: ElementRef<'_>, sink: &Sink<'_>) -> bool {
     e.id().is_some_and(|n| sink.names_sources(n)) || e.classes().any(|n| sink.names_sources(n))
 }
 
-/// Attribute occurrences looked at past the cursor for one whose value is the link's.
+/// Tags looked at past the cursor for the one of a link.
 const LOCATE_TRIES: usize = 64;
 
-/// The byte offset of the link's `attribute` value in the source at or after `cursor`,
-/// advancing the cursor past it. The parser keeps no positions, so the source is scanned for
-/// the next `attribute=` (not inside another name, as `data-href`): the first occurrence whose
-/// value starts as the link's (literally, or with `&` written `&amp;`) within a few tries, else
-/// the nearest one (a value spelled with other character references). Each call scans forward
-/// at most `LOCATE_TRIES` occurrences, so an article of many links costs a bounded number of
-/// passes, however its values are spelled.
-fn locate(text: &str, element: &str, attribute: &str, value: &str, cursor: &mut usize) -> usize {
-    let escaped = value.replace('&', "&amp;");
-    let mut at = *cursor;
-    let mut nearest = None;
-    for _ in 0..LOCATE_TRIES {
-        let Some(start) = next_attribute_value(text, at, attribute) else {
-            break;
-        };
-        at = start;
-        if !in_element(text, start, element) {
-            // `<link href>`, `<area href>`: not a link we extract.
-            continue;
-        }
-        nearest.get_or_insert(start);
-        let rest = &text[start..];
-        if !value.is_empty() && (rest.starts_with(value) || rest.starts_with(&escaped)) {
-            nearest = Some(start);
-            break;
-        }
-    }
-    match nearest {
-        Some(start) => {
-            *cursor = start;
-            start
-        }
-        None => *cursor,
-    }
+/// Where each link of the tree is in the source. The parser keeps no positions, so the links'
+/// start tags are found by a scan of the source ([`htmlscan::link_tags`]: tags inside
+/// comments, `<title>` or scripts are not tags; values are compared decoded) and the tree's
+/// links, in document order, are matched to them in order.
+struct Positions {
+    tags: Vec<htmlscan::LinkTag>,
+    /// The first tag not matched yet.
+    next: usize,
+    /// The tag matched last.
+    last: Option<usize>,
 }
 
-/// Whether the attribute whose value starts at `at` sits in a start tag of `element`: the
-/// nearest `<` before it (looked for at most 4 KiB back) opens that element.
-fn in_element(text: &str, at: usize, element: &str) -> bool {
-    let bytes = text.as_bytes();
-    let floor = at.saturating_sub(4096);
-    let Some(open) = bytes[floor..at]
-        .iter()
-        .rposition(|&b| b == b'<')
-        .map(|p| floor + p)
-    else {
-        return false;
-    };
-    let name = &bytes[open + 1..];
-    name.len() > element.len()
-        && name[..element.len()].eq_ignore_ascii_case(element.as_bytes())
-        && name[element.len()].is_ascii_whitespace()
-}
+impl Positions {
+    /// The offset of the value of the next `element` tag whose value is `value`, within a few
+    /// tags of the cursor; `None` for a link that is a copy of the one just matched (the parser
+    /// reopens an unclosed `<a>` in the next block: one link in the source, two in the tree).
+    /// A link whose value the scan decodes differently takes the next tag of its element.
+    fn locate(&mut self, element: &str, value: &str) -> Option<usize> {
+        let window = self.next..self.tags.len().min(self.next + LOCATE_TRIES);
+        let same = |t: &htmlscan::LinkTag| t.element == element && t.value == value;
+        if let Some(k) = window.clone().find(|&k| same(&self.tags[k])) {
+            return Some(self.take(k));
+        }
+        if self.last.is_some_and(|k| same(&self.tags[k])) {
+            return None;
+        }
+        match window.clone().find(|&k| self.tags[k].element == element) {
+            Some(k) => Some(self.take(k)),
+            None => Some(self.last.map_or(0, |k| self.tags[k].offset)),
+        }
+    }
 
-/// Where the value of the next `name=` at or after `from` starts (after its quote, if any).
-fn next_attribute_value(text: &str, from: usize, name: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut at = from;
-    loop {
-        let rel = bytes
-            .get(at..)?
-            .windows(name.len())
-            .position(|w| w.eq_ignore_ascii_case(name.as_bytes()))?;
-        let start = at + rel;
-        let before_ok = start == 0
-            || matches!(
-                bytes[start - 1],
-                b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'"' | b'\'' | b'/'
-            );
-        let mut i = start + name.len();
-        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if before_ok && bytes.get(i) == Some(&b'=') {
-            i += 1;
-            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-                i += 1;
-            }
-            if matches!(bytes.get(i), Some(b'"' | b'\'')) {
-                i += 1;
-            }
-            if text.is_char_boundary(i) && i > from {
-                return Some(i);
-            }
-        }
-        at = start + 1;
+    fn take(&mut self, k: usize) -> usize {
+        self.next = k + 1;
+        self.last = Some(k);
+        self.tags[k].offset
     }
 }

@@ -446,3 +446,28 @@ fn markdown_bare_urls_are_read_as_rendered() {
     // Positions are still those of the source.
     assert_eq!((found[0].0, found[0].1), (1, 5));
 }
+
+/// Issue 16, item 11: HTML positions came from searching the source for the attribute, and
+/// were wrong for 1.1 % of links: a link on line 2 placed inside `</title>` on line 1, an href
+/// written with a character reference, a self-closed `<a/>` (which the parser reopens in the
+/// next block) counted twice. They come from a scan of the source's start tags now.
+#[test]
+fn html_positions_come_from_the_start_tags_of_the_source() {
+    let text = "<html><head><title>About href=\"https://a.test/x\"</title></head>\n\
+                <body><p>See <a href=\"https://a.test/x\">x</a>, \
+                <a href=\"https://b.test/?p=1&#38;q=2\">b</a>\n\
+                <a href=\"https://c.test/\"/>c<p>after</p>\n\
+                <!-- <a href=\"https://d.test/\"> -->\n\
+                <a class=\"x\" href=\"https://d.test/\">d</a></body></html>";
+    let found = summary(&run(ArticleFormat::Html, text));
+    let at: Vec<(u32, u32, &str)> = found.iter().map(|c| (c.0, c.1, c.4.as_str())).collect();
+    assert_eq!(
+        at,
+        [
+            (2, 23, "https://a.test/x"),
+            (2, 57, "https://b.test/?p=1&q=2"),
+            (3, 10, "https://c.test/"),
+            (5, 20, "https://d.test/"),
+        ]
+    );
+}
