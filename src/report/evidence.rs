@@ -42,6 +42,7 @@ pub(super) fn describe(
         .map(capture)
         .transpose()?
         .flatten();
+    let uncheckable = citation.uncheckable();
     let latest = history.last().map(|r| LatestCheck {
         at: r.checked_at.clone(),
         outcome: r.outcome.clone(),
@@ -116,6 +117,7 @@ pub(super) fn describe(
         last_fine,
         checks: history.len(),
         latest,
+        uncheckable,
         change,
         soft404,
         reference,

@@ -31,6 +31,32 @@ pub(super) struct CitationRow {
     pub(super) first_run: i64,
 }
 
+impl CitationRow {
+    /// Why this citation can never be checked, when it cannot: it names no http(s) URL (a
+    /// relative link without a base, a malformed one), and is not one of the links that are not
+    /// sources (`mailto:` and the like, skipped).
+    pub(super) fn uncheckable(&self) -> Option<&'static str> {
+        if self.url_id.is_some() {
+            return None;
+        }
+        let written = self.url_as_written.trim().to_ascii_lowercase();
+        let scheme = written.split_once(':').map(|(s, _)| s).filter(|s| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        });
+        match scheme {
+            Some("mailto" | "tel" | "sms" | "javascript" | "data") => None,
+            Some("http" | "https") => Some("not a valid URL"),
+            Some(_) => Some("not an http(s) URL: it is never fetched"),
+            None => Some(
+                "a relative link with no base URL to resolve it against: give --base-url, or \
+                 base_urls in the configuration",
+            ),
+        }
+    }
+}
+
 /// One check of a citation's URL, with its judgement for that citation.
 pub(super) struct HistoryRow {
     pub(super) check_id: i64,
@@ -100,7 +126,7 @@ pub fn gather(
         let news = walk_news(history, policy, &runs, &in_period, &mut nights);
         let checked_in_period = history.iter().any(|r| in_period(&r.checked_at));
         let wanted = if filter.statuses.is_empty() {
-            status.is_problem() || filter.all
+            status.is_problem() || filter.all || citation.uncheckable().is_some()
         } else {
             filter.statuses.contains(&status)
         };
@@ -179,7 +205,11 @@ pub(super) fn assemble(
             *counts.entry(*status).or_default() += 1;
             *totals.entry(*status).or_default() += 1;
         }
-        if entries.iter().any(|(s, _)| s.is_problem()) {
+        // A citation that can never be checked (listed with why) affects its article too.
+        if entries
+            .iter()
+            .any(|(s, c)| s.is_problem() || c.as_ref().is_some_and(|c| c.uncheckable.is_some()))
+        {
             affected += 1;
         }
         let total = entries.len();

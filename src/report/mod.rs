@@ -245,6 +245,9 @@ pub struct CitationReport {
     pub last_fine: Option<String>,
     pub checks: usize,
     pub latest: Option<LatestCheck>,
+    /// Why it can never be checked (no http(s) URL: a relative link without a base...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncheckable: Option<&'static str>,
     pub change: Option<ChangeInfo>,
     pub soft404: Option<Soft404Info>,
     /// What it said when it was cited.

@@ -198,7 +198,9 @@ fn csv_row(article: &super::ArticleReport, c: &CitationReport) -> Vec<String> {
         opt(c.last_fine.as_deref()),
         c.checks.to_string(),
         opt(latest.map(|l| l.at.as_str())),
-        opt(latest.map(|l| l.outcome.as_str())),
+        opt(latest
+            .map(|l| l.outcome.as_str())
+            .or(c.uncheckable.map(|_| "uncheckable"))),
         latest
             .and_then(|l| l.http_status)
             .map(|s| s.to_string())
@@ -280,6 +282,7 @@ mod tests {
             last_fine: Some("2026-11-18T02:00:00.000000Z".into()),
             checks: 20,
             latest: None,
+            uncheckable: None,
             change: None,
             soft404: None,
             reference: None,

@@ -584,3 +584,54 @@ fn check_suggests_what_to_cite_instead_of_a_problem() {
         "{stderr}"
     );
 }
+
+/// Issue 16, item 1: a relative link with no base URL was counted as `unchecked` and never
+/// listed, so a source the desk could not check vanished from the audit. The report lists it
+/// with why, and the sweep says it on stderr.
+#[test]
+fn a_citation_that_can_never_be_checked_is_listed_with_why() {
+    let dir = tempfile::TempDir::new().unwrap();
+    std::fs::create_dir_all(dir.path().join("desk")).unwrap();
+    std::fs::write(
+        dir.path().join("desk/a.html"),
+        "<p>See <a href=\"/relative/source\">this</a> and <a href=\"mailto:desk@example.com\">mail</a></p>",
+    )
+    .unwrap();
+    let out = crate::cli::provcheck(dir.path())
+        .args(["sweep", "desk"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("1 citation(s) of the articles read name no URL"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = crate::cli::provcheck(dir.path())
+        .args(["report", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc = crate::cli::json(&out.stdout);
+    let listed: Vec<&serde_json::Value> = doc["articles"][0]["citations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(
+        listed.len(),
+        1,
+        "the mailto link is not a source: {listed:?}"
+    );
+    assert_eq!(listed[0]["url_as_written"], "/relative/source");
+    assert!(
+        listed[0]["uncheckable"]
+            .as_str()
+            .unwrap()
+            .contains("relative link with no base URL")
+    );
+    let md = crate::cli::provcheck(dir.path())
+        .args(["report", "--format", "md"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&md.stdout).contains("Never checked: a relative link"));
+}

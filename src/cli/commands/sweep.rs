@@ -273,6 +273,20 @@ fn start_run(
     retire: bool,
 ) -> Result<(Archive, i64, Due)> {
     let extracted = extract_all(articles, settings);
+    // Said, not only counted: a relative link without a base is never checked, and the report
+    // lists it with why.
+    let uncheckable = extracted
+        .iter()
+        .flat_map(|(_, e)| &e.citations)
+        .filter(|c| matches!(c.target, provcheck::citation::Target::Invalid { .. }))
+        .count();
+    if uncheckable > 0 {
+        tracing::warn!(
+            "{uncheckable} citation(s) of the articles read name no URL that can be checked \
+             (relative links without a base: give --base-url, or base_urls in the configuration); \
+             provcheck report lists them"
+        );
+    }
     let mut archive = open_archive(options)?;
     let now = jiff::Timestamp::now();
     let run_id = archive.begin_run("sweep", now)?;
