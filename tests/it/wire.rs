@@ -53,6 +53,8 @@ fn early() -> (Vec<u8>, usize) {
     (bytes.into_bytes(), interim.len())
 }
 
+const CLOSE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n<html><title>Close</title><p>delimited by the close</p></html>";
+
 const NOT_FOUND: &[u8] =
     b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found";
 
@@ -87,6 +89,8 @@ impl RawServer {
                         "/odd" => (odd(), false),
                         "/chunked" => (chunked(), true),
                         "/early" => (early().0, true),
+                        // No length, no chunks: the body runs to the close.
+                        "/close" => (CLOSE.to_vec(), false),
                         _ => (NOT_FOUND.to_vec(), false),
                     };
                     log.lock().unwrap().insert(path, request);
@@ -120,7 +124,13 @@ fn records_hold_the_bytes_that_crossed_the_wire() {
     write(
         dir.path(),
         "story.txt",
-        format!("{}\n{}\n{}\n", url("/odd"), url("/chunked"), url("/early")),
+        format!(
+            "{}\n{}\n{}\n{}\n",
+            url("/odd"),
+            url("/chunked"),
+            url("/early"),
+            url("/close")
+        ),
     );
     let out = provcheck(dir.path())
         .args([
@@ -134,7 +144,7 @@ fn records_hold_the_bytes_that_crossed_the_wire() {
         .output()
         .unwrap();
     let doc = json_exiting(&out, 0);
-    for i in 0..3 {
+    for i in 0..4 {
         assert_eq!(
             doc["citations"][i]["outcome"], "ok",
             "{}",
@@ -156,6 +166,7 @@ fn records_hold_the_bytes_that_crossed_the_wire() {
             early[interim_len..].to_vec(),
             EARLY_BODY.as_bytes(),
         ),
+        ("/close", CLOSE.to_vec(), &CLOSE[CLOSE.len() - 62..]),
     ] {
         let response = record(&records, "response", &url(path));
         assert_eq!(
