@@ -445,3 +445,77 @@ fn a_bad_ca_file_is_a_config_error_naming_it() {
         );
     }
 }
+
+/// A hostile server sending one-byte chunks (six bytes on the wire for each byte of the body):
+/// what is kept of the framing is bounded (twice max_body and a head), the fetch stops as
+/// too-large, and the truncated record still reads back and passes the reference checks.
+#[test]
+fn one_byte_chunks_stop_at_the_recording_bound() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { break };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                let request = String::from_utf8_lossy(&buf);
+                if !request.starts_with("GET /chunks ") {
+                    let _ = s.write_all(NOT_FOUND);
+                    return;
+                }
+                let _ = s.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n",
+                );
+                let block = b"1\r\nx\r\n".repeat(4096);
+                // 4 MiB of body, 24 MiB on the wire, unless the client stops reading.
+                for _ in 0..1024 {
+                    if s.write_all(&block).is_err() {
+                        return;
+                    }
+                }
+                let _ = s.write_all(b"0\r\n\r\n");
+            });
+        }
+    });
+    let dir = TempDir::new().unwrap();
+    let url = format!("http://{addr}/chunks");
+    write(dir.path(), "story.txt", format!("{url}\n"));
+    let out = provcheck(dir.path())
+        .args([
+            "check",
+            "story.txt",
+            "--allow-net",
+            "127.0.0.1/32",
+            "--max-body",
+            "256KiB",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let doc = json_exiting(&out, 1);
+    assert_eq!(
+        doc["citations"][0]["outcome"], "too-large",
+        "{}",
+        doc["citations"][0]
+    );
+    let files = warc_files(&dir.path().join("archive"));
+    let records: Vec<ParsedRecord> = files.iter().flat_map(|f| records_of(f)).collect();
+    let response = record(&records, "response", &url);
+    assert_eq!(response.field("warc-truncated"), Some("length"));
+    // The framing kept: at most twice the cap and a MiB for the head.
+    assert!(
+        response.block.len() <= 2 * 256 * 1024 + (1 << 20),
+        "{}",
+        response.block.len()
+    );
+    let entity = response.http_parts().unwrap().1;
+    assert!(!entity.is_empty() && entity.iter().all(|&b| b == b'x'));
+    assert_eq!(
+        response.field("warc-payload-digest"),
+        Some(Sha256::of(&[&entity]).warc_label().as_str()),
+        "the payload digest is that of the entity the stored framing gives back"
+    );
+    warcio_check(&files);
+}
