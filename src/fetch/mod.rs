@@ -453,7 +453,7 @@ impl Fetcher {
         };
         if let Some(tape) = &answer.tape {
             let (sent, received) = tape.take();
-            let (response, entity) = exchange_bytes(&received, &exchange, room);
+            let (response, entity) = exchange_bytes(received, &exchange, room);
             exchange.body = entity;
             exchange.wire = Some(WireBytes {
                 request: crate::warc::http::redact_headers(&sent, secret_names, REDACTED),
@@ -522,9 +522,13 @@ impl Fetcher {
 /// The response as stored and its entity, from the bytes a connection received: the final
 /// response (interim `1xx` ones skipped), its head as sent, and its body's framing up to the end
 /// of the message or the cap — so that decoding the stored framing gives the entity back.
-fn exchange_bytes(received: &[u8], exchange: &Exchange, room: usize) -> (Vec<u8>, Vec<u8>) {
+fn exchange_bytes(mut received: Vec<u8>, exchange: &Exchange, room: usize) -> (Vec<u8>, Vec<u8>) {
     use crate::warc::http::{dechunk, final_response_start, head_end};
-    let response = &received[final_response_start(received)..];
+    // The tape becomes the stored response in place (interim responses drained, the tail past
+    // the message cut): no second copy of a body the size of the cap.
+    let start = final_response_start(&received);
+    received.drain(..start);
+    let response = &received[..];
     let head_len = head_end(response).unwrap_or(response.len());
     let body = &response[head_len..];
     let bodiless = matches!(exchange.status, 100..=199 | 204 | 304);
@@ -551,7 +555,8 @@ fn exchange_bytes(received: &[u8], exchange: &Exchange, room: usize) -> (Vec<u8>
         let n = body.len().min(declared).min(room);
         (n, body[..n].to_vec())
     };
-    (response[..head_len + stored].to_vec(), entity)
+    received.truncate(head_len + stored);
+    (received, entity)
 }
 
 /// A response read as far as it could be.
