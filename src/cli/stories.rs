@@ -78,6 +78,24 @@ pub fn fetch(
     (stories, failed)
 }
 
+/// Archives each story page like any capture: the evidence of what was read.
+pub fn archive(
+    runtime: &tokio::runtime::Runtime,
+    sink: &provcheck::check::ArchiveSink,
+    stories: Vec<Story>,
+) -> anyhow::Result<()> {
+    for story in stories {
+        runtime
+            .block_on(provcheck::check::store_page(
+                sink,
+                &story.url,
+                story.fetched,
+            ))
+            .map_err(|error| anyhow::anyhow!("archiving failed: {error}"))?;
+    }
+    Ok(())
+}
+
 /// The article body of a fetched story page.
 fn article_of(url: &Url, fetched: &Fetched) -> Result<Article, String> {
     if !fetched.outcome.kind.is_fine() {

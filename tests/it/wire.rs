@@ -5,7 +5,7 @@
 //! received, and the payload digests the entity with the chunk framing removed.
 
 use crate::archive::{records_of, warc_files, warcio_check};
-use crate::cli::{json_exiting, provcheck, write};
+use crate::cli::{check_story_json, json_exiting, provcheck, write};
 use provcheck::warc::{ParsedRecord, Sha256};
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -132,18 +132,7 @@ fn records_hold_the_bytes_that_crossed_the_wire() {
             url("/close")
         ),
     );
-    let out = provcheck(dir.path())
-        .args([
-            "check",
-            "story.txt",
-            "--allow-net",
-            "127.0.0.1/32",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    let doc = json_exiting(&out, 0);
+    let doc = check_story_json(dir.path(), 0);
     for i in 0..4 {
         assert_eq!(
             doc["citations"][i]["outcome"], "ok",

@@ -126,15 +126,7 @@ pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
             writer: writer.handle(),
             gzip_level,
         };
-        for story in stories {
-            runtime
-                .block_on(provcheck::check::store_page(
-                    &sink,
-                    &story.url,
-                    story.fetched,
-                ))
-                .map_err(|error| anyhow::anyhow!("archiving failed: {error}"))?;
-        }
+        stories::archive(&runtime, &sink, stories)?;
     }
     let options = CheckOptions {
         archive: session.as_ref().map(|(writer, _, _)| ArchiveSink {

@@ -345,16 +345,7 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
         writer: writer.handle(),
         gzip_level,
     };
-    // Each story page is archived like any capture: the evidence of what was swept.
-    for story in desk.stories {
-        runtime
-            .block_on(provcheck::check::store_page(
-                &sink,
-                &story.url,
-                story.fetched,
-            ))
-            .map_err(|error| anyhow::anyhow!("archiving failed: {error}"))?;
-    }
+    stories::archive(&runtime, &sink, desk.stories)?;
     let stop = stop_on_signal(&runtime);
     if let Some(budget) = budget {
         let flag = Arc::clone(&stop);
