@@ -125,7 +125,10 @@ pub fn verdict_of(history: &[CheckRow], policy: &Policy) -> &'static str {
 /// what to cite instead, then the counts and the command that shows the rest. Writes nothing
 /// when there is no news.
 pub fn render_text(news: &[News], closing: &Closing, out: &mut dyn io::Write) -> io::Result<()> {
-    use crate::printable::escape_controls as clean;
+    use crate::printable::{elide_middle, escape_controls as clean, wrap};
+    /// The width of a mail line: 80 columns, the URL elided in the middle, the rest wrapped.
+    const WIDTH: usize = 80;
+    const INDENT: usize = 9;
     if news.is_empty() {
         return Ok(());
     }
@@ -135,37 +138,47 @@ pub fn render_text(news: &[News], closing: &Closing, out: &mut dyn io::Write) ->
             writeln!(out, "{} ({})", clean(&n.article), clean(&n.source))?;
             current = Some(&n.article);
         }
-        let status = n
-            .http_status
-            .map_or_else(|| "---".to_owned(), |s| s.to_string());
-        write!(
+        let label = match n.http_status {
+            Some(status) => format!("{} {status}", n.what),
+            None => n.what.to_owned(),
+        };
+        let label_width = 19.max(label.chars().count() + 1);
+        let location = format!("L{}", n.line);
+        let room = WIDTH.saturating_sub(2 + 7 + label_width).max(20);
+        writeln!(
             out,
-            "  L{:<5} {:<15} now {:<13} {status:>3}  {}",
-            n.line,
-            n.what,
-            n.verdict,
-            clean(&n.url)
+            "  {location:<7}{label:<label_width$}{}",
+            elide_middle(&clean(&n.url), room)
         )?;
-        if let Some(anchor) = n.anchor.as_deref().filter(|a| !a.is_empty()) {
-            write!(out, "  \"{}\"", clean(anchor))?;
-        }
-        writeln!(out)?;
-        if let Some(d) = &n.detail {
-            writeln!(out, "         {}", clean(d))?;
-        }
-        for line in &n.instead {
-            writeln!(out, "         instead: {}", clean(line))?;
+        let mut more = vec![match n.anchor.as_deref().filter(|a| !a.is_empty()) {
+            Some(anchor) => format!("now {}; cited as \"{}\"", n.verdict, clean(anchor)),
+            None => format!("now {}", n.verdict),
+        }];
+        more.extend(n.detail.as_deref().map(|d| clean(d).into_owned()));
+        more.extend(
+            n.instead
+                .iter()
+                .map(|line| format!("instead: {}", clean(line))),
+        );
+        for line in more {
+            for wrapped in wrap(&line, WIDTH - INDENT) {
+                writeln!(out, "{:INDENT$}{wrapped}", "")?;
+            }
         }
     }
     let problems = news.iter().filter(|n| n.what.starts_with("newly-")).count();
-    writeln!(
-        out,
-        "\n{} news ({problems} new problems); {} URLs checked, {} not checked. The rest: {}",
+    let closing_line = format!(
+        "{} news ({problems} new problems); {} URLs checked, {} not checked. The rest: {}",
         news.len(),
         closing.checked_urls,
         closing.not_checked_urls,
         closing.report_command
-    )
+    );
+    writeln!(out)?;
+    for wrapped in wrap(&closing_line, WIDTH) {
+        writeln!(out, "{wrapped}")?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -193,7 +206,8 @@ mod tests {
             article: "talks".into(),
             source: "desk/talks.md".into(),
             line: 12,
-            url: "https://wire.example/a".into(),
+            url: "https://wire.example/2026/11/30/a-statement-by-the-ministry-of-foreign-affairs-on-the-talks"
+                .into(),
             what: "newly-dead",
             verdict: "dead",
             outcome: "not-found".into(),
@@ -212,6 +226,11 @@ mod tests {
         let mut out = Vec::new();
         render_text(&news, &closing, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
+        for line in text.lines() {
+            assert!(line.chars().count() <= 80, "past 80 columns: {line}");
+        }
+        // (compared with its line breaks as spaces: the mail is wrapped at 80 columns)
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
         for part in [
             "talks (desk/talks.md)",
             "L12",
@@ -222,7 +241,7 @@ mod tests {
             "instead: our archived copy",
             "1 news (1 new problems); 40 URLs checked, 0 not checked. The rest: provcheck report",
         ] {
-            assert!(text.contains(part), "{part} in {text}");
+            assert!(flat.contains(part), "{part} in {text}");
         }
         let mut quiet = Vec::new();
         render_text(&[], &closing, &mut quiet).unwrap();

@@ -9,7 +9,7 @@ use crate::check::{CheckReport, CheckedCitation};
 use std::io;
 
 pub use json::{JSON_SCHEMA_VERSION, render_extract_json};
-pub use terminal::{DEFAULT_WIDTH, TerminalStyle, elide_middle, render_extract_text};
+pub use terminal::{DEFAULT_WIDTH, TerminalStyle, render_extract_text};
 
 /// The output formats of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -7,7 +7,7 @@
 use super::problems_first;
 use crate::check::CheckReport;
 use crate::outcome::OutcomeKind;
-use crate::printable::escape_controls as clean;
+use crate::printable::{elide_middle, escape_controls as clean, wrap};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io;
@@ -166,42 +166,6 @@ fn citation(checked: &crate::check::CheckedCitation, style: TerminalStyle, width
     text
 }
 
-/// `text` cut to `max` characters by an ellipsis in the middle: the start (scheme, host, the
-/// path's beginning) and the end (the slug) of a URL are what identify it.
-#[must_use]
-pub fn elide_middle(text: &str, max: usize) -> String {
-    let count = text.chars().count();
-    if count <= max || max < 5 {
-        return text.to_owned();
-    }
-    let head = (max - 1) * 3 / 5;
-    let tail = max - 1 - head;
-    let start: String = text.chars().take(head).collect();
-    let end: String = text.chars().skip(count - tail).collect();
-    format!("{start}\u{2026}{end}")
-}
-
-/// Words of `text` in lines of at most `width` characters; a word longer than that (a URL, which
-/// must stay whole to be copied) has a line of its own.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let len = line.chars().count();
-        if len > 0 && len + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
 fn summary(report: &CheckReport, width: usize, out: &mut dyn io::Write) -> io::Result<()> {
     let mut counts: BTreeMap<OutcomeKind, usize> = BTreeMap::new();
     for c in report.citations() {
@@ -275,30 +239,4 @@ pub fn render_extract_text(
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_urls_keep_their_start_and_their_slug() {
-        let url = "https://www.example-news.com/world/europe/2026/11/30/summit-talks-resume-after-a-night";
-        let short = elide_middle(url, 50);
-        assert_eq!(short.chars().count(), 50);
-        assert!(
-            short.starts_with("https://www.example-news.com/"),
-            "{short}"
-        );
-        assert!(short.ends_with("after-a-night"), "{short}");
-        assert_eq!(elide_middle("https://a.example/", 50), "https://a.example/");
-    }
-
-    #[test]
-    fn wrapping_keeps_long_words_whole() {
-        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
-        let url = "https://web.archive.org/web/20261130/https://example.com/a/very/long/path";
-        assert_eq!(wrap(&format!("instead: {url}"), 20), ["instead:", url]);
-        assert_eq!(wrap("", 10), [""]);
-    }
 }
