@@ -7,6 +7,7 @@
 
 pub mod index;
 pub mod judging;
+pub mod manifest;
 pub mod policy;
 pub mod prepare;
 pub mod query;
@@ -427,6 +428,12 @@ impl Archive {
         status: &str,
         now: jiff::Timestamp,
     ) -> Result<(), ArchiveError> {
+        // The run is sealed with its manifest before its file closes. A manifest that cannot be
+        // written (a full disk) is said; what the run archived is kept either way, and
+        // `verify --chain` names the run without one.
+        if let Err(error) = self.write_manifest(run_id, now) {
+            tracing::warn!("run {run_id}: cannot write its manifest: {error}");
+        }
         self.close_file()?;
         self.index
             .conn

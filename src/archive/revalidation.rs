@@ -23,18 +23,35 @@ impl Archive {
         lines: &[u8],
         now: jiff::Timestamp,
     ) -> Result<WrittenRecord, ArchiveError> {
+        self.write_metadata(REVALIDATIONS_TYPE, None, lines, now)
+    }
+
+    /// Appends a `metadata` record of `content_type` holding `block` (not synced: the caller
+    /// syncs before the index names it).
+    pub(super) fn write_metadata(
+        &mut self,
+        content_type: &str,
+        target_uri: Option<&str>,
+        block_bytes: &[u8],
+        now: jiff::Timestamp,
+    ) -> Result<WrittenRecord, ArchiveError> {
         let record_id = crate::warc::new_record_id();
         let date = crate::warc::warc_date(now);
-        let block = Sha256::of(&[lines]);
-        let fields = vec![
+        let block = Sha256::of(&[block_bytes]);
+        let mut fields = vec![
             ("WARC-Type", "metadata".to_owned()),
             ("WARC-Record-ID", record_id.clone()),
             ("WARC-Date", date.clone()),
-            ("Content-Type", REVALIDATIONS_TYPE.to_owned()),
+        ];
+        if let Some(uri) = target_uri {
+            fields.push(("WARC-Target-URI", uri.to_owned()));
+        }
+        fields.extend([
+            ("Content-Type", content_type.to_owned()),
             ("WARC-Block-Digest", block.warc_label()),
             ("WARC-Warcinfo-ID", self.warcinfo_id.clone()),
-        ];
-        let member = crate::warc::record_gzip(&fields, &[lines], self.options.gzip_level);
+        ]);
+        let member = crate::warc::record_gzip(&fields, &[block_bytes], self.options.gzip_level);
         let file = self.file_for(member.len() as u64, now)?;
         let at = file.append(&member).map_err(|source| ArchiveError::Write {
             path: file.abs_path.clone(),

@@ -77,7 +77,7 @@ impl ArchiveArg {
 }
 
 /// Output of the commands that print either lines of text or one JSON document.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum TextOrJson {
     Text,
     Json,

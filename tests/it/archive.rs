@@ -271,7 +271,8 @@ fn check_archives_every_exchange_as_evidence() {
         .arg(&archive)
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("OK: 17 records"));
+        // Sixteen records of exchanges, the warcinfo, and the run's manifest.
+        .stdout(predicate::str::contains("OK: 18 records"));
     warcio_check(&files);
 }
 
@@ -1116,4 +1117,84 @@ fn export_wacz_packages_one_articles_evidence_that_tools_accept() {
         .code(1)
         .stderr(predicate::str::contains("nope"));
     assert!(!missing.exists());
+}
+
+/// Issue 17, part 3: each run closes with a manifest chained to the previous one; `verify
+/// --chain` recomputes the chain and names the first link that does not hold.
+#[test]
+fn every_run_is_sealed_by_a_manifest_and_verify_chain_finds_tampering() {
+    let server = evidence_site();
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "story.txt",
+        format!("{}\n{}\n", server.url("/page"), server.url("/missing")),
+    );
+    for _ in 0..2 {
+        provcheck(dir.path())
+            .args(["check", "story.txt", "--allow-net", "127.0.0.1/32"])
+            .assert()
+            .code(1);
+    }
+    let verify = || {
+        provcheck(dir.path())
+            .args(["verify", "--chain"])
+            .output()
+            .unwrap()
+    };
+    let out = verify();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("chain: OK: 2 manifests linked; head: run 2"),
+        "{text}"
+    );
+    let archive = dir.path().join("archive");
+    let files = warc_files(&archive);
+    let manifests: Vec<_> = files
+        .iter()
+        .flat_map(|f| records_of(f))
+        .filter(|r| {
+            r.field("content-type")
+                .is_some_and(|t| t.contains("provcheck-manifest"))
+        })
+        .collect();
+    assert_eq!(manifests.len(), 2, "one manifest record per run");
+    let first = String::from_utf8_lossy(&manifests[0].block).into_owned();
+    assert!(
+        first.contains("\"outcome\":\"not-found\"") && first.contains("\"record\":\"<urn:uuid:")
+    );
+    let second = String::from_utf8_lossy(&manifests[1].block).into_owned();
+    let head: serde_json::Value = serde_json::from_str(second.lines().next().unwrap()).unwrap();
+    assert!(head["prev_sha256"].as_str().is_some_and(|h| h.len() == 64));
+    warcio_check(&files);
+
+    // An outcome edited after the fact: the run is named.
+    let conn = index(&archive);
+    conn.execute(
+        "UPDATE checks SET outcome = 'ok' WHERE id = (SELECT min(id) FROM checks WHERE outcome = 'not-found')",
+        [],
+    )
+    .unwrap();
+    let out = verify();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("chain: FAIL after 0 manifests: run 1:"),
+        "{text}"
+    );
+    conn.execute(
+        "UPDATE checks SET outcome = 'not-found' WHERE id = (SELECT min(id) FROM checks WHERE http_status = 404)",
+        [],
+    )
+    .unwrap();
+    assert_eq!(verify().status.code(), Some(0));
+
+    // The first run's manifest removed from the index: the second no longer follows.
+    conn.execute("DELETE FROM manifests WHERE run_id = 1", [])
+        .unwrap();
+    let out = verify();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("run 2's manifest does not follow"), "{text}");
 }

@@ -22,15 +22,46 @@ pub struct VerifyArgs {
     /// this checks that each WARC-Payload-Digest was computed right), at about half the speed
     #[arg(long)]
     deep: bool,
+    /// Also recompute the chain of run manifests from the index and the WARC files, and fail
+    /// on the first link that does not hold (an edited, removed or reordered row or record)
+    #[arg(long)]
+    chain: bool,
 }
 
 pub fn exec(args: &VerifyArgs, global: Global<'_>) -> Result<ExitCode> {
-    verify(
-        &args.archive.dir(global.config)?,
-        args.format,
-        args.deep,
-        global.quiet,
-    )
+    let dir = args.archive.dir(global.config)?;
+    let fixity = verify(&dir, args.format, args.deep, global.quiet)?;
+    if !args.chain {
+        return Ok(fixity);
+    }
+    let index = Archive::open_existing(&dir)?;
+    let chain = provcheck::archive::manifest::verify_chain(&dir, &index)?;
+    let head = chain
+        .head
+        .as_ref()
+        .map(|(run, sha)| format!("; head: run {run}, sha256 {sha}"))
+        .unwrap_or_default();
+    // On stdout after a text report; on stderr after a JSON one, which stays one document.
+    let say = |line: String| {
+        if args.format == TextOrJson::Json {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    };
+    let plural = if chain.verified == 1 { "" } else { "s" };
+    if let Some(broken) = &chain.broken {
+        say(format!(
+            "chain: FAIL after {} manifest{plural}: {}",
+            chain.verified, broken.message
+        ));
+        return Ok(ExitCode::from(1));
+    }
+    say(format!(
+        "chain: OK: {} manifest{plural} linked{head}",
+        chain.verified
+    ));
+    Ok(fixity)
 }
 
 fn verify(dir: &Path, format: TextOrJson, deep: bool, quiet: bool) -> Result<ExitCode> {

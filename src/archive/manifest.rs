@@ -1,0 +1,258 @@
+//! A tamper-evident record of the runs (issue 17): each run closes with a manifest of its
+//! checks and their captures — URL, time, outcome, status, the records that hold the evidence
+//! and their digests — whose first line names the previous run's manifest by its SHA-256. The
+//! manifest is written to the WARC as a `metadata` record and its hash kept in the index
+//! (`manifests`), so that [`Archive::verify_chain`] can recompute every link from the index and
+//! the WARC files and name the first one that does not hold: an edited, removed or reordered
+//! row, or an edited manifest record.
+
+use super::rows::{WrittenRecord, insert_record_row};
+use super::{Archive, ArchiveError};
+use crate::warc::Sha256;
+use rusqlite::{OptionalExtension, params};
+use serde_json::json;
+
+/// The `Content-Type` of a manifest record.
+pub const MANIFEST_TYPE: &str = "application/x-ndjson; profile=provcheck-manifest";
+
+/// The manifest of `run_id` as JSON lines, from the index: a head line (the run and the previous
+/// manifest's hash), then one line per check in the order they were recorded, each with the
+/// records of its captures and their digests. Deterministic: the same rows give the same bytes.
+pub(super) fn manifest_bytes(
+    conn: &rusqlite::Connection,
+    run_id: i64,
+    prev: Option<&str>,
+) -> rusqlite::Result<Vec<u8>> {
+    let (kind, started_at): (String, String) = conn.query_row(
+        "SELECT kind, started_at FROM runs WHERE id = ?1",
+        [run_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let mut out = json!({
+        "manifest": 1,
+        "run": run_id,
+        "kind": kind,
+        "started_at": started_at,
+        "prev_sha256": prev,
+    })
+    .to_string()
+    .into_bytes();
+    out.push(b'\n');
+    let mut checks = conn.prepare_cached(
+        "SELECT k.id, u.url, k.checked_at, k.outcome, k.http_status, k.final_url, k.detail,
+                rv.record_id, rv.block_sha256
+         FROM checks k JOIN urls u ON u.id = k.url_id
+         LEFT JOIN records rv ON rv.id = k.revalidation_record_id
+         WHERE k.run_id = ?1 ORDER BY k.id",
+    )?;
+    let mut captures = conn.prepare_cached(
+        "SELECT s.id, u.url, s.http_status, s.payload_sha256, r.record_id, r.block_sha256,
+                q.record_id, q.block_sha256
+         FROM snapshots s JOIN urls u ON u.id = s.url_id JOIN records r ON r.id = s.record_id
+         LEFT JOIN records q ON q.id = s.request_record_id
+         WHERE s.check_id = ?1 ORDER BY s.id",
+    )?;
+    let rows = checks.query_map([run_id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            json!({
+                "check": r.get::<_, i64>(0)?,
+                "url": r.get::<_, String>(1)?,
+                "checked_at": r.get::<_, String>(2)?,
+                "outcome": r.get::<_, String>(3)?,
+                "http_status": r.get::<_, Option<i64>>(4)?,
+                "final_url": r.get::<_, Option<String>>(5)?,
+                "detail": r.get::<_, Option<String>>(6)?,
+                "revalidation": r.get::<_, Option<String>>(7)?.map(|id| json!({
+                    "record": id,
+                    "block_sha256": r.get::<_, Option<String>>(8).ok().flatten(),
+                })),
+            }),
+        ))
+    })?;
+    for row in rows {
+        let (check_id, mut line) = row?;
+        let mut list = Vec::new();
+        for capture in captures.query_map([check_id], |r| {
+            Ok(json!({
+                "snapshot": r.get::<_, i64>(0)?,
+                "url": r.get::<_, String>(1)?,
+                "http_status": r.get::<_, i64>(2)?,
+                "payload_sha256": r.get::<_, String>(3)?,
+                "record": r.get::<_, String>(4)?,
+                "block_sha256": r.get::<_, String>(5)?,
+                "request_record": r.get::<_, Option<String>>(6)?,
+                "request_block_sha256": r.get::<_, Option<String>>(7)?,
+            }))
+        })? {
+            list.push(capture?);
+        }
+        line["captures"] = serde_json::Value::Array(list);
+        out.extend_from_slice(line.to_string().as_bytes());
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+/// A run's manifest as the index has it: its hash, the previous one's, its record.
+type Link = (String, Option<String>, i64);
+
+/// The first link of the chain that does not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainBreak {
+    pub run_id: i64,
+    pub message: String,
+}
+
+/// What `verify --chain` found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChainReport {
+    /// Manifests whose links held, in run order.
+    pub verified: usize,
+    /// The newest manifest's hash: what to keep elsewhere (or time-stamp) to anchor the chain.
+    pub head: Option<(i64, String)>,
+    pub broken: Option<ChainBreak>,
+}
+
+impl Archive {
+    /// Closes `run_id` with its manifest: written as a `metadata` record, synced, and its hash,
+    /// the previous manifest's and the record committed to the index together.
+    pub(super) fn write_manifest(
+        &mut self,
+        run_id: i64,
+        now: jiff::Timestamp,
+    ) -> Result<(), ArchiveError> {
+        let path = self.index_path();
+        let wrap = |e| super::wrap(&path, e);
+        let prev: Option<String> = self
+            .index
+            .conn
+            .query_row(
+                "SELECT sha256 FROM manifests WHERE run_id < ?1 ORDER BY run_id DESC LIMIT 1",
+                [run_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(wrap)?;
+        let bytes = manifest_bytes(&self.index.conn, run_id, prev.as_deref()).map_err(wrap)?;
+        let written: WrittenRecord = self.write_metadata(
+            MANIFEST_TYPE,
+            Some(&format!("urn:provcheck:run:{run_id}")),
+            &bytes,
+            now,
+        )?;
+        if let Some(file) = &self.current {
+            file.sync().map_err(|source| ArchiveError::Write {
+                path: file.abs_path.clone(),
+                source,
+            })?;
+        }
+        let tx = self.index.conn.transaction().map_err(wrap)?;
+        let record = insert_record_row(&tx, &written).map_err(wrap)?;
+        tx.execute(
+            "INSERT INTO manifests (run_id, sha256, prev_sha256, record_id, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                run_id,
+                Sha256::of(&[&bytes]).hex(),
+                prev,
+                record,
+                crate::time::db_time(now)
+            ],
+        )
+        .map_err(wrap)?;
+        tx.commit().map_err(wrap)
+    }
+}
+
+/// Recomputes every manifest of the archive at `root` from its `index` and compares it with its
+/// hash, its record in the WARC files and its place in the chain; stops at the first link that
+/// does not hold. A finished run after the first manifest that has none is a break too (its
+/// manifest was removed). Read-only.
+pub fn verify_chain(
+    root: &std::path::Path,
+    index: &super::index::Index,
+) -> Result<ChainReport, ArchiveError> {
+    let wrap = |e| super::wrap(index.path(), e);
+    let conn = &index.conn;
+    let mut report = ChainReport::default();
+    let runs: Vec<(i64, String, Option<Link>)> = conn
+        .prepare(
+            "SELECT r.id, r.status, m.sha256, m.prev_sha256, m.record_id
+             FROM runs r LEFT JOIN manifests m ON m.run_id = r.id ORDER BY r.id",
+        )
+        .and_then(|mut s| {
+            s.query_map([], |r| {
+                let manifest = match r.get::<_, Option<String>>(2)? {
+                    Some(sha) => Some((sha, r.get(3)?, r.get(4)?)),
+                    None => None,
+                };
+                Ok((r.get(0)?, r.get(1)?, manifest))
+            })?
+            .collect()
+        })
+        .map_err(wrap)?;
+    let mut prev: Option<String> = None;
+    let mut started = false;
+    for (run_id, status, manifest) in runs {
+        let broken = |message: String| ChainBreak { run_id, message };
+        let Some((sha, stated_prev, record)) = manifest else {
+            // Runs before the first manifest (older archives), and runs still going or
+            // killed before they could close, have none.
+            if started && status == "finished" {
+                report.broken = Some(broken(format!(
+                    "run {run_id} finished but has no manifest: removed from the index"
+                )));
+                return Ok(report);
+            }
+            continue;
+        };
+        started = true;
+        if stated_prev != prev {
+            report.broken = Some(broken(format!(
+                "run {run_id}'s manifest does not follow the previous one (a manifest was removed, \
+                 replaced or reordered)"
+            )));
+            return Ok(report);
+        }
+        let bytes = manifest_bytes(conn, run_id, prev.as_deref()).map_err(wrap)?;
+        if Sha256::of(&[&bytes]).hex() != sha {
+            report.broken = Some(broken(format!(
+                "run {run_id}: the index's checks or captures differ from its manifest (a row \
+                 was edited, removed or added after the run)"
+            )));
+            return Ok(report);
+        }
+        let (file, offset, length): (String, i64, i64) = conn
+            .query_row(
+                "SELECT f.path, r.offset, r.length FROM records r
+                 JOIN warc_files f ON f.id = r.warc_file_id WHERE r.id = ?1",
+                [record],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .map_err(wrap)?;
+        let stored =
+            super::query::read_record(root, &file, offset.cast_unsigned(), length.cast_unsigned());
+        match stored {
+            Ok(record) if record.block == bytes => {}
+            Ok(_) => {
+                report.broken = Some(broken(format!(
+                    "run {run_id}: the manifest record in {file} at offset {offset} differs \
+                     from the index"
+                )));
+                return Ok(report);
+            }
+            Err(e) => {
+                report.broken = Some(broken(format!(
+                    "run {run_id}: cannot read its manifest record in {file} at offset \
+                     {offset}: {e}"
+                )));
+                return Ok(report);
+            }
+        }
+        report.verified += 1;
+        report.head = Some((run_id, sha.clone()));
+        prev = Some(sha);
+    }
+    Ok(report)
+}
