@@ -31,6 +31,22 @@ pub(super) struct CitationRow {
     pub(super) first_run: i64,
 }
 
+/// The newest run manifest (none in an archive from before manifests, which has no such table).
+fn chain_head(tx: &rusqlite::Transaction<'_>) -> Option<super::ChainHead> {
+    tx.query_row(
+        "SELECT run_id, sha256, created_at FROM manifests ORDER BY run_id DESC LIMIT 1",
+        [],
+        |r| {
+            Ok(super::ChainHead {
+                run: r.get(0)?,
+                sha256: r.get(1)?,
+                sealed_at: r.get(2)?,
+            })
+        },
+    )
+    .ok()
+}
+
 impl CitationRow {
     /// Why this citation can never be checked, when it cannot: it names no http(s) URL (a
     /// relative link without a base, a malformed one), and is not one of the links that are not
@@ -153,11 +169,13 @@ pub fn gather(
         }
     }
     let assembled = assemble(by_article, &articles, filter.all);
+    let chain_head = chain_head(&tx);
     tx.commit()?;
 
     Ok(AuditReport {
         schema_version: REPORT_SCHEMA_VERSION,
         policy: PolicyInfo::of(policy, None),
+        chain_head,
         as_of,
         since: cutoff,
         summary: Summary {

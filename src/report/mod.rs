@@ -139,6 +139,18 @@ pub struct AuditReport {
     pub nights: Vec<Night>,
     /// Articles with citations listed, problems first.
     pub articles: Vec<ArticleReport>,
+    /// The newest run manifest: the head of the chain `verify --chain` checks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chain_head: Option<ChainHead>,
+}
+
+/// The head of the archive's chain of run manifests, for the desk's lawyers: keep its hash
+/// elsewhere and the whole record can be shown unedited.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainHead {
+    pub run: i64,
+    pub sha256: String,
+    pub sealed_at: String,
 }
 
 /// The verdict policy a report used, and where it came from.

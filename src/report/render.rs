@@ -390,6 +390,7 @@ mod tests {
             ),
             as_of: Some("2026-11-22T02:00:05.000000Z".into()),
             since: Some("2026-11-15T02:00:05.000000Z".into()),
+            chain_head: None,
             summary: Summary {
                 articles: 3,
                 articles_checked: 3,

@@ -1164,6 +1164,21 @@ fn every_run_is_sealed_by_a_manifest_and_verify_chain_finds_tampering() {
     assert!(
         first.contains("\"outcome\":\"not-found\"") && first.contains("\"record\":\"<urn:uuid:")
     );
+    // The audit shows the head, for the desk's lawyers.
+    let head_hash = text
+        .split("sha256 ")
+        .nth(1)
+        .map(|h| h.trim().to_owned())
+        .unwrap();
+    let report = provcheck(dir.path())
+        .args(["report", "--format", "md"])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&report.stdout).into_owned();
+    assert!(
+        report.contains("Record chain head: run 2, sha256") && report.contains(&head_hash),
+        "{report}"
+    );
     let second = String::from_utf8_lossy(&manifests[1].block).into_owned();
     let head: serde_json::Value = serde_json::from_str(second.lines().next().unwrap()).unwrap();
     assert!(head["prev_sha256"].as_str().is_some_and(|h| h.len() == 64));
