@@ -51,16 +51,25 @@ fn story_id(url: &Url) -> ArticleId {
     ArticleId::new(id)
 }
 
-/// Fetches each story; one that cannot be read is said on stderr (and counted), the rest read.
+/// Fetches the stories (several at once, within the fetcher's host limits); one that cannot be
+/// read is said on stderr (and counted), the rest read.
 pub fn fetch(
     runtime: &tokio::runtime::Runtime,
     fetcher: &Fetcher,
     urls: &[Url],
 ) -> (Vec<Story>, usize) {
+    use futures_util::stream::{self, StreamExt as _};
+    // Several at once, in order: the fetcher keeps each host's limits (a newsroom's stories are
+    // mostly on its own host, at host_concurrency and host_interval).
+    let pages: Vec<Fetched> = runtime.block_on(
+        stream::iter(urls)
+            .map(|url| fetcher.fetch(url, None))
+            .buffered(fetcher.options().concurrency.max(1))
+            .collect(),
+    );
     let mut stories = Vec::new();
     let mut failed = 0;
-    for url in urls {
-        let page = runtime.block_on(fetcher.fetch(url, None));
+    for (url, page) in urls.iter().zip(pages) {
         match article_of(url, &page) {
             Ok(article) => stories.push(Story {
                 article,
