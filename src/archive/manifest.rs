@@ -2,7 +2,7 @@
 //! checks and their captures — URL, time, outcome, status, the records that hold the evidence
 //! and their digests — whose first line names the previous run's manifest by its SHA-256. The
 //! manifest is written to the WARC as a `metadata` record and its hash kept in the index
-//! (`manifests`), so that [`Archive::verify_chain`] can recompute every link from the index and
+//! (`manifests`), so that [`verify_chain`] can recompute every link from the index and
 //! the WARC files and name the first one that does not hold: an edited, removed or reordered
 //! row, or an edited manifest record.
 

@@ -2,10 +2,10 @@
 //! private, link-local, unique-local, unspecified, broadcast, multicast or documentation address.
 //!
 //! The guard is checked at three places, because each alone has a hole: on IP-literal hosts
-//! before sending (reqwest never calls the resolver for them, and `http://2130706433/` is
-//! 127.0.0.1), in the resolver on every address a name resolves to (so `localhost` or a DNS name
-//! pointing at 10.0.0.1 is refused before connecting), and on the peer address of every response
-//! as a backstop. All three run on every redirect hop. IPv6 addresses that carry an IPv4 address
+//! before sending (no resolver is asked for them, and `http://2130706433/` is 127.0.0.1), in the
+//! resolver on every address a name resolves to (so `localhost` or a DNS name pointing at
+//! 10.0.0.1 is refused before connecting), and on every address just before connecting, as a
+//! backstop. All three run on every redirect hop. IPv6 addresses that carry an IPv4 address
 //! (IPv4-mapped, IPv4-compatible, IPv4-translated, NAT64, 6to4, Teredo) are refused when the
 //! IPv4 address they carry would be.
 //!

@@ -1,9 +1,9 @@
 //! Fetching: one URL in, one [`Fetched`] out, politely and safely.
 //!
-//! The fetcher follows redirects itself, hop by hop (reqwest's redirect policy is off), so that
-//! every hop is recorded and passes the address guard and the host limits. Each request has a
-//! connect timeout and a total deadline that covers reading the body; the body is streamed and
-//! cut at a size cap. Transient failures are retried by the pure policy in [`retry`]. Nothing a
+//! The fetcher follows redirects itself, hop by hop, so that every hop is recorded and passes the
+//! address guard and the host limits; each request goes on a connection of its own
+//! (`wire`), whose bytes an HTTP/1.x exchange keeps. Each request has a connect timeout and a
+//! total deadline that covers reading the body; the body is streamed and cut at a size cap. Transient failures are retried by the pure policy in [`retry`]. Nothing a
 //! server sends makes this return an error: every failure is an [`Outcome`].
 
 mod credentials;
