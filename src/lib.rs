@@ -35,6 +35,7 @@ pub mod robots;
 pub mod suggestion;
 pub mod sweep;
 pub mod time;
+pub mod tsa;
 pub mod verdict;
 pub mod warc;
 pub mod wayback;

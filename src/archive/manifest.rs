@@ -94,8 +94,9 @@ pub(super) fn manifest_bytes(
     Ok(out)
 }
 
-/// A run's manifest as the index has it: its hash, the previous one's, its record.
-type Link = (String, Option<String>, i64);
+/// A run's manifest as the index has it: its hash, the previous one's, its record, and the
+/// time-stamp authority's reply when there is one.
+type Link = (String, Option<String>, i64, Option<Vec<u8>>);
 
 /// The first link of the chain that does not hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +112,10 @@ pub struct ChainReport {
     pub verified: usize,
     /// The newest manifest's hash: what to keep elsewhere (or time-stamp) to anchor the chain.
     pub head: Option<(i64, String)>,
+    /// The time a time-stamp authority vouches the head existed at, when it has a time-stamp.
+    pub head_time: Option<String>,
+    /// Manifests with a time-stamp whose reply was checked.
+    pub stamped: usize,
     pub broken: Option<ChainBreak>,
 }
 
@@ -165,6 +170,40 @@ impl Archive {
     }
 }
 
+impl Archive {
+    /// The SHA-256 of `run_id`'s manifest, when the run has one.
+    pub fn manifest_sha256(&self, run_id: i64) -> Result<Option<[u8; 32]>, ArchiveError> {
+        let hex: Option<String> = self
+            .index
+            .conn
+            .query_row(
+                "SELECT sha256 FROM manifests WHERE run_id = ?1",
+                [run_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| super::wrap(&self.index_path(), e))?;
+        Ok(hex.and_then(|h| Sha256::from_hex(&h)).map(|d| d.0))
+    }
+
+    /// Keeps a time-stamp authority's reply for `run_id`'s manifest, with its time.
+    pub fn store_timestamp(
+        &mut self,
+        run_id: i64,
+        reply: &[u8],
+        time: &str,
+    ) -> Result<(), ArchiveError> {
+        self.index
+            .conn
+            .execute(
+                "UPDATE manifests SET tsa_reply = ?1, tsa_time = ?2 WHERE run_id = ?3",
+                params![reply, time, run_id],
+            )
+            .map_err(|e| super::wrap(&self.index_path(), e))?;
+        Ok(())
+    }
+}
+
 /// Recomputes every manifest of the archive at `root` from its `index` and compares it with its
 /// hash, its record in the WARC files and its place in the chain; stops at the first link that
 /// does not hold. A finished run after the first manifest that has none is a break too (its
@@ -178,13 +217,13 @@ pub fn verify_chain(
     let mut report = ChainReport::default();
     let runs: Vec<(i64, String, Option<Link>)> = conn
         .prepare(
-            "SELECT r.id, r.status, m.sha256, m.prev_sha256, m.record_id
+            "SELECT r.id, r.status, m.sha256, m.prev_sha256, m.record_id, m.tsa_reply
              FROM runs r LEFT JOIN manifests m ON m.run_id = r.id ORDER BY r.id",
         )
         .and_then(|mut s| {
             s.query_map([], |r| {
                 let manifest = match r.get::<_, Option<String>>(2)? {
-                    Some(sha) => Some((sha, r.get(3)?, r.get(4)?)),
+                    Some(sha) => Some((sha, r.get(3)?, r.get(4)?, r.get(5)?)),
                     None => None,
                 };
                 Ok((r.get(0)?, r.get(1)?, manifest))
@@ -196,7 +235,7 @@ pub fn verify_chain(
     let mut started = false;
     for (run_id, status, manifest) in runs {
         let broken = |message: String| ChainBreak { run_id, message };
-        let Some((sha, stated_prev, record)) = manifest else {
+        let Some((sha, stated_prev, record, stamp)) = manifest else {
             // Runs before the first manifest (older archives), and runs still going or
             // killed before they could close, have none.
             if started && status == "finished" {
@@ -250,7 +289,24 @@ pub fn verify_chain(
                 return Ok(report);
             }
         }
+        let mut stamped_at = None;
+        if let Some(reply) = stamp {
+            let hash = Sha256::from_hex(&sha).map(|d| d.0).unwrap_or_default();
+            match crate::tsa::read_reply(&reply, &hash) {
+                Ok(stamp) => {
+                    report.stamped += 1;
+                    stamped_at = Some(stamp.time);
+                }
+                Err(why) => {
+                    report.broken = Some(broken(format!(
+                        "run {run_id}: its time-stamp does not hold: {why}"
+                    )));
+                    return Ok(report);
+                }
+            }
+        }
         report.verified += 1;
+        report.head_time = stamped_at;
         report.head = Some((run_id, sha.clone()));
         prev = Some(sha);
     }

@@ -38,3 +38,34 @@ pub fn finish_archive(writer: ArchiveWriter, run_id: i64) -> Result<Archive> {
     }
     Ok(archive)
 }
+
+/// Has the run's manifest time-stamped by `tsa` (config `tsa_url`, RFC 3161) and keeps the
+/// reply. A run that cannot be time-stamped is said; it stays sealed by its manifest.
+pub fn timestamp_run(
+    runtime: &tokio::runtime::Runtime,
+    fetcher: &provcheck::fetch::Fetcher,
+    archive: &mut Archive,
+    run_id: i64,
+    tsa: Option<&url::Url>,
+) {
+    let Some(tsa) = tsa else {
+        return;
+    };
+    let result = (|| -> Result<String, String> {
+        let hash = archive
+            .manifest_sha256(run_id)
+            .map_err(|e| e.to_string())?
+            .ok_or("the run has no manifest")?;
+        let request = provcheck::tsa::request(&hash, fastrand::u64(..));
+        let reply = runtime.block_on(fetcher.post(tsa, "application/timestamp-query", request))?;
+        let stamp = provcheck::tsa::read_reply(&reply, &hash)?;
+        archive
+            .store_timestamp(run_id, &reply, &stamp.time)
+            .map_err(|e| e.to_string())?;
+        Ok(stamp.time)
+    })();
+    match result {
+        Ok(time) => tracing::info!("run {run_id}: manifest time-stamped by {tsa} at {time}"),
+        Err(why) => tracing::warn!("run {run_id}: its manifest is not time-stamped: {why}"),
+    }
+}

@@ -130,6 +130,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "the User-Agent header of every request (by default provcheck's, with contact)",
     ),
     (
+        "tsa_url",
+        "(none)",
+        "an RFC 3161 time-stamp authority: each run's manifest hash is time-stamped there when the run closes, and verify --chain checks the reply",
+    ),
+    (
         "base_urls",
         "(none)",
         "the base URL of the articles under each directory: a table { \"articles/world\" = \"https://news.example/world/\" } (the deepest directory wins; --base-url wins over it; an HTML article's <base href> over both)",

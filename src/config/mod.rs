@@ -69,6 +69,7 @@ pub struct FileConfig {
     pub base_urls: Option<std::collections::BTreeMap<PathBuf, String>>,
     pub sources_headings: Option<Vec<String>>,
     pub sources_sections: Option<Vec<String>>,
+    pub tsa_url: Option<String>,
 }
 
 /// The `User-Agent` every request carries: the configured one, else provcheck's with the
@@ -313,6 +314,26 @@ pub fn article_settings(
         headings: lower(&file.sources_headings),
         sections: lower(&file.sources_sections),
     })
+}
+
+/// The time-stamp authority every run's manifest is sent to (`tsa_url`), when set.
+pub fn tsa_url(
+    file: &FileConfig,
+    file_path: Option<&Path>,
+) -> Result<Option<url::Url>, ConfigError> {
+    let Some(text) = &file.tsa_url else {
+        return Ok(None);
+    };
+    url::Url::parse(text)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .map(Some)
+        .ok_or_else(|| ConfigError::Invalid {
+            origin: file_path.map_or_else(|| "config".to_owned(), |p| p.display().to_string()),
+            key: "tsa_url",
+            value: text.clone(),
+            message: "must be an http or https URL".to_owned(),
+        })
 }
 
 /// The certificates of `ca_file` (PEM), trusted besides the system's roots.

@@ -409,6 +409,28 @@ impl Fetcher {
         self.hosts.acquire(&host).await
     }
 
+    /// POSTs `body` to an operator's own service (a time-stamp authority, config `tsa_url`):
+    /// not through the address guard or the proxy, within the request timeout. The body of a
+    /// 2xx answer, else why not.
+    pub async fn post(
+        &self,
+        url: &Url,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<Vec<u8>, String> {
+        match tokio::time::timeout(
+            self.options.timeout,
+            self.wire.post(url, content_type, body),
+        )
+        .await
+        {
+            Ok(Ok((status, answer))) if (200..300).contains(&status) => Ok(answer),
+            Ok(Ok((status, _))) => Err(format!("{url} answered HTTP {status}")),
+            Ok(Err(e)) => Err(format!("{url}: {e}")),
+            Err(_) => Err(format!("{url}: no answer within the timeout")),
+        }
+    }
+
     /// A global slot for one more URL, if one is free.
     pub(crate) fn try_slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
         Arc::clone(&self.slots).try_acquire_owned().ok()

@@ -277,6 +277,84 @@ impl Wire {
         }
     }
 
+    /// POSTs `body` to `url` — an operator's own service (a time-stamp authority), so neither
+    /// the address guard nor the proxy applies — and returns the status and at most 1 MiB of
+    /// the answer's body.
+    pub(super) async fn post(
+        &self,
+        url: &Url,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<(u16, Vec<u8>), WireError> {
+        use http_body_util::{BodyExt as _, Full};
+        let host = url
+            .host_str()
+            .ok_or_else(|| WireError::Request(format!("{url} has no host")))?;
+        let port = url.port_or_known_default().unwrap_or(80);
+        let ips = match url.host() {
+            Some(url::Host::Ipv4(ip)) => vec![IpAddr::V4(ip)],
+            Some(url::Host::Ipv6(ip)) => vec![IpAddr::V6(ip)],
+            _ => self
+                .lookup
+                .lookup(host.to_owned())
+                .await
+                .map_err(|source| {
+                    WireError::Dns(DnsError {
+                        host: host.to_owned(),
+                        source,
+                    })
+                })?,
+        };
+        let (tcp, _) = connect(&ips, port, self.connect_timeout, None).await?;
+        let stream: Box<dyn Stream> = if url.scheme() == "https" {
+            let name = rustls::pki_types::ServerName::try_from(host.to_owned())
+                .map_err(|e| WireError::Request(format!("{host} is not a TLS name: {e}")))?;
+            Box::new(
+                self.proxy_tls
+                    .connect(name, tcp)
+                    .await
+                    .map_err(|source| WireError::Tls { source })?,
+            )
+        } else {
+            Box::new(tcp)
+        };
+        let (mut sender, conn) = hyper::client::conn::http1::Builder::new()
+            .title_case_headers(true)
+            .handshake::<_, Full<Bytes>>(TokioIo::new(stream))
+            .await?;
+        let _driver = AbortOnDrop(tokio::spawn(async move {
+            let _ = conn.await;
+        }));
+        let target = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        };
+        let authority = match url.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.to_owned(),
+        };
+        let request = http::Request::post(target)
+            .header("Host", authority)
+            .header("Content-Type", content_type)
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| WireError::Request(e.to_string()))?;
+        let response = sender.send_request(request).await?;
+        let status = response.status().as_u16();
+        let mut body = response.into_body();
+        let mut out = Vec::new();
+        while let Some(frame) = body.frame().await {
+            if let Ok(data) = frame?.into_data() {
+                out.extend_from_slice(&data);
+                if out.len() > 1 << 20 {
+                    return Err(WireError::Request(
+                        "the answer is larger than 1 MiB".to_owned(),
+                    ));
+                }
+            }
+        }
+        Ok((status, out))
+    }
+
     /// A stream to `host:port` through `proxy`: a tunnel (`CONNECT`, or SOCKS5), or for plain
     /// HTTP through an HTTP proxy the proxy connection itself (`true`: requests go in absolute
     /// form). The guard checks what it can see from here first (see [`super::proxy`]).

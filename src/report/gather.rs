@@ -34,13 +34,14 @@ pub(super) struct CitationRow {
 /// The newest run manifest (none in an archive from before manifests, which has no such table).
 fn chain_head(tx: &rusqlite::Transaction<'_>) -> Option<super::ChainHead> {
     tx.query_row(
-        "SELECT run_id, sha256, created_at FROM manifests ORDER BY run_id DESC LIMIT 1",
+        "SELECT run_id, sha256, created_at, tsa_time FROM manifests ORDER BY run_id DESC LIMIT 1",
         [],
         |r| {
             Ok(super::ChainHead {
                 run: r.get(0)?,
                 sha256: r.get(1)?,
                 sealed_at: r.get(2)?,
+                time_stamp: r.get(3)?,
             })
         },
     )

@@ -151,6 +151,8 @@ pub struct ChainHead {
     pub run: i64,
     pub sha256: String,
     pub sealed_at: String,
+    /// The time a time-stamp authority (config `tsa_url`) vouches for, when it has one.
+    pub time_stamp: Option<String>,
 }
 
 /// The verdict policy a report used, and where it came from.

@@ -1146,7 +1146,7 @@ fn every_run_is_sealed_by_a_manifest_and_verify_chain_finds_tampering() {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(
-        text.contains("chain: OK: 2 manifests linked; head: run 2"),
+        text.contains("chain: OK: 2 manifests linked; 0 time-stamped; head: run 2"),
         "{text}"
     );
     let archive = dir.path().join("archive");
@@ -1212,4 +1212,182 @@ fn every_run_is_sealed_by_a_manifest_and_verify_chain_finds_tampering() {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("run 2's manifest does not follow"), "{text}");
+}
+
+/// A time-stamp authority on loopback: `openssl ts -reply` with the test TSA (its certificate and
+/// key in tests/fixtures/tsa) answers each RFC 3161 request POSTed to it. `None` when no
+/// `openssl` binary is on PATH.
+fn local_tsa() -> Option<(std::net::SocketAddr, TempDir)> {
+    use std::io::{Read as _, Write as _};
+    std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let work = TempDir::new().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tsa");
+    for f in ["ts.cnf", "tsa.pem", "tsa.key"] {
+        std::fs::copy(fixtures.join(f), work.path().join(f)).unwrap();
+    }
+    std::fs::write(work.path().join("serial"), "01\n").unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let dir = work.path().to_path_buf();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { break };
+            let mut data = Vec::new();
+            let mut buf = [0u8; 4096];
+            let (head_end, length) = loop {
+                let Ok(n) = s.read(&mut buf) else { return };
+                if n == 0 {
+                    return;
+                }
+                data.extend_from_slice(&buf[..n]);
+                if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    break (end + 4, length);
+                }
+            };
+            while data.len() < head_end + length {
+                let Ok(n) = s.read(&mut buf) else { return };
+                if n == 0 {
+                    return;
+                }
+                data.extend_from_slice(&buf[..n]);
+            }
+            std::fs::write(dir.join("req.tsq"), &data[head_end..head_end + length]).unwrap();
+            let made = std::process::Command::new("openssl")
+                .args([
+                    "ts",
+                    "-reply",
+                    "-config",
+                    "ts.cnf",
+                    "-section",
+                    "tsa_config",
+                    "-queryfile",
+                    "req.tsq",
+                    "-signer",
+                    "tsa.pem",
+                    "-inkey",
+                    "tsa.key",
+                    "-out",
+                    "resp.tsr",
+                ])
+                .current_dir(&dir)
+                .output()
+                .unwrap();
+            let reply = if made.status.success() {
+                std::fs::read(dir.join("resp.tsr")).unwrap()
+            } else {
+                Vec::new()
+            };
+            let _ = s.write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    reply.len()
+                )
+                .as_bytes(),
+            );
+            let _ = s.write_all(&reply);
+        }
+    });
+    Some((addr, work))
+}
+
+/// Issue 17, part 3: with `tsa_url`, each run's manifest is time-stamped (RFC 3161) by that
+/// authority; `verify --chain` checks the reply is for the manifest, the standard tool verifies
+/// the authority's signature on it, and a reply that does not hold is a break.
+#[test]
+fn manifests_are_time_stamped_by_a_local_authority() {
+    let Some((tsa, _work)) = local_tsa() else {
+        eprintln!("skipped: no openssl binary for the local time-stamp authority");
+        return;
+    };
+    let server = evidence_site();
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "story.txt",
+        format!("{}\n", server.url("/page")),
+    );
+    write(
+        dir.path(),
+        "provcheck.toml",
+        format!("allow_net = [\"127.0.0.1/32\"]\ntsa_url = \"http://{tsa}/tsa\"\n"),
+    );
+    provcheck(dir.path())
+        .args(["check", "story.txt"])
+        .assert()
+        .code(0);
+    let out = provcheck(dir.path())
+        .args(["verify", "--chain"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("chain: OK: 1 manifest linked; 1 time-stamped; head: run 1")
+            && text.contains(", time-stamped 20"),
+        "{text}"
+    );
+    let report = provcheck(dir.path())
+        .args(["report", "--format", "md"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&report.stdout).contains(", time-stamped 20"),
+        "the audit shows the head's time-stamp"
+    );
+    // The reply kept is one the standard tool verifies against the authority's certificate.
+    let conn = index(&dir.path().join("archive"));
+    let (reply, sha): (Vec<u8>, String) = conn
+        .query_row(
+            "SELECT tsa_reply, sha256 FROM manifests WHERE run_id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    std::fs::write(dir.path().join("reply.tsr"), &reply).unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tsa");
+    let verified = std::process::Command::new("openssl")
+        .args([
+            "ts",
+            "-verify",
+            "-in",
+            "reply.tsr",
+            "-digest",
+            &sha,
+            "-CAfile",
+        ])
+        .arg(fixtures.join("tsa.pem"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&verified.stdout).contains("Verification: OK"),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    // A reply swapped for another hash's: a break.
+    let imprint = reply.windows(2).position(|w| w == [0x04, 0x20]).unwrap();
+    let mut swapped = reply.clone();
+    swapped[imprint + 2] ^= 0xff;
+    conn.execute(
+        "UPDATE manifests SET tsa_reply = ?1 WHERE run_id = 1",
+        [&swapped],
+    )
+    .unwrap();
+    let out = provcheck(dir.path())
+        .args(["verify", "--chain"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("its time-stamp does not hold"), "{text}");
 }

@@ -633,6 +633,8 @@ fn not_modified_record_revisit_writes_a_server_not_modified_revisit_per_304() {
     // is corrected.
     conn.execute_batch(
         "UPDATE snapshots SET payload_sha1 = '3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ' WHERE revisit_of IS NOT NULL;
+         ALTER TABLE manifests DROP COLUMN tsa_reply;
+         ALTER TABLE manifests DROP COLUMN tsa_time;
          PRAGMA user_version = 8;",
     )
     .unwrap();
@@ -839,6 +841,8 @@ fn issue_13_an_old_archive_gets_its_cut_off_references_corrected_on_open() {
                  SELECT s.id FROM snapshots s WHERE s.truncated IS NOT NULL);
              ALTER TABLE texts DROP COLUMN extractor;
              ALTER TABLE judgements DROP COLUMN correction;
+             ALTER TABLE manifests DROP COLUMN tsa_reply;
+             ALTER TABLE manifests DROP COLUMN tsa_time;
              PRAGMA user_version = 5;",
         )
         .unwrap();

@@ -3,7 +3,7 @@
 
 use crate::cli::args::{FetchArgs, Global, InputArgs, env_flag};
 use crate::cli::output::{check_writable, progress_bar, write_output};
-use crate::cli::session::{finish_archive, open_archive};
+use crate::cli::session::{finish_archive, open_archive, timestamp_run};
 use crate::cli::signal::stop_on_signal;
 use crate::cli::stories;
 use anyhow::{Context, Result};
@@ -60,6 +60,7 @@ struct Setup {
     articles: provcheck::extract::ArticleSettings,
     soft404_probe: bool,
     replay_url: Option<String>,
+    tsa: Option<Url>,
     exclude: provcheck::exclude::Exclusions,
     accept: provcheck::exclude::Acceptances,
 }
@@ -83,6 +84,7 @@ fn setup(args: &CheckArgs, global: Global<'_>) -> Result<Setup> {
         exclude: config::exclusions(&file, path)?,
         accept: config::acceptances(&file),
         replay_url: file.replay_url.clone(),
+        tsa: config::tsa_url(&file, path)?,
     })
 }
 
@@ -94,6 +96,7 @@ pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
         articles: settings,
         soft404_probe,
         replay_url,
+        tsa,
         exclude,
         accept,
     } = setup(args, global)?;
@@ -155,7 +158,11 @@ pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
     ));
     progress.finish_and_clear();
     let archive = match session {
-        Some((writer, run_id, _)) => Some((finish_archive(writer, run_id)?, run_id)),
+        Some((writer, run_id, _)) => {
+            let mut archive = finish_archive(writer, run_id)?;
+            timestamp_run(&runtime, &fetcher, &mut archive, run_id, tsa.as_ref());
+            Some((archive, run_id))
+        }
         None => None,
     };
     let mut report = result.map_err(|error| anyhow::anyhow!("archiving failed: {error}"))?;

@@ -4,7 +4,7 @@
 
 use crate::cli::args::{ArchiveArg, FetchArgs, Global, TextOrJson};
 use crate::cli::output::write_output;
-use crate::cli::session::{finish_archive, open_archive};
+use crate::cli::session::{finish_archive, open_archive, timestamp_run};
 use crate::cli::signal::stop_on_signal;
 use crate::cli::stories::{self, Story};
 use anyhow::{Context, Result};
@@ -324,6 +324,7 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
 
     let settings = config::article_settings(&file, file_path.as_deref(), args.base_url.as_ref())?;
     let exclude = config::exclusions(&file, file_path.as_deref())?;
+    let tsa = config::tsa_url(&file, file_path.as_deref())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -365,9 +366,15 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
         exclude: Arc::new(exclude),
         accept: Arc::new(config::acceptances(&file)),
     };
-    let result = runtime.block_on(check(due_refs, fetcher, check_options, |_, _| {}));
+    let result = runtime.block_on(check(
+        due_refs,
+        Arc::clone(&fetcher),
+        check_options,
+        |_, _| {},
+    ));
     tracing::debug!("fetching done");
-    let archive = finish_archive(writer, run_id)?;
+    let mut archive = finish_archive(writer, run_id)?;
+    timestamp_run(&runtime, &fetcher, &mut archive, run_id, tsa.as_ref());
     tracing::debug!("archive closed");
     let mut report = result.map_err(|e| anyhow::anyhow!("archiving failed: {e}"))?;
     let archive_arg = args

@@ -39,7 +39,17 @@ pub fn exec(args: &VerifyArgs, global: Global<'_>) -> Result<ExitCode> {
     let head = chain
         .head
         .as_ref()
-        .map(|(run, sha)| format!("; head: run {run}, sha256 {sha}"))
+        .map(|(run, sha)| {
+            let stamp = chain
+                .head_time
+                .as_ref()
+                .map(|t| format!(", time-stamped {t}"))
+                .unwrap_or_default();
+            format!(
+                "; {} time-stamped; head: run {run}, sha256 {sha}{stamp}",
+                chain.stamped
+            )
+        })
         .unwrap_or_default();
     // On stdout after a text report; on stderr after a JSON one, which stays one document.
     let say = |line: String| {
