@@ -7,6 +7,7 @@
 //! - [`cues`]: the title and first heading, and whether they say the page is missing;
 //! - [`similarity`]: word-shingle similarity and the change grades.
 
+mod cleaning;
 pub mod correction;
 pub mod cues;
 pub mod dateline;
