@@ -8,6 +8,7 @@
 //! - [`similarity`]: word-shingle similarity and the change grades.
 
 mod cleaning;
+mod container;
 pub mod correction;
 pub mod cues;
 pub mod dateline;
@@ -27,7 +28,8 @@ use serde::Serialize;
 /// captions, credits, bylines, author boxes, share bars and related lists out; the prose check.
 /// 3: the charset is read from `<meta>` tags only (a `<script charset>` before them misled it).
 /// 4: ruby readings (`<rt>`, `<rp>`) and "related stories" headings with their lists out.
-pub const EXTRACTOR_VERSION: i64 = 4;
+/// 5: the CMS's article container over a Readability pick outside it; Blogger's `<noscript>`.
+pub const EXTRACTOR_VERSION: i64 = 5;
 
 /// Decoded bodies larger than this are cut before extraction.
 pub const DECODE_LIMIT: u64 = 32 * 1024 * 1024;

@@ -9,13 +9,14 @@
 //! quotes, dashes and ellipses made plain.
 
 use super::cleaning::remove_banners;
+use super::container::{container_html, container_text, outside, unwrap_noscript_articles};
 use super::dateline::drop_datelines;
 use crate::htmlscan::{self, Limits};
 use scraper::{ElementRef, Html, Node, Selector};
 use std::borrow::Cow;
 
 /// Readability gives up below this many characters of text, and the fallback is used.
-const MIN_READABLE: usize = 200;
+pub(super) const MIN_READABLE: usize = 200;
 
 /// The normalized main text of an HTML page, without its datelines and timestamps (see
 /// [`super::dateline`]). A page beyond [`Limits::PAGE`] (too large, too
@@ -32,7 +33,9 @@ pub fn main_text(html: &str, url: Option<&str>) -> String {
         ..dom_smoothie::Config::default()
     };
     let document = dom_query::Document::from(&*html);
+    unwrap_noscript_articles(&document);
     remove_banners(&document);
+    let own = container_html(&document);
     let readable = dom_smoothie::Readability::with_document(
         document,
         url.filter(|u| u.starts_with("http")),
@@ -53,7 +56,12 @@ pub fn main_text(html: &str, url: Option<&str>) -> String {
                 text
             }
         }
-        Some(text) => text,
+        Some(text) => match own.as_deref().and_then(container_text) {
+            // Readability chose a block outside the page's own article container (an author
+            // box, a newsletter form, a list of teasers): the container's text is the article.
+            Some(own) if own.len() * 2 > text.len() && outside(&text, &own) => own,
+            _ => text,
+        },
         None => fallback(&html),
     };
     // Datelines and timestamps are refreshed on every visit: never part of what is compared.
@@ -166,7 +174,7 @@ fn is_boilerplate(element: &ElementRef<'_>) -> bool {
         && element.text().map(str::len).sum::<usize>() <= 2000
 }
 
-fn collect(element: ElementRef<'_>, out: &mut String) {
+pub(super) fn collect(element: ElementRef<'_>, out: &mut String) {
     for child in element.children() {
         match child.value() {
             Node::Text(t) => {
@@ -408,6 +416,52 @@ mod tests {
             fallback(page),
             "子どもへの虐待をなくすための法律ができました。"
         );
+    }
+
+    #[test]
+    fn a_blogger_article_in_noscript_is_read() {
+        use std::fmt::Write as _;
+        // Blogger (security.googleblog.com) ships the post as a script template and a
+        // <noscript> copy; the sidebar's archive list was taken for the article.
+        let mut archive = String::new();
+        for year in 2007..2021 {
+            let _ = write!(archive, "<li><a href=\"/{year}\">{year}</a><ul>");
+            for month in ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul"] {
+                let _ = write!(archive, "<li><a href=\"/{year}/{month}\">{month}</a></li>");
+            }
+            archive.push_str("</ul></li>");
+        }
+        let post = "<p>Over the past few years we have seen threats on the web becoming \
+            increasingly sophisticated, and phishing sites rotate domains very quickly.</p>\
+            <p>Turning on the enhanced mode will substantially increase protection from \
+            dangerous websites and downloads, by sharing real-time data.</p>\
+            <p>Over the next year, we will be adding even more protections to this mode, \
+            including tailored warnings for phishing sites and file downloads.</p>\
+            <p>You can opt in to this mode in the privacy and security settings; it will be \
+            rolled out gradually over the coming weeks.</p>";
+        let page = format!(
+            "<html><body><div class=\"post-body\"><script type=\"text/template\">{post}</script>\
+             <noscript>{post}</noscript></div><div class=\"sidebar\"><h2>Archive</h2><ul>{archive}</ul></div></body></html>"
+        );
+        let text = main_text(&page, Some("https://blog.example/2020/05/post.html"));
+        assert!(text.contains("threats on the web becoming"), "{text}");
+        assert!(text.contains("tailored warnings"), "{text}");
+    }
+
+    #[test]
+    fn the_cms_article_container_wins_over_an_author_box_outside_it() {
+        // knowledge-on-air.de: a short post in WordPress's .entry-content, and a longer author
+        // box after it that Readability preferred.
+        let page = r#"<html><body><article><h1>Live from the camp</h1>
+            <div class="entry-content"><p>Also at this year's camp we recorded a live episode, in which visitors tell what they learned in the sessions of the two days.</p>
+            <p>Three guests talk about their impressions, the sessions they liked and what they take home with them.</p></div>
+            </article>
+            <div class="about"><h3>About the host</h3><p>Head of the academy, trained as an engineer, with a focus on digital communication, learning organisations, knowledge management, new work, lifelong learning, communities, podcasts, and many more things, as a member of several networks, boards, and associations, in several countries.</p></div>
+            </body></html>"#;
+        let text = main_text(page, Some("https://podcast.example/2019/12/live/"));
+        assert!(text.contains("recorded a live episode"), "{text}");
+        assert!(text.contains("what they take home"), "{text}");
+        assert!(!text.contains("Head of the academy"), "{text}");
     }
 
     #[test]
