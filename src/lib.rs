@@ -39,3 +39,4 @@ pub mod tsa;
 pub mod verdict;
 pub mod warc;
 pub mod wayback;
+pub mod witness;

@@ -23,6 +23,20 @@ impl<'a, 't> TxStore<'a, 't> {
     }
 }
 
+/// The main text of an archived capture (from the text cache, else extracted from its
+/// record and cached when the archive can be written); `None` for a capture without one or
+/// that cannot be read.
+#[must_use]
+pub fn capture_text(index: &super::index::Index, root: &Path, snapshot: i64) -> Option<String> {
+    let tx = index.conn.unchecked_transaction().ok()?;
+    let text = crate::content::judge::text_of_snapshot(&mut TxStore::new(&tx, root), snapshot)
+        .ok()
+        .flatten()
+        .and_then(|e| e.text);
+    tx.commit().ok()?;
+    text
+}
+
 /// kind, title, heading, gzip of the text
 type TextRow = (String, Option<String>, Option<String>, Option<Vec<u8>>);
 

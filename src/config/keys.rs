@@ -110,6 +110,21 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "report and check: the Wayback Machine availability API asked for what to cite instead",
     ),
     (
+        "witness",
+        "true",
+        "report: ask an independent archive whether it holds the same bytes as each capture listed (false: never)",
+    ),
+    (
+        "witness_endpoint",
+        "\"https://web.archive.org/cdx/search/cdx\"",
+        "report: the CDX server asked for the independent archive's captures (its replays are under /web/ on the same host)",
+    ),
+    (
+        "witness_window",
+        "\"3d\"",
+        "report: how far before and after our capture another archive's capture counts as a witness",
+    ),
+    (
         "exclude",
         "mailto, tel, sms, javascript",
         "what is not a citation (skipped, never requested, never failing): a table of schemes, domains (with subdomains) and urls (regular expressions), beside the default schemes",

@@ -8,11 +8,13 @@ mod articles;
 mod credentials;
 mod keys;
 mod rules;
+mod witness;
 
 pub use articles::{article_settings, tsa_url};
 pub use credentials::{BasicAuthConfig, CredentialsConfig};
 pub use keys::KEYS;
 pub use rules::{AcceptConfig, ExcludeConfig, acceptances, exclusions};
+pub use witness::{WitnessSettings, witness};
 
 use crate::fetch::FetchOptions;
 use crate::fetch::guard::AddressGuard;
@@ -60,6 +62,10 @@ pub struct FileConfig {
     pub count_timeouts: Option<bool>,
     pub robots: Option<bool>,
     pub wayback_endpoint: Option<String>,
+    pub witness: Option<bool>,
+    pub witness_endpoint: Option<String>,
+    #[serde(default, deserialize_with = "duration_text")]
+    pub witness_window: Option<String>,
     pub exclude: Option<ExcludeConfig>,
     pub replay_url: Option<String>,
     pub accept: Option<Vec<AcceptConfig>>,

@@ -191,9 +191,11 @@ pub(super) fn capture_info(
 ) -> rusqlite::Result<Option<CaptureInfo>> {
     let found = tx
         .prepare_cached(
-            "SELECT s.captured_at, s.payload_sha256, s.http_status, r.record_type, f.path, r.offset
+            "SELECT s.captured_at, s.payload_sha256, s.http_status, r.record_type, f.path, r.offset,
+                    u.url, s.payload_sha1
              FROM snapshots s JOIN records r ON r.id = s.record_id
-             JOIN warc_files f ON f.id = r.warc_file_id WHERE s.id = ?1",
+             JOIN warc_files f ON f.id = r.warc_file_id JOIN urls u ON u.id = s.url_id
+             WHERE s.id = ?1",
         )?
         .query_row([snapshot], |r| {
             Ok((
@@ -203,10 +205,14 @@ pub(super) fn capture_info(
                 r.get::<_, String>(3)?,
                 r.get::<_, String>(4)?,
                 r.get::<_, i64>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
             ))
         })
         .optional()?;
-    let Some((captured_at, sha256, http_status, record_type, warc_file, offset)) = found else {
+    let Some((captured_at, sha256, http_status, record_type, warc_file, offset, url, payload_sha1)) =
+        found
+    else {
         return Ok(None);
     };
     let title = if (200..300).contains(&http_status) || http_status == 304 {
@@ -223,6 +229,10 @@ pub(super) fn capture_info(
         warc_file,
         offset: offset.cast_unsigned(),
         title,
+        witness: None,
+        snapshot,
+        url,
+        payload_sha1,
     }))
 }
 

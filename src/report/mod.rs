@@ -5,16 +5,19 @@
 //! archived payloads and cached); every time in the report comes from the archive, and everything
 //! is sorted, so the same archive gives the same report. [`render`] turns the report into HTML,
 //! Markdown, CSV or JSON without touching anything else. Wayback Machine suggestions are looked up
-//! separately ([`wayback`]) and cached in the index.
+//! separately ([`wayback`]), and so is the independent witness of each listed capture
+//! ([`crate::witness`]); both are cached in the index.
 
 mod evidence;
 mod gather;
 pub mod render;
 mod replay;
 mod wayback;
+mod witness;
 
 pub use gather::gather;
 pub use wayback::{apply_wayback, wayback_queries};
+pub use witness::{apply_witness, witness_queries};
 
 use crate::archive::index::Index;
 use crate::content::diff::Segment;
@@ -320,6 +323,31 @@ pub struct CaptureInfo {
     pub title: Option<String>,
     /// The command that prints this capture.
     pub show: String,
+    /// What an independent archive holds of the same URL around the same time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness: Option<WitnessInfo>,
+    /// The capture's row in the index, URL and payload SHA-1 (base32): what the witness is
+    /// asked about.
+    #[serde(skip)]
+    pub snapshot: i64,
+    #[serde(skip)]
+    pub url: String,
+    #[serde(skip)]
+    pub payload_sha1: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WitnessInfo {
+    /// `witnessed`, `witness-differs` or `no-witness`.
+    pub status: &'static str,
+    /// The witness's capture time (14 digits) and where it replays.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// `witness-differs`: how similar its main text is to ours (word shingles, 0 to 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -172,6 +172,10 @@ const CSV_HEADER: &[&str] = &[
     "latest_sha256",
     "latest_warc_file",
     "latest_offset",
+    "reference_witness",
+    "reference_witness_url",
+    "latest_witness",
+    "latest_witness_url",
     "show_reference",
     "suggestions",
 ];
@@ -224,6 +228,14 @@ fn csv_row(article: &super::ArticleReport, c: &CitationReport) -> Vec<String> {
         opt(capture.map(|r| r.sha256.as_str())),
         opt(capture.map(|r| r.warc_file.as_str())),
         capture.map(|r| r.offset.to_string()).unwrap_or_default(),
+        opt(reference.and_then(|r| r.witness.as_ref()).map(|w| w.status)),
+        opt(reference
+            .and_then(|r| r.witness.as_ref())
+            .and_then(|w| w.url.as_deref())),
+        opt(capture.and_then(|r| r.witness.as_ref()).map(|w| w.status)),
+        opt(capture
+            .and_then(|r| r.witness.as_ref())
+            .and_then(|w| w.url.as_deref())),
         opt(reference.map(|r| r.show.as_str())),
         c.suggestions
             .iter()
@@ -264,6 +276,10 @@ mod tests {
             offset,
             title: Some(title.into()),
             show: format!("provcheck show 'https://news.example/a?id=1' --at {at}"),
+            witness: None,
+            snapshot: i64::from(u8::try_from(sha).unwrap_or(0)),
+            url: "https://news.example/a?id=1".into(),
+            payload_sha1: sha.to_string().repeat(32),
         }
     }
 
@@ -311,6 +327,17 @@ mod tests {
             1043,
             "<img src=x onerror=alert(2)> | *Talks* [resume](javascript:alert(3))",
         ));
+        if let Some(reference) = dead.reference.as_mut() {
+            reference.witness = Some(crate::report::WitnessInfo {
+                status: "witnessed",
+                timestamp: Some("20261101093000".into()),
+                url: Some(
+                    "https://web.archive.org/web/20261101093000/https://news.example/a?id=1&x=\"<b>\""
+                        .into(),
+                ),
+                similarity: None,
+            });
+        }
         dead.news = vec![NewsItem {
             at: "2026-11-22T02:00:00.000000Z".into(),
             what: "newly-dead",
@@ -376,6 +403,16 @@ mod tests {
             ],
         });
         edited.latest_capture = Some(capture("2026-11-22T02:00:00.000000Z", 'b', 88, "Talks"));
+        if let Some(latest) = edited.latest_capture.as_mut() {
+            latest.witness = Some(crate::report::WitnessInfo {
+                status: "witness-differs",
+                timestamp: Some("20261123000000".into()),
+                url: Some(
+                    "https://web.archive.org/web/20261123000000/https://wire.example/c".into(),
+                ),
+                similarity: Some(0.412),
+            });
+        }
         let mut moved = citation(Status::Moved, 2, "https://old.example/d");
         moved.verdict = "ok";
         moved.suggestions = vec![Suggestion::NewUrl {

@@ -24,6 +24,7 @@ mod scheduling;
 mod server;
 mod sweep;
 mod wire;
+mod witness;
 
 use provcheck::fetch::guard::AddressGuard;
 use provcheck::fetch::resolve::StaticLookup;

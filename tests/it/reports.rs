@@ -132,7 +132,7 @@ fn desk() -> Desk {
     write(
         dir.path(),
         "provcheck.toml",
-        "allow_net = [\"127.0.0.1/32\"]\nconfirm_failures = 2\nconfirm_spacing = \"0s\"\nhost_interval = \"0s\"\nsoft404_probe = false\n",
+        "allow_net = [\"127.0.0.1/32\"]\nconfirm_failures = 2\nconfirm_spacing = \"0s\"\nhost_interval = \"0s\"\nsoft404_probe = false\nwitness = false\n",
     );
     for n in 0..3 {
         night.store(n, Ordering::SeqCst);

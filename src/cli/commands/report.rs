@@ -10,9 +10,11 @@ use provcheck::config;
 use provcheck::fetch::Fetcher;
 use provcheck::report::render::{Format, render};
 use provcheck::report::{
-    Filter, Status, apply_wayback, gather, parse_since, unknown_articles, wayback_queries,
+    Filter, Status, apply_wayback, apply_witness, gather, parse_since, unknown_articles,
+    wayback_queries, witness_queries,
 };
 use provcheck::wayback::{self, Answer};
+use provcheck::witness;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,12 +51,17 @@ pub struct ReportArgs {
     /// List fine citations too
     #[arg(long)]
     all: bool,
-    /// Do not ask the Wayback Machine (cached answers are still used)
+    /// Do not ask the Wayback Machine, for what to cite instead or as a witness (cached answers
+    /// are still used)
     #[arg(long, env = "PROVCHECK_OFFLINE", value_parser = env_flag)]
     offline: bool,
     /// The Wayback Machine availability API [default: the config key wayback_endpoint]
     #[arg(long, value_name = "URL")]
     wayback_endpoint: Option<String>,
+    /// The CDX server asked whether an independent archive holds the same bytes as each listed
+    /// capture [default: the config key witness_endpoint]
+    #[arg(long, value_name = "URL")]
+    witness_endpoint: Option<String>,
     #[command(flatten)]
     archive: ArchiveArg,
     #[command(flatten)]
@@ -71,6 +78,11 @@ pub fn exec(args: &ReportArgs, global: Global<'_>) -> Result<ExitCode> {
         &file,
         file_path.as_deref(),
         args.wayback_endpoint.as_deref(),
+    )?;
+    let witness = config::witness(
+        &file,
+        file_path.as_deref(),
+        args.witness_endpoint.as_deref(),
     )?;
     let statuses = args
         .status
@@ -119,7 +131,7 @@ pub fn exec(args: &ReportArgs, global: Global<'_>) -> Result<ExitCode> {
         .with_context(|| format!("cannot read the index in {}", options.dir.display()))?;
     report.policy = provcheck::report::PolicyInfo::of(&policy, set_at);
 
-    // What to cite instead: cached Wayback answers, and fresh lookups unless offline.
+    // The Wayback Machine and the witness: cached answers, and fresh lookups unless offline.
     let online = if args.offline {
         None
     } else {
@@ -131,24 +143,22 @@ pub fn exec(args: &ReportArgs, global: Global<'_>) -> Result<ExitCode> {
             .context("cannot start the async runtime")?;
         Some((runtime, Arc::new(Fetcher::new(fetch)?)))
     };
-    let answers = wayback::answers(
-        Some(&index),
+    suggestions(
+        &mut report,
+        &index,
+        &options.dir,
         &endpoint,
-        wayback_queries(&report),
-        |missing| match online {
-            Some((runtime, fetcher)) => {
-                runtime.block_on(wayback::look_up(fetcher, &endpoint, missing))
-            }
-            None => HashMap::new(),
-        },
-    )
-    .with_context(|| format!("cannot use the Wayback cache in {}", options.dir.display()))?;
-    for (query, answer) in &answers {
-        if let Answer::Failed(why) = answer {
-            tracing::warn!("{}: {why}", query.0);
-        }
+        online.as_ref(),
+    )?;
+    if let Some(settings) = witness {
+        witnesses(
+            &mut report,
+            &index,
+            &options.dir,
+            &settings,
+            online.as_ref(),
+        )?;
     }
-    apply_wayback(&mut report, &answers);
 
     let format = match args.format {
         ReportFormat::Html => Format::Html,
@@ -158,6 +168,73 @@ pub fn exec(args: &ReportArgs, global: Global<'_>) -> Result<ExitCode> {
     };
     write_output(args.output.as_deref(), |out| render(&report, format, out))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What to cite instead: cached Wayback answers, and fresh lookups unless offline.
+fn suggestions(
+    report: &mut provcheck::report::AuditReport,
+    index: &provcheck::archive::index::Index,
+    dir: &std::path::Path,
+    endpoint: &url::Url,
+    online: Option<&(tokio::runtime::Runtime, Arc<Fetcher>)>,
+) -> Result<()> {
+    let answers =
+        wayback::answers(
+            Some(index),
+            endpoint,
+            wayback_queries(report),
+            |missing| match online {
+                Some((runtime, fetcher)) => {
+                    runtime.block_on(wayback::look_up(Arc::clone(fetcher), endpoint, missing))
+                }
+                None => HashMap::new(),
+            },
+        )
+        .with_context(|| format!("cannot use the Wayback cache in {}", dir.display()))?;
+    for (query, answer) in &answers {
+        if let Answer::Failed(why) = answer {
+            tracing::warn!("{}: {why}", query.0);
+        }
+    }
+    apply_wayback(report, &answers);
+    Ok(())
+}
+
+/// What an independent archive holds of each listed capture: cached answers, and fresh
+/// lookups unless offline (for the captures whose cached answer is not final yet).
+fn witnesses(
+    report: &mut provcheck::report::AuditReport,
+    index: &provcheck::archive::index::Index,
+    dir: &std::path::Path,
+    settings: &config::WitnessSettings,
+    online: Option<&(tokio::runtime::Runtime, Arc<Fetcher>)>,
+) -> Result<()> {
+    let ask = online.map(|(runtime, fetcher)| {
+        |missing: &[witness::Query]| {
+            runtime.block_on(witness::look_up(
+                Arc::clone(fetcher),
+                &settings.endpoint,
+                settings.window,
+                missing,
+            ))
+        }
+    });
+    let answers = witness::answers(
+        index,
+        &settings.endpoint,
+        settings.window,
+        witness_queries(report),
+        ask,
+        |query| provcheck::archive::judging::capture_text(index, dir, query.snapshot),
+    )
+    .with_context(|| format!("cannot use the witness cache in {}", dir.display()))?;
+    for (query, answer) in &answers {
+        if let witness::Witness::Failed(why) = answer {
+            tracing::warn!("{}: {why}", query.url);
+        }
+    }
+    apply_witness(report, &answers);
+    Ok(())
 }
 
 /// The archive's verdict policy, the sweep's, and when it was set; the configuration's only
