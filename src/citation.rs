@@ -94,6 +94,9 @@ pub struct Citation {
     /// The URL exactly as it appears in the article.
     pub url_as_written: String,
     pub target: Target,
+    /// The passages the article quotes from this source (see [`crate::quote`]): quotations
+    /// in the link's paragraph nearest to it, a blockquote it is the `cite` or the link of.
+    pub quotes: Vec<String>,
 }
 
 impl Citation {

@@ -29,6 +29,7 @@ pub mod input;
 pub mod normalize;
 pub mod outcome;
 pub mod printable;
+pub mod quote;
 pub mod render;
 pub mod report;
 pub mod robots;

@@ -138,6 +138,7 @@ impl Archive {
                 anchor,
                 url_as_written: written,
                 target: Target::Fetchable(url),
+                quotes: Vec::new(),
             });
         }
         Ok(by_article.into_values().collect())

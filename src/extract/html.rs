@@ -10,6 +10,7 @@
 //! link was found; a value the source spells differently (with character references) falls back
 //! to the previous link's position.
 
+use super::quotes::Quotes;
 use super::{Found, Sink};
 use crate::citation::Section;
 use crate::htmlscan::{self, Limits};
@@ -52,23 +53,31 @@ pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
     // Open elements whose id or class mentions provenance, counted on the way down and up: no
     // walk over ancestors per link (quadratic in the nesting depth).
     let mut provenance_containers = 0usize;
+    let mut quotes = HtmlQuotes::default();
     for edge in document.root_element().traverse() {
         let node = match edge {
             Edge::Open(node) => node,
             Edge::Close(node) => {
-                if ElementRef::wrap(node).is_some_and(|e| is_provenance_container(e, sink)) {
-                    provenance_containers -= 1;
+                if let Some(element) = ElementRef::wrap(node) {
+                    if is_provenance_container(element, sink) {
+                        provenance_containers -= 1;
+                    }
+                    quotes.close(element.value().name(), &mut sink.out.citations);
                 }
                 continue;
             }
         };
         let Some(element) = ElementRef::wrap(node) else {
+            if let Some(text) = node.value().as_text() {
+                quotes.text(text);
+            }
             continue;
         };
         if is_provenance_container(element, sink) {
             provenance_containers += 1;
         }
         let name = element.value().name();
+        quotes.open(name, &mut sink.out.citations);
         if let Some(level) = heading_level(name) {
             let title: String = element.text().collect();
             if sink.starts_sources(&title) {
@@ -78,36 +87,151 @@ pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
             }
             continue;
         }
-        let attribute = match name {
-            "a" | "area" => "href",
-            "blockquote" | "q" => "cite",
-            _ => continue,
-        };
-        let Some(value) = element.value().attr(attribute) else {
-            continue;
-        };
-        let Some(offset) = positions.locate(name, value) else {
-            // No tag of its own in the source: a copy the parser made of the link before it (an
-            // unclosed `<a>` reopened in the next block), already cited there.
-            continue;
-        };
-        if value.trim().is_empty() || value.trim_start().starts_with('#') {
-            sink.diagnostic(offset, format!("skipped in-page link {value:?}"));
-            continue;
-        }
-        let section = if provenance_level.is_some() || provenance_containers > 0 {
-            Section::Provenance
-        } else {
-            Section::Body
-        };
-        let anchor = (name == "a").then(|| element.text().collect::<String>());
-        sink.citation(Found {
-            offset,
-            raw: value,
-            section,
-            anchor,
-        });
+        let provenance = provenance_level.is_some() || provenance_containers > 0;
+        let cited = cite(element, name, &mut positions, provenance, sink);
+        quotes.cited(name, cited);
     }
+    quotes.quotes.finish(&mut sink.out.citations);
+}
+
+/// Quotations in an HTML article: the paragraphs and blockquotes (see [`super::quotes`]), and
+/// how deep inside text that is never prose (scripts) or a blockquote's attribution (footer,
+/// cite) the walk is.
+#[derive(Default)]
+struct HtmlQuotes {
+    quotes: Quotes,
+    hidden: usize,
+    attribution: usize,
+}
+
+impl HtmlQuotes {
+    fn text(&mut self, text: &str) {
+        if self.hidden == 0 {
+            self.quotes.text(text, self.attribution == 0);
+        }
+    }
+
+    fn open(&mut self, name: &str, citations: &mut [crate::citation::Citation]) {
+        match name {
+            "script" | "style" | "template" | "noscript" => self.hidden += 1,
+            "footer" | "cite" | "figcaption" if self.quotes.in_blockquote() => {
+                self.attribution += 1;
+            }
+            "br" => {
+                self.quotes.text(" ", false);
+                self.quotes.line_break();
+            }
+            _ => {}
+        }
+        if is_block(name) {
+            self.quotes.block(citations);
+        }
+    }
+
+    fn close(&mut self, name: &str, citations: &mut [crate::citation::Citation]) {
+        match name {
+            "script" | "style" | "template" | "noscript" => {
+                self.hidden = self.hidden.saturating_sub(1);
+            }
+            "footer" | "cite" | "figcaption" if self.quotes.in_blockquote() => {
+                self.attribution = self.attribution.saturating_sub(1);
+            }
+            "q" => self.quotes.text("\u{201d}", false),
+            "blockquote" => self.quotes.close_blockquote(citations),
+            _ => {}
+        }
+        if is_block(name) {
+            self.quotes.block(citations);
+        }
+    }
+
+    /// An element was read, and made a citation or not.
+    fn cited(&mut self, name: &str, cited: Option<usize>) {
+        match name {
+            "blockquote" => self.quotes.open_blockquote(cited),
+            "q" => {
+                self.quotes.text("\u{201c}", false);
+                if let Some(citation) = cited {
+                    self.quotes.link(citation);
+                }
+            }
+            _ => {
+                if let Some(citation) = cited {
+                    self.quotes.link(citation);
+                }
+            }
+        }
+    }
+}
+
+/// Elements that end a paragraph.
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "li"
+            | "ul"
+            | "ol"
+            | "dd"
+            | "dt"
+            | "td"
+            | "th"
+            | "tr"
+            | "table"
+            | "section"
+            | "article"
+            | "aside"
+            | "header"
+            | "footer"
+            | "main"
+            | "nav"
+            | "figure"
+            | "figcaption"
+            | "pre"
+            | "hr"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "body"
+    )
+}
+
+/// The citation an element makes (`a`/`area` by `href`, `blockquote`/`q` by `cite`), if any.
+fn cite(
+    element: ElementRef<'_>,
+    name: &str,
+    positions: &mut Positions,
+    provenance: bool,
+    sink: &mut Sink<'_>,
+) -> Option<usize> {
+    let attribute = match name {
+        "a" | "area" => "href",
+        "blockquote" | "q" => "cite",
+        _ => return None,
+    };
+    let value = element.value().attr(attribute)?;
+    // No tag of its own in the source: a copy the parser made of the link before it (an
+    // unclosed `<a>` reopened in the next block), already cited there.
+    let offset = positions.locate(name, value)?;
+    if value.trim().is_empty() || value.trim_start().starts_with('#') {
+        sink.diagnostic(offset, format!("skipped in-page link {value:?}"));
+        return None;
+    }
+    let section = if provenance {
+        Section::Provenance
+    } else {
+        Section::Body
+    };
+    let anchor = (name == "a").then(|| element.text().collect::<String>());
+    Some(sink.citation(Found {
+        offset,
+        raw: value,
+        section,
+        anchor,
+    }))
 }
 
 /// The base relative links resolve against: the document's `<base href>` (itself resolved

@@ -3,6 +3,7 @@
 //! Links under a heading that mentions "provenance" belong to the provenance section, until a
 //! heading of the same or a higher level.
 
+use super::quotes::Quotes;
 use super::{Found, Sink};
 use crate::citation::Section;
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
@@ -13,6 +14,8 @@ struct OpenLink {
     offset: usize,
     dest: String,
     anchor: String,
+    /// Where it starts in the paragraph's text.
+    in_paragraph: usize,
 }
 
 pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
@@ -24,6 +27,7 @@ pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
     // before looking for bare URLs, so that `Mercury_(planet)` stays one URL.
     let mut prose: Option<Range<usize>> = None;
     let mut section = Section::Body;
+    let mut quotes = Quotes::default();
 
     for (event, range) in Parser::new_ext(text, Options::empty()).into_offset_iter() {
         section = if provenance_level.is_some() {
@@ -32,8 +36,11 @@ pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
             Section::Body
         };
         if !matches!(event, Event::Text(_)) || link.is_some() || code_block {
-            flush_prose(text, &mut prose, sink, section);
+            for (citation, back) in flush_prose(text, &mut prose, sink, section) {
+                quotes.link_at(citation, quotes.len().saturating_sub(back));
+            }
         }
+        quote_event(&event, &mut quotes, link.is_some(), code_block, sink);
         match event {
             Event::Start(Tag::Heading { level, .. }) => heading = Some((level, String::new())),
             Event::End(TagEnd::Heading(_)) => {
@@ -61,11 +68,14 @@ pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
                     offset: range.start,
                     dest,
                     anchor: String::new(),
+                    in_paragraph: quotes.len(),
                 });
             }
             Event::End(TagEnd::Link) => {
-                if let Some(open) = link.take() {
-                    cite_link(&open, sink, section);
+                if let Some(open) = link.take()
+                    && let Some(citation) = cite_link(&open, sink, section)
+                {
+                    quotes.link_at(citation, open.in_paragraph);
                 }
             }
             Event::Text(t) => {
@@ -83,7 +93,9 @@ pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
             }
             // Raw HTML in Markdown (a README's `<a href>`, an image map's `<area href>`).
             Event::Html(html) | Event::InlineHtml(html) if !code_block => {
-                html_links(&html, range.start, sink, section);
+                for citation in html_links(&html, range.start, sink, section) {
+                    quotes.link(citation);
+                }
             }
             // Code spans are never scanned for bare URLs, but they can be part of a title.
             Event::Code(t) => {
@@ -97,17 +109,50 @@ pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
             _ => {}
         }
     }
-    flush_prose(text, &mut prose, sink, section);
+    for (citation, back) in flush_prose(text, &mut prose, sink, section) {
+        quotes.link_at(citation, quotes.len().saturating_sub(back));
+    }
+    quotes.finish(&mut sink.out.citations);
 }
 
-/// `<a href>` and `<area href>` in a fragment of raw HTML starting at byte `start`.
-fn html_links(html: &str, start: usize, sink: &mut Sink<'_>, section: Section) {
+/// What an event means for quotations: paragraph and blockquote edges, line breaks, text.
+fn quote_event(
+    event: &Event<'_>,
+    quotes: &mut Quotes,
+    in_link: bool,
+    code_block: bool,
+    sink: &mut Sink<'_>,
+) {
+    let citations = &mut sink.out.citations;
+    match event {
+        Event::Start(Tag::BlockQuote(_)) => {
+            quotes.block(citations);
+            quotes.open_blockquote(None);
+        }
+        Event::End(TagEnd::BlockQuote(_)) => quotes.close_blockquote(citations),
+        Event::Start(Tag::Paragraph | Tag::Item | Tag::Heading { .. } | Tag::TableCell)
+        | Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::TableCell) => {
+            quotes.block(citations);
+        }
+        Event::SoftBreak | Event::HardBreak => {
+            quotes.text(" ", false);
+            quotes.line_break();
+        }
+        Event::Text(t) | Event::Code(t) if !code_block => quotes.text(t, !in_link),
+        _ => {}
+    }
+}
+
+/// `<a href>` and `<area href>` in a fragment of raw HTML starting at byte `start`: the
+/// citations' indexes.
+fn html_links(html: &str, start: usize, sink: &mut Sink<'_>, section: Section) -> Vec<usize> {
     static HREF: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
             r#"(?is)<(?:a|area)\b[^>]*?\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))"#,
         )
         .expect("a valid pattern")
     });
+    let mut cited = Vec::new();
     for captures in HREF.captures_iter(html) {
         let Some(value) = captures
             .get(1)
@@ -122,21 +167,25 @@ fn html_links(html: &str, start: usize, sink: &mut Sink<'_>, section: Section) {
             sink.diagnostic(offset, format!("skipped in-page link {href:?}"));
             continue;
         }
-        sink.citation(Found {
+        cited.push(sink.citation(Found {
             offset,
             raw: href.trim(),
             section,
             anchor: None,
-        });
+        }));
     }
+    cited
 }
 
+/// Cites the bare URLs of the prose read since the last flush: each citation's index and how
+/// far before the end of that prose its URL starts.
 fn flush_prose(
     text: &str,
     prose: &mut Option<Range<usize>>,
     sink: &mut Sink<'_>,
     section: Section,
-) {
+) -> Vec<(usize, usize)> {
+    let mut cited = Vec::new();
     if let Some(range) = prose.take() {
         // The joined range may span markup between text events (emphasis markers); linkify
         // treats those as ordinary characters, and a URL is never split by them in practice.
@@ -145,14 +194,16 @@ fn flush_prose(
         let source = &text[range.clone()];
         for link in super::bare_url_finder().links(source) {
             let rendered = rendered_url(link.as_str());
-            sink.citation(Found {
+            let citation = sink.citation(Found {
                 offset: range.start + link.start(),
                 raw: &rendered,
                 section,
                 anchor: None,
             });
+            cited.push((citation, source.len() - link.start()));
         }
     }
+    cited
 }
 
 /// A bare URL of Markdown source as rendered: backslash escapes of ASCII punctuation removed
@@ -172,17 +223,17 @@ fn rendered_url(source: &str) -> String {
     crate::htmlscan::decode_references(&unescaped)
 }
 
-/// Cites a link at the position of its opening bracket (or `<` for an autolink).
-fn cite_link(open: &OpenLink, sink: &mut Sink<'_>, section: Section) {
+/// Cites a link at the position of its opening bracket (or `<` for an autolink): its index.
+fn cite_link(open: &OpenLink, sink: &mut Sink<'_>, section: Section) -> Option<usize> {
     if open.dest.starts_with('#') || open.dest.is_empty() {
         sink.diagnostic(open.offset, format!("skipped in-page link {:?}", open.dest));
-        return;
+        return None;
     }
     let anchor = Some(open.anchor.clone()).filter(|a| a.trim() != open.dest.trim());
-    sink.citation(Found {
+    Some(sink.citation(Found {
         offset: open.offset,
         raw: &open.dest,
         section,
         anchor,
-    });
+    }))
 }

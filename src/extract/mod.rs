@@ -13,6 +13,7 @@
 mod html;
 mod markdown;
 mod position;
+mod quotes;
 mod text;
 
 use crate::citation::{ArticleId, Citation, Section};
@@ -189,7 +190,8 @@ impl Sink<'_> {
         names_sources(name) || self.sections.iter().any(|s| s.eq_ignore_ascii_case(name))
     }
 
-    fn citation(&mut self, found: Found<'_>) {
+    /// Adds a citation; its index in the extraction's list.
+    fn citation(&mut self, found: Found<'_>) -> usize {
         let (line, column) = self.lines.position(found.offset);
         let target = normalize(found.raw, self.base.as_ref());
         let anchor = found
@@ -204,7 +206,9 @@ impl Sink<'_> {
             anchor,
             url_as_written: found.raw.trim().to_owned(),
             target,
+            quotes: Vec::new(),
         });
+        self.out.citations.len() - 1
     }
 
     fn diagnostic(&mut self, offset: usize, message: impl Into<String>) {
@@ -217,16 +221,21 @@ impl Sink<'_> {
         });
     }
 
-    /// Finds bare URLs in a stretch of prose that starts at byte `offset` of the article.
-    fn bare_urls(&mut self, prose: &str, offset: usize, section: Section) {
-        for link in bare_url_finder().links(prose) {
-            self.citation(Found {
-                offset: offset + link.start(),
-                raw: link.as_str(),
-                section,
-                anchor: None,
-            });
-        }
+    /// Finds bare URLs in a stretch of prose that starts at byte `offset` of the article:
+    /// each citation's index and where its URL starts in `prose`.
+    fn bare_urls(&mut self, prose: &str, offset: usize, section: Section) -> Vec<(usize, usize)> {
+        bare_url_finder()
+            .links(prose)
+            .map(|link| {
+                let index = self.citation(Found {
+                    offset: offset + link.start(),
+                    raw: link.as_str(),
+                    section,
+                    anchor: None,
+                });
+                (index, link.start())
+            })
+            .collect()
     }
 }
 

@@ -471,3 +471,104 @@ fn html_positions_come_from_the_start_tags_of_the_source() {
         ]
     );
 }
+
+/// (URL as written, quotes) of each citation.
+fn quotes(e: &Extraction) -> Vec<(String, Vec<String>)> {
+    e.citations
+        .iter()
+        .map(|c| (c.url_as_written.clone(), c.quotes.clone()))
+        .collect()
+}
+
+#[test]
+fn quotations_go_to_the_nearest_link_of_their_paragraph_in_html() {
+    let html = r#"<html><body>
+        <p>The minister said “we will not sign a deal that hurts farmers”, according to
+        <a href="https://wire.test/a">the agency</a>. Her rival called it «a betrayal of the whole
+        valley» in <a href="https://paper.test/b">an interview</a>.</p>
+        <p>An aide said "talks will resume after the summit" on <a href="https://wire.test/c">Tuesday</a>.</p>
+        <p>Scare quotes like "fake" are no quotation, <a href="https://wire.test/d">here</a>.</p>
+        <p><a href="https://wire.test/e">“The budget is not negotiable at all”</a></p>
+        <blockquote cite="https://wire.test/f"><p>Parliament must approve the budget before the end of the month.</p><footer>— The speaker</footer></blockquote>
+        <blockquote><p>Nobody expected the vote to pass this quickly.</p><p>— <a href="https://wire.test/g">The whip</a></p></blockquote>
+        <p>He <q cite="https://wire.test/h">never signed the letter he was shown</q>, she wrote.</p>
+        <p>No link here: "a quotation without any source".</p>
+        </body></html>"#;
+    let e = run(ArticleFormat::Html, html);
+    let q = |s: &str| vec![s.to_owned()];
+    assert_eq!(
+        quotes(&e),
+        [
+            (
+                "https://wire.test/a".into(),
+                q("we will not sign a deal that hurts farmers")
+            ),
+            (
+                "https://paper.test/b".into(),
+                q("a betrayal of the whole valley")
+            ),
+            (
+                "https://wire.test/c".into(),
+                q("talks will resume after the summit")
+            ),
+            ("https://wire.test/d".into(), vec![]),
+            (
+                "https://wire.test/e".into(),
+                q("The budget is not negotiable at all")
+            ),
+            (
+                "https://wire.test/f".into(),
+                q("Parliament must approve the budget before the end of the month.")
+            ),
+            (
+                "https://wire.test/g".into(),
+                q("Nobody expected the vote to pass this quickly.")
+            ),
+            (
+                "https://wire.test/h".into(),
+                q("never signed the letter he was shown")
+            ),
+        ]
+    );
+}
+
+#[test]
+fn quotations_in_markdown_and_plain_text() {
+    let md = "The minister said “we will not sign a deal that hurts farmers”, \
+              according to [the agency](https://wire.test/a).\n\n\
+              > \"Parliament must approve the budget before the end of the month.\"\n\
+              > — [The speaker](https://wire.test/b)\n\n\
+              An aide said \"talks will resume after the summit\" (https://wire.test/c).\n";
+    let e = run(ArticleFormat::Markdown, md);
+    let q = |s: &str| vec![s.to_owned()];
+    assert_eq!(
+        quotes(&e),
+        [
+            (
+                "https://wire.test/a".into(),
+                q("we will not sign a deal that hurts farmers")
+            ),
+            (
+                "https://wire.test/b".into(),
+                q("Parliament must approve the budget before the end of the month.")
+            ),
+            (
+                "https://wire.test/c".into(),
+                q("talks will resume after the summit")
+            ),
+        ]
+    );
+    let text = "Headline\n\nThe minister said „wir werden das nicht unterschreiben“ https://wire.test/a today.\n\
+                Wire provenance\n- https://wire.test/b\n";
+    let e = run(ArticleFormat::Text, text);
+    assert_eq!(
+        quotes(&e),
+        [
+            (
+                "https://wire.test/a".into(),
+                q("wir werden das nicht unterschreiben")
+            ),
+            ("https://wire.test/b".into(), vec![]),
+        ]
+    );
+}

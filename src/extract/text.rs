@@ -21,7 +21,16 @@ pub(super) fn extract(text: &str, sink: &mut Sink<'_>) {
                 section = Section::Body;
             }
         } else if line.contains(':') {
-            sink.bare_urls(line, offset, section);
+            // A line is a paragraph: its quotations go to its nearest URL.
+            let cited = sink.bare_urls(line, offset, section);
+            if !cited.is_empty() {
+                let mut paragraph = super::quotes::Paragraph::default();
+                paragraph.text(line);
+                for (citation, at) in cited {
+                    paragraph.link_at(citation, at);
+                }
+                paragraph.end(&mut sink.out.citations);
+            }
         }
         offset += raw_line.len();
     }

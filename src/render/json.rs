@@ -200,6 +200,8 @@ struct ExtractCitation<'a> {
     /// `null` for a fetchable URL, else `unsupported-scheme` or `invalid-url`.
     problem: Option<&'static str>,
     detail: Option<String>,
+    /// The passages the article quotes from this source.
+    quotes: &'a [String],
 }
 
 /// Writes the citations of `extract` (no fetching) as JSON.
@@ -232,6 +234,7 @@ pub fn render_extract_json(
                     anchor: c.anchor.as_deref(),
                     problem,
                     detail,
+                    quotes: &c.quotes,
                 }
             })
         })

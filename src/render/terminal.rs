@@ -228,6 +228,9 @@ pub fn render_extract_text(
                 c.section.as_str(),
                 clean(c.display_url()),
             )?;
+            for quote in &c.quotes {
+                writeln!(out, "            quotes \u{201c}{}\u{201d}", clean(quote))?;
+            }
         }
         for d in &extraction.diagnostics {
             writeln!(

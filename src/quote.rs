@@ -1,0 +1,666 @@
+//! Quoted passages: finding them in an article's prose, and checking them against what the
+//! source says.
+//!
+//! A quotation is a passage between quotation marks of any common style (`"…"`, `“…”`, `«…»`,
+//! `„…“`, `‚…‘`, `‘…’`) of at least [`MIN_WORDS`] words, or a blockquote. It is matched against
+//! the source's main text word by word, so case, whitespace, punctuation, quotation marks,
+//! dashes and ellipses never matter; an elision (`...`, `…`, `[…]`, `[...]`) splits it into parts
+//! found in order with anything between them; a bracketed insertion (`[the minister]`) stands
+//! for up to [`INSERTION_WORDS`] words of the source, and `[sic]` for none.
+//!
+//! The verdict: `found` (every part, in order), `close` (a few words differ: the differences are
+//! shown) or `not-found`. A difference in a number or a negation is never `close`: "would" for
+//! "would not", "40" for "14" are misquotes, not house style.
+
+use serde::Serialize;
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// Quotations shorter than this are not checked (scare quotes, a title, a single term).
+pub const MIN_WORDS: usize = 4;
+/// Words a bracketed editorial insertion may stand for.
+pub const INSERTION_WORDS: usize = 8;
+/// At most this many words of a quotation are compared (a longer one is cut).
+pub const MAX_WORDS: usize = 400;
+/// At most this many quotations per citation.
+pub const MAX_QUOTES: usize = 20;
+
+/// Opening and closing marks of the quotation styles read.
+const PAIRS: &[(char, &[char])] = &[
+    ('"', &['"']),
+    ('\u{201c}', &['\u{201d}', '\u{201c}']), // “…” (and “…“ as typed)
+    ('\u{201e}', &['\u{201c}', '\u{201d}']), // „…“ (German), „…” (Polish)
+    ('\u{00ab}', &['\u{00bb}']),             // «…»
+    ('\u{00bb}', &['\u{00ab}']),             // »…« (German)
+    ('\u{201a}', &['\u{2018}', '\u{2019}']), // ‚…‘
+    ('\u{2018}', &['\u{2019}']),             // ‘…’
+];
+
+/// The quoted passages of a paragraph, with their byte ranges (inside the marks), of at least
+/// [`MIN_WORDS`] words. One left-to-right pass; an opening mark without its closing mark in the
+/// paragraph quotes nothing.
+#[must_use]
+pub fn find_quotes(paragraph: &str) -> Vec<(Range<usize>, String)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    // Styles whose closing mark is nowhere after an opening one: later openings of that style
+    // are not looked at again (so a paragraph of a million `«` is read once, not squared).
+    let mut exhausted: Vec<char> = Vec::new();
+    while at < paragraph.len() && out.len() < MAX_QUOTES {
+        let Some((start, open)) = paragraph[at..]
+            .char_indices()
+            .map(|(i, c)| (i + at, c))
+            .find(|(i, c)| {
+                PAIRS.iter().any(|(o, _)| o == c)
+                    && !exhausted.contains(c)
+                    && opens(paragraph, *i, *c)
+            })
+        else {
+            break;
+        };
+        let closes = PAIRS
+            .iter()
+            .find(|(o, _)| *o == open)
+            .map_or(&[][..], |(_, c)| *c);
+        let inner = start + open.len_utf8();
+        let end = paragraph[inner..]
+            .char_indices()
+            .map(|(i, c)| (i + inner, c))
+            .find(|(i, c)| closes.contains(c) && closes_here(paragraph, *i, *c));
+        let Some((end, close)) = end else {
+            exhausted.push(open);
+            at = inner;
+            continue;
+        };
+        let passage = paragraph[inner..end].trim();
+        if words(passage).len() >= MIN_WORDS {
+            out.push((inner..end, passage.to_owned()));
+        }
+        at = end + close.len_utf8();
+    }
+    out
+}
+
+/// Whether a mark at `i` opens a quotation: `‘` and `'`-like marks only at a word's start
+/// (`’` inside a word is an apostrophe).
+fn opens(text: &str, i: usize, c: char) -> bool {
+    if c == '\u{2018}' {
+        return text[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|p| !p.is_alphanumeric());
+    }
+    true
+}
+
+/// Whether a closing `’` at `i` ends the quotation rather than being an apostrophe (`don’t`).
+fn closes_here(text: &str, i: usize, c: char) -> bool {
+    if c == '\u{2019}' {
+        let after = text[i + c.len_utf8()..].chars().next();
+        return after.is_none_or(|n| !n.is_alphanumeric());
+    }
+    true
+}
+
+/// A word of a text and where it is.
+#[derive(Debug, Clone)]
+struct Word {
+    folded: String,
+    span: Range<usize>,
+}
+
+/// The words of a text, lower-cased, with their byte spans: runs of letters and digits, an
+/// apostrophe inside a word kept (`don't`), a decimal point or separator between digits kept
+/// (`3.5`, `1,000`).
+fn words(text: &str) -> Vec<Word> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        let prev = k.checked_sub(1).map(|p| chars[p].1);
+        let next = chars.get(k + 1).map(|n| n.1);
+        let joins = match c {
+            '\'' | '\u{2019}' => {
+                prev.is_some_and(char::is_alphanumeric) && next.is_some_and(char::is_alphanumeric)
+            }
+            '.' | ',' => {
+                prev.is_some_and(|p| p.is_ascii_digit()) && next.is_some_and(|n| n.is_ascii_digit())
+            }
+            c => c.is_alphanumeric(),
+        };
+        match (joins, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push(word(text, s..i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push(word(text, s..text.len()));
+    }
+    out
+}
+
+fn word(text: &str, span: Range<usize>) -> Word {
+    Word {
+        folded: text[span.clone()].to_lowercase().replace('\u{2019}', "'"),
+        span,
+    }
+}
+
+/// A part of a quotation: words to find, and what may stand between it and the part before.
+#[derive(Debug, Clone, PartialEq)]
+enum Piece {
+    Words(Vec<String>),
+    /// An elision: anything.
+    Gap,
+    /// An editorial insertion: up to [`INSERTION_WORDS`] words.
+    Insertion,
+}
+
+/// A quotation read into its parts.
+fn pieces(quote: &str) -> Vec<Piece> {
+    let mut out: Vec<Piece> = Vec::new();
+    let mut rest = quote;
+    let push_words = |out: &mut Vec<Piece>, text: &str| {
+        let w: Vec<String> = words(text).into_iter().map(|w| w.folded).collect();
+        if !w.is_empty() {
+            match out.last_mut() {
+                Some(Piece::Words(prev)) => prev.extend(w),
+                _ => out.push(Piece::Words(w)),
+            }
+        }
+    };
+    loop {
+        let ellipsis = rest.find("...").map(|i| (i, 3, Piece::Gap));
+        let glyph = rest.find('\u{2026}').map(|i| (i, 3, Piece::Gap));
+        let bracket = rest.find('[').and_then(|i| {
+            let close = rest[i..].find(']')? + i;
+            let inner = rest[i + 1..close].trim();
+            let piece = if inner.is_empty()
+                || inner == "..."
+                || inner == "\u{2026}"
+                || inner.eq_ignore_ascii_case("sic")
+            {
+                if inner.eq_ignore_ascii_case("sic") {
+                    None
+                } else {
+                    Some(Piece::Gap)
+                }
+            } else {
+                Some(Piece::Insertion)
+            };
+            Some((i, close + 1 - i, piece.unwrap_or(Piece::Words(Vec::new()))))
+        });
+        let next = [ellipsis, glyph, bracket]
+            .into_iter()
+            .flatten()
+            .min_by_key(|(i, _, _)| *i);
+        let Some((i, len, piece)) = next else {
+            push_words(&mut out, rest);
+            break;
+        };
+        push_words(&mut out, &rest[..i]);
+        match piece {
+            Piece::Words(_) => {} // [sic]: nothing in the source
+            piece => {
+                if out.last() != Some(&Piece::Gap) || piece != Piece::Gap {
+                    out.push(piece);
+                }
+            }
+        }
+        rest = &rest[i + len..];
+    }
+    out
+}
+
+/// How a quotation reads against the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum QuoteStatus {
+    Found,
+    Close,
+    NotFound,
+}
+
+impl QuoteStatus {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Found => "found",
+            Self::Close => "close",
+            Self::NotFound => "not-found",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "found" => Some(Self::Found),
+            "close" => Some(Self::Close),
+            "not-found" => Some(Self::NotFound),
+            _ => None,
+        }
+    }
+}
+
+/// A quotation checked against a source's text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuoteCheck {
+    pub status: QuoteStatus,
+    /// The passage as the source has it (the nearest one, when not found exactly).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passage: Option<String>,
+    /// Words that differ: the quotation's and the source's (`close`, and `not-found` when a
+    /// near passage exists).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub differences: Vec<Difference>,
+}
+
+/// One difference between a quotation and the source: what the article has, what the source has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    pub quoted: String,
+    pub source: String,
+}
+
+/// Negation words, in the eight languages of the cues: a difference in one is never `close`.
+const NEGATIONS: &[&str] = &[
+    "not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "cannot", "n't", "nicht",
+    "kein", "keine", "keinen", "keinem", "keiner", "nie", "niemals", "nichts", "ne", "pas",
+    "jamais", "aucun", "aucune", "rien", "non", "nunca", "ningún", "ninguna", "nada", "não", "nem",
+    "nenhum", "nenhuma", "nulla", "mai", "nessuno", "niet", "geen", "nooit", "nie", "żaden",
+    "żadna", "nigdy",
+];
+
+fn substantive(word: &str) -> bool {
+    word.chars().any(|c| c.is_ascii_digit()) || NEGATIONS.contains(&word) || word.ends_with("n't")
+}
+
+/// Checks a quotation against the source's text.
+#[must_use]
+pub fn check(quote: &str, source: &str) -> QuoteCheck {
+    let parts = pieces(quote);
+    let text = words(source);
+    let folded: Vec<&str> = text.iter().map(|w| w.folded.as_str()).collect();
+    let index = WordIndex::new(&folded);
+    if let Some(span) = find_in_order(&parts, &index) {
+        return QuoteCheck {
+            status: QuoteStatus::Found,
+            passage: Some(passage(source, &text, span)),
+            differences: Vec::new(),
+        };
+    }
+    // Not verbatim: the nearest passage of each part, by word edit distance.
+    let mut differences = Vec::new();
+    let mut edits = 0usize;
+    let mut total = 0usize;
+    let mut spans = Vec::new();
+    let mut unmatched = false;
+    // Parts are looked for in order: an elided quotation that reorders the source is not it.
+    let mut from = 0;
+    for part in &parts {
+        let Piece::Words(part) = part else { continue };
+        let part: Vec<&str> = part.iter().take(MAX_WORDS).map(String::as_str).collect();
+        total += part.len();
+        if let Some(at) = index.find(&part, from) {
+            spans.push(at..at + part.len());
+            from = at + part.len();
+            continue;
+        }
+        match nearest(&part, &folded[from.min(folded.len())..]) {
+            Some((span, distance, diffs)) if distance * 2 <= part.len() => {
+                edits += distance;
+                differences.extend(diffs);
+                let span = span.start + from..span.end + from;
+                from = span.end;
+                spans.push(span);
+            }
+            _ => unmatched = true,
+        }
+    }
+    let shown = spans
+        .iter()
+        .map(|s| passage(source, &text, s.clone()))
+        .collect::<Vec<_>>()
+        .join(" [...] ");
+    let small = edits <= (total / 10).max(1);
+    let substantive = differences.iter().any(|d| {
+        words(&d.quoted)
+            .iter()
+            .chain(words(&d.source).iter())
+            .any(|w| substantive(&w.folded))
+    });
+    let status = if !unmatched && small && !substantive {
+        QuoteStatus::Close
+    } else {
+        QuoteStatus::NotFound
+    };
+    QuoteCheck {
+        status,
+        passage: (!shown.is_empty() && !unmatched).then_some(shown),
+        differences,
+    }
+}
+
+/// The source's text from the first to the last word of `span`.
+fn passage(source: &str, text: &[Word], span: Range<usize>) -> String {
+    match (text.get(span.start), text.get(span.end.saturating_sub(1))) {
+        (Some(first), Some(last)) if span.end > span.start => source
+            [first.span.start..last.span.end]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => String::new(),
+    }
+}
+
+/// Where each word occurs in the source.
+struct WordIndex<'t> {
+    words: &'t [&'t str],
+    at: HashMap<&'t str, Vec<usize>>,
+}
+
+impl<'t> WordIndex<'t> {
+    fn new(words: &'t [&'t str]) -> Self {
+        let mut at: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, w) in words.iter().enumerate() {
+            at.entry(*w).or_default().push(i);
+        }
+        Self { words, at }
+    }
+
+    /// The first occurrence of `part` at or after `from`. Candidates are the occurrences of its
+    /// rarest word, so a common first word never makes the search quadratic.
+    fn find(&self, part: &[&str], from: usize) -> Option<usize> {
+        let (offset, rarest) = part
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, w)| self.at.get(*w).map_or(0, Vec::len))?;
+        let positions = self.at.get(rarest)?;
+        let first = positions.partition_point(|&p| p < from + offset);
+        positions[first..].iter().find_map(|&p| {
+            let start = p - offset;
+            (self.words.get(start..start + part.len()) == Some(part)).then_some(start)
+        })
+    }
+}
+
+/// The span of the source where the parts occur in order (gaps and insertions between them).
+fn find_in_order(parts: &[Piece], index: &WordIndex<'_>) -> Option<Range<usize>> {
+    let mut from = 0;
+    let mut first = None;
+    let mut bound: Option<usize> = None; // an insertion: the next part starts within this many
+    let mut end = 0;
+    for piece in parts {
+        match piece {
+            Piece::Gap => bound = None,
+            Piece::Insertion => bound = Some(INSERTION_WORDS),
+            Piece::Words(part) => {
+                let part: Vec<&str> = part.iter().take(MAX_WORDS).map(String::as_str).collect();
+                let at = index.find(&part, from)?;
+                if first.is_some() && bound.is_some_and(|b| at > from + b) {
+                    return None;
+                }
+                first.get_or_insert(at);
+                end = at + part.len();
+                from = end;
+                bound = Some(0);
+            }
+        }
+    }
+    first.map(|f| f..end)
+}
+
+/// The nearest passage of the source to `part`: windows of its length ranked by the words
+/// they share with it (one pass), the best few aligned word by word. Its span, the word edit
+/// distance and the differing words.
+fn nearest(part: &[&str], words: &[&str]) -> Option<(Range<usize>, usize, Vec<Difference>)> {
+    let m = part.len();
+    if m == 0 || words.is_empty() {
+        return None;
+    }
+    let mut want: HashMap<&str, i64> = HashMap::new();
+    for w in part {
+        *want.entry(*w).or_default() += 1;
+    }
+    let width = m.min(words.len());
+    let mut have: HashMap<&str, i64> = HashMap::new();
+    let mut shared = 0i64;
+    let mut best: Vec<(i64, usize)> = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        if let Some(&need) = want.get(w) {
+            let h = have.entry(w).or_default();
+            if *h < need {
+                shared += 1;
+            }
+            *h += 1;
+        }
+        if i >= width {
+            let gone = words[i - width];
+            if let Some(&need) = want.get(gone) {
+                let h = have.entry(gone).or_default();
+                *h -= 1;
+                if *h < need {
+                    shared -= 1;
+                }
+            }
+        }
+        if i + 1 >= width {
+            best.push((shared, i + 1 - width));
+        }
+    }
+    best.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    best.dedup_by(|a, b| a.1.abs_diff(b.1) < 3);
+    best.into_iter()
+        .take(3)
+        .filter(|(shared, _)| *shared > 0)
+        .map(|(_, start)| {
+            let lo = start.saturating_sub(3);
+            let hi = (start + width + 3).min(words.len());
+            align(part, &words[lo..hi], lo)
+        })
+        .min_by_key(|(_, distance, _)| *distance)
+}
+
+/// Aligns `part` with the best substring of `window` (free start and end in the window): its
+/// span (offset by `base`), the word edit distance and the differing words.
+fn align(part: &[&str], window: &[&str], base: usize) -> (Range<usize>, usize, Vec<Difference>) {
+    let (m, n) = (part.len(), window.len());
+    // cost[i][j]: part[..i] aligned ending at window[..j].
+    let mut cost = vec![vec![0usize; n + 1]; m + 1];
+    for (i, row) in cost.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for i in 1..=m {
+        for j in 1..=n {
+            let same = usize::from(part[i - 1] != window[j - 1]);
+            cost[i][j] = (cost[i - 1][j - 1] + same)
+                .min(cost[i - 1][j] + 1)
+                .min(cost[i][j - 1] + 1);
+        }
+    }
+    let (end, distance) = (0..=n)
+        .map(|j| (j, cost[m][j]))
+        .min_by_key(|&(j, c)| (c, j))
+        .unwrap_or((0, m));
+    // Walk back for the start and the differences.
+    let (mut i, mut j) = (m, end);
+    let mut ops: Vec<(Option<&str>, Option<&str>)> = Vec::new();
+    while i > 0 {
+        if j > 0 && cost[i][j] == cost[i - 1][j - 1] + usize::from(part[i - 1] != window[j - 1]) {
+            ops.push((Some(part[i - 1]), Some(window[j - 1])));
+            i -= 1;
+            j -= 1;
+        } else if cost[i][j] == cost[i - 1][j] + 1 {
+            ops.push((Some(part[i - 1]), None));
+            i -= 1;
+        } else {
+            ops.push((None, Some(window[j - 1])));
+            j -= 1;
+        }
+    }
+    ops.reverse();
+    let mut differences: Vec<Difference> = Vec::new();
+    let mut open = false;
+    for (quoted, source) in ops {
+        if quoted.is_some() && quoted == source {
+            open = false;
+            continue;
+        }
+        if !open {
+            differences.push(Difference {
+                quoted: String::new(),
+                source: String::new(),
+            });
+            open = true;
+        }
+        let last = differences.last_mut().expect("pushed above");
+        for (into, word) in [(&mut last.quoted, quoted), (&mut last.source, source)] {
+            if let Some(word) = word {
+                if !into.is_empty() {
+                    into.push(' ');
+                }
+                into.push_str(word);
+            }
+        }
+    }
+    (base + j..base + end, distance, differences)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCE: &str = "The minister said on Tuesday that talks with regional partners would \
+        resume after the summit, officials confirmed. \u{201c}We will not sign a deal that hurts \
+        farmers,\u{201d} she told reporters. The budget of 14 billion euros was approved.\n\
+        Analysts cautioned that any agreement would depend on parliament.";
+
+    fn status(quote: &str) -> QuoteStatus {
+        check(quote, SOURCE).status
+    }
+
+    #[test]
+    fn quotations_of_every_style_are_found_in_a_paragraph() {
+        let p = "She said \u{201c}we will not sign a deal\u{201d} and \u{201e}talks would resume after the summit\u{201c}; \
+                 «any agreement would depend» and 'not this' and \"too short\" and \u{2018}the farmers\u{2019} \
+                 union\u{2019}s view\u{2019}.";
+        let found: Vec<String> = find_quotes(p).into_iter().map(|(_, q)| q).collect();
+        assert_eq!(
+            found,
+            [
+                "we will not sign a deal",
+                "talks would resume after the summit",
+                "any agreement would depend"
+            ]
+        );
+        let apostrophes = "It\u{2019}s the minister\u{2019}s view: \u{2018}we won\u{2019}t sign it today\u{2019}.";
+        assert_eq!(
+            find_quotes(apostrophes)
+                .into_iter()
+                .map(|(_, q)| q)
+                .collect::<Vec<_>>(),
+            ["we won\u{2019}t sign it today"]
+        );
+        assert!(find_quotes("an \u{201c}unclosed quotation of many words").is_empty());
+    }
+
+    #[test]
+    fn exact_quotations_are_found_whatever_the_typography() {
+        assert_eq!(
+            status("We will NOT sign a deal that hurts farmers."),
+            QuoteStatus::Found
+        );
+        assert_eq!(
+            status("talks with regional partners would resume"),
+            QuoteStatus::Found
+        );
+        // Across a paragraph break.
+        assert_eq!(
+            status("The budget of 14 billion euros was approved. Analysts cautioned"),
+            QuoteStatus::Found
+        );
+        let found = check("we will not sign a deal", SOURCE);
+        assert_eq!(found.passage.as_deref(), Some("We will not sign a deal"));
+    }
+
+    #[test]
+    fn elisions_and_insertions_are_read_as_editors_write_them() {
+        assert_eq!(
+            status("The minister said ... talks with regional partners would resume"),
+            QuoteStatus::Found
+        );
+        assert_eq!(
+            status(
+                "The minister said [\u{2026}] that talks \u{2026} would resume after the summit"
+            ),
+            QuoteStatus::Found
+        );
+        assert_eq!(
+            status("[The ministry] will not sign a deal that hurts farmers"),
+            QuoteStatus::Found
+        );
+        assert_eq!(
+            status("any agreement [sic] would depend on parliament"),
+            QuoteStatus::Found
+        );
+        // Out of order is not an elision.
+        assert_eq!(
+            status("officials confirmed ... The minister said on Tuesday"),
+            QuoteStatus::NotFound
+        );
+    }
+
+    #[test]
+    fn a_changed_word_is_close_a_number_or_negation_not_found() {
+        let close = check(
+            "talks with regional allies would resume after the summit",
+            SOURCE,
+        );
+        assert_eq!(close.status, QuoteStatus::Close);
+        assert_eq!(
+            close.differences,
+            [Difference {
+                quoted: "allies".into(),
+                source: "partners".into()
+            }]
+        );
+        assert_eq!(
+            status("We will sign a deal that hurts farmers"),
+            QuoteStatus::NotFound
+        );
+        assert_eq!(
+            status("The budget of 40 billion euros was approved"),
+            QuoteStatus::NotFound
+        );
+        let changed = check("The budget of 40 billion euros was approved", SOURCE);
+        assert_eq!(
+            changed.passage.as_deref(),
+            Some("The budget of 14 billion euros was approved")
+        );
+        assert_eq!(
+            status("Analysts said the agreement would never depend on parliament at all"),
+            QuoteStatus::NotFound
+        );
+        assert_eq!(
+            status("completely unrelated words about the weather tomorrow"),
+            QuoteStatus::NotFound
+        );
+    }
+
+    #[test]
+    fn hostile_sizes_stay_linear() {
+        let source = "the ".repeat(200_000);
+        let quote = format!("{}end", "the ".repeat(300));
+        // 300 words of 301 are there: close, and found without a quadratic search.
+        assert_eq!(check(&quote, &source).status, QuoteStatus::Close);
+        let many = "\"a b c d\" ".repeat(10_000);
+        assert_eq!(find_quotes(&many).len(), MAX_QUOTES);
+        // Openings without their closing mark: each style is scanned once.
+        let unclosed = "\u{00ab}\u{201e}\u{2018}".repeat(300_000);
+        assert!(find_quotes(&unclosed).is_empty());
+    }
+}
