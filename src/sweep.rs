@@ -15,8 +15,9 @@ pub struct News {
     pub line: u32,
     pub url: String,
     /// `newly-failing`, `newly-dead`, `newly-soft-404`, `newly-replaced`, `recovered`,
-    /// `edited`, `appended`, `paywalled`, `replaced` (since the previous capture) or
-    /// `correction` (the source added one; `detail` holds it).
+    /// `edited`, `appended`, `paywalled`, `replaced` (since the previous capture),
+    /// `correction` (the source added one; `detail` holds it) or `quote-removed` (a passage
+    /// the article quotes, there when cited, is gone; `detail` holds its paragraph).
     pub what: &'static str,
     /// The verdict now.
     pub verdict: &'static str,
@@ -104,6 +105,9 @@ pub fn news_between(
         }
         if this.correction.is_some() {
             news.push("correction");
+        }
+        if this.quote_removed.is_some() {
+            news.push("quote-removed");
         }
     }
     news
@@ -256,6 +260,7 @@ mod tests {
             change_vs_reference: None,
             change_vs_previous: None,
             correction: None,
+            quote_removed: None,
         }
     }
 

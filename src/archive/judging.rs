@@ -46,7 +46,7 @@ impl JudgeStore for TxStore<'_, '_> {
     fn citations_of(&mut self, url_id: i64) -> rusqlite::Result<Vec<CitationRef>> {
         self.tx
             .prepare_cached(
-                "SELECT id, article_id, reference_snapshot_id FROM citations
+                "SELECT id, article_id, reference_snapshot_id, quotes FROM citations
                  WHERE url_id = ?1 AND retired_run_id IS NULL",
             )?
             .query_map([url_id], |r| {
@@ -54,6 +54,10 @@ impl JudgeStore for TxStore<'_, '_> {
                     id: r.get(0)?,
                     article: r.get(1)?,
                     reference: r.get(2)?,
+                    quotes: r
+                        .get::<_, Option<String>>(3)?
+                        .and_then(|q| serde_json::from_str(&q).ok())
+                        .unwrap_or_default(),
                 })
             })?
             .collect()
@@ -116,8 +120,8 @@ impl JudgeStore for TxStore<'_, '_> {
                 "INSERT INTO judgements (citation_id, check_id, reference_snapshot_id,
                                          change_vs_reference, similarity_reference,
                                          previous_snapshot_id, change_vs_previous,
-                                         similarity_previous, correction)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                         similarity_previous, correction, quotes, quote_removed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 row.citation_id,
@@ -129,6 +133,8 @@ impl JudgeStore for TxStore<'_, '_> {
                 row.vs_previous.map(|v| v.0),
                 row.vs_previous.map(|v| v.1),
                 row.correction,
+                row.quotes,
+                row.quote_removed,
             ])?;
         Ok(())
     }

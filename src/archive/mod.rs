@@ -392,10 +392,13 @@ impl Archive {
                         Target::Fetchable(url) => Some(Index::url_id(&tx, url)?),
                         _ => None,
                     };
+                    let quotes = (!c.quotes.is_empty())
+                        .then(|| serde_json::to_string(&c.quotes).ok())
+                        .flatten();
                     tx.prepare_cached("INSERT INTO citations (article_id, url_key, url_id, url_as_written, line, col,
-                                                section, anchor, first_run_id, last_run_id)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
-                         ON CONFLICT (article_id, url_key) DO UPDATE SET last_run_id = ?9")?.execute(
+                                                section, anchor, first_run_id, last_run_id, quotes)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)
+                         ON CONFLICT (article_id, url_key) DO UPDATE SET last_run_id = ?9, quotes = ?10")?.execute(
                         params![
                             article.id.as_str(),
                             c.display_url(),
@@ -405,7 +408,8 @@ impl Archive {
                             c.column,
                             c.section.as_str(),
                             c.anchor,
-                            run_id
+                            run_id,
+                            quotes
                         ],
                     )?;
                 }

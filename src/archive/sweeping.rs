@@ -20,6 +20,8 @@ pub struct CheckRow {
     pub change_vs_previous: Option<Change>,
     /// A correction the capture added to the previous one's text.
     pub correction: Option<String>,
+    /// A quotation the capture lost: the paragraph it was in.
+    pub quote_removed: Option<String>,
 }
 
 /// Carries a citation's last judgement over the 304s that did not write one (a compact 304
@@ -157,7 +159,7 @@ impl Archive {
             .prepare(
                 "SELECT c.article_id, u.url, k.run_id, k.checked_at, k.outcome,
                         j.change_vs_reference, j.change_vs_previous, j.id IS NOT NULL,
-                        k.conditional AND k.http_status = 304, j.correction
+                        k.conditional AND k.http_status = 304, j.correction, j.quote_removed
                  FROM citations c JOIN urls u ON u.id = c.url_id JOIN checks k ON k.url_id = c.url_id
                  LEFT JOIN judgements j ON j.check_id = k.id AND j.citation_id = c.id
                  WHERE c.url_id IN (SELECT url_id FROM checks WHERE run_id = ?1)
@@ -181,10 +183,22 @@ impl Archive {
                     r.get::<_, bool>(7)?,
                     r.get::<_, bool>(8)?,
                     r.get::<_, Option<String>>(9)?,
+                    r.get::<_, Option<String>>(10)?,
                 ))
             };
-            let (article, url, run, at, outcome, vs_ref, vs_prev, judged, revalidated, correction) =
-                read().map_err(|e| self.index.wrap(e))?;
+            let (
+                article,
+                url,
+                run,
+                at,
+                outcome,
+                vs_ref,
+                vs_prev,
+                judged,
+                revalidated,
+                correction,
+                quote_removed,
+            ) = read().map_err(|e| self.index.wrap(e))?;
             let key = (article, url);
             if carried.as_ref().is_none_or(|(k, _)| *k != key) {
                 carried = Some((key.clone(), CarryForward::default()));
@@ -210,6 +224,7 @@ impl Archive {
                 change_vs_reference,
                 change_vs_previous,
                 correction,
+                quote_removed,
             });
         }
         Ok(histories)

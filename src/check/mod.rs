@@ -7,6 +7,7 @@
 //! is started and the check returns the error.
 
 mod probe;
+mod quotes;
 mod robots;
 pub mod suggest;
 
@@ -21,6 +22,8 @@ use crate::fetch::{Fetched, Fetcher, Validators, fetch_all};
 use crate::input::Article;
 use crate::outcome::{Outcome, OutcomeKind};
 use probe::Probes;
+pub use quotes::QuoteGate;
+use quotes::{citation_quotes, quotes_by_url, quotes_in_page};
 use robots::apply_robots;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -40,6 +43,18 @@ pub struct CheckedCitation {
     pub judgement: Option<Box<Judgement>>,
     /// What to cite instead, for a problem or a permanent redirect (see [`suggest`]).
     pub suggestions: Vec<crate::suggestion::Suggestion>,
+    /// The citation's quotations, checked against what the source says now.
+    pub quotes: Vec<crate::quote::QuoteResult>,
+}
+
+impl CheckedCitation {
+    /// Whether a quotation of this citation is not in the source.
+    #[must_use]
+    pub fn misquoted(&self) -> bool {
+        self.quotes
+            .iter()
+            .any(|q| q.status == crate::quote::QuoteStatus::NotFound)
+    }
 }
 
 /// One article's citations, in the order they appear.
@@ -49,14 +64,19 @@ pub struct CheckedArticle {
     pub source: PathBuf,
     pub citations: Vec<CheckedCitation>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Whether a quotation not found in its source fails this article's gate (config
+    /// `quote_not_found`, per article or globally).
+    pub quotes_gate: bool,
 }
 
 impl CheckedArticle {
+    /// Citations that fail the gate: not fine, or (when `quotes_gate`) quoting what the
+    /// source does not say.
     #[must_use]
     pub fn problems(&self) -> usize {
         self.citations
             .iter()
-            .filter(|c| !c.outcome.kind.is_fine())
+            .filter(|c| !c.outcome.kind.is_fine() || (self.quotes_gate && c.misquoted()))
             .count()
     }
 }
@@ -128,6 +148,8 @@ pub struct CheckOptions {
     pub exclude: Arc<crate::exclude::Exclusions>,
     /// Statuses that are fine from some hosts: `accepted`.
     pub accept: Arc<crate::exclude::Acceptances>,
+    /// Which articles a quotation not found in its source fails (see [`QuoteGate`]).
+    pub quote_gate: QuoteGate,
 }
 
 /// A URL's outcome with what the archive made of its capture: where it is, its judgements,
@@ -229,34 +251,25 @@ pub async fn check(
     let stop = options
         .stop
         .unwrap_or_else(|| Arc::new(AtomicBool::new(false)));
-    let (urls, robots) = if options.robots && !urls.is_empty() {
-        let (urls, rules) = apply_robots(
-            &fetcher,
-            urls,
-            archive.as_ref(),
-            &stop,
-            &mut results,
-            &mut failure,
-        )
-        .await;
-        (urls, Some(rules))
-    } else {
-        (urls, None)
-    };
-    let probes = if options.soft404_probe && !urls.is_empty() {
-        probe::probe_siblings(
-            &fetcher,
-            &urls,
-            robots.as_ref(),
-            archive.as_ref(),
-            &stop,
-            &mut failure,
-        )
-        .await
-    } else {
-        Probes::new()
-    };
+    let (urls, probes) = before_fetching(
+        &fetcher,
+        urls,
+        (options.robots, options.soft404_probe),
+        archive.as_ref(),
+        &stop,
+        &mut results,
+        &mut failure,
+    )
+    .await;
     let probes = Arc::new(probes);
+    // Without an archive, quotations are checked against the page in memory (with one, the
+    // archive's judge checks them, against the reference too).
+    let quotes_of: Arc<HashMap<String, Vec<String>>> = Arc::new(if archive.is_none() {
+        quotes_by_url(&extracted)
+    } else {
+        HashMap::new()
+    });
+    let mut quote_results: HashMap<Box<str>, Vec<crate::quote::QuoteResult>> = HashMap::new();
     let process = {
         let stop = Arc::clone(&stop);
         let accept = Arc::clone(&options.accept);
@@ -266,8 +279,13 @@ pub async fn check(
             let probes = Arc::clone(&probes);
             let accept = Arc::clone(&accept);
             let conditional_of = Arc::clone(&conditional_of);
+            let quotes_of = Arc::clone(&quotes_of);
             async move {
                 let evidence = judge_outcome(&url, &mut fetched, &probes, &accept);
+                let quotes = quotes_of
+                    .get(url.as_str())
+                    .map(|quotes| quotes_in_page(&fetched, quotes))
+                    .unwrap_or_default();
                 let stored = match archive {
                     Some(sink) => {
                         let mut capture = prepare_capture(&url, &mut fetched, &sink);
@@ -283,7 +301,7 @@ pub async fn check(
                     }
                     None => None,
                 };
-                (url, fetched.outcome, stored)
+                (url, fetched.outcome, stored, quotes)
             }
         }
     };
@@ -294,7 +312,10 @@ pub async fn check(
         validators,
         stop,
         process,
-        |(url, outcome, stored)| {
+        |(url, outcome, stored, quotes)| {
+            if !quotes.is_empty() {
+                quote_results.insert(url.as_str().into(), quotes);
+            }
             results.insert(url.as_str().into(), paired(outcome, stored, &mut failure));
             on_progress(results.len(), total);
         },
@@ -305,12 +326,43 @@ pub async fn check(
     }
 
     let fetched_urls = results.len();
-    let articles = assemble(extracted, &results, &options.exclude);
+    let articles = assemble(
+        extracted,
+        &results,
+        &quote_results,
+        &options.exclude,
+        &options.quote_gate,
+    );
     Ok(CheckReport {
         articles,
         fetched_urls,
         not_checked: total - fetched_urls,
     })
+}
+
+/// What runs before the URLs are fetched: robots.txt (a disallowed URL gets its result
+/// without a request and leaves the list) and the sibling probes.
+async fn before_fetching(
+    fetcher: &Arc<Fetcher>,
+    urls: Vec<Url>,
+    (robots, soft404_probe): (bool, bool),
+    archive: Option<&ArchiveSink>,
+    stop: &Arc<AtomicBool>,
+    results: &mut HashMap<Box<str>, Fetchresult>,
+    failure: &mut Option<Arc<ArchiveError>>,
+) -> (Vec<Url>, Probes) {
+    let (urls, robots) = if robots && !urls.is_empty() {
+        let (urls, rules) = apply_robots(fetcher, urls, archive, stop, results, failure).await;
+        (urls, Some(rules))
+    } else {
+        (urls, None)
+    };
+    let probes = if soft404_probe && !urls.is_empty() {
+        probe::probe_siblings(fetcher, &urls, robots.as_ref(), archive, stop, failure).await
+    } else {
+        Probes::new()
+    };
+    (urls, probes)
 }
 
 /// Each fetchable URL once, in the order first cited.
@@ -345,7 +397,9 @@ fn split_conditional(conditional: HashMap<Url, (Validators, i64)>) -> SplitCondi
 fn assemble(
     extracted: Vec<(&Article, Extraction)>,
     results: &HashMap<Box<str>, Fetchresult>,
+    quote_results: &HashMap<Box<str>, Vec<crate::quote::QuoteResult>>,
     exclude: &crate::exclude::Exclusions,
+    quote_gate: &QuoteGate,
 ) -> Vec<CheckedArticle> {
     extracted
         .into_iter()
@@ -374,17 +428,20 @@ fn assemble(
                             )
                         }),
                     };
+                    let quotes = citation_quotes(&citation, judgement.as_deref(), quote_results);
                     CheckedCitation {
                         citation,
                         outcome,
                         capture,
                         judgement,
                         suggestions: Vec::new(),
+                        quotes,
                     }
                 }));
                 checked
             },
             diagnostics: extraction.diagnostics,
+            quotes_gate: quote_gate.is_problem(article.id.as_str()),
         })
         .collect()
 }

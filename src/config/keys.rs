@@ -110,6 +110,16 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "report and check: the Wayback Machine availability API asked for what to cite instead",
     ),
     (
+        "quote_not_found",
+        "\"problem\"",
+        "check: a quotation not found in its source fails the gate (\"problem\", exit 1) or is only reported (\"report\")",
+    ),
+    (
+        "quote_not_found_articles",
+        "(none)",
+        "check: quote_not_found per article id: { \"2026_column\" = \"report\" }",
+    ),
+    (
         "witness",
         "true",
         "report: ask an independent archive whether it holds the same bytes as each capture listed (false: never)",

@@ -7,12 +7,14 @@
 mod articles;
 mod credentials;
 mod keys;
+mod quotes;
 mod rules;
 mod witness;
 
 pub use articles::{article_settings, tsa_url};
 pub use credentials::{BasicAuthConfig, CredentialsConfig};
 pub use keys::KEYS;
+pub use quotes::quote_gate;
 pub use rules::{AcceptConfig, ExcludeConfig, acceptances, exclusions};
 pub use witness::{WitnessSettings, witness};
 
@@ -63,6 +65,8 @@ pub struct FileConfig {
     pub robots: Option<bool>,
     pub wayback_endpoint: Option<String>,
     pub witness: Option<bool>,
+    pub quote_not_found: Option<String>,
+    pub quote_not_found_articles: Option<std::collections::BTreeMap<String, String>>,
     pub witness_endpoint: Option<String>,
     #[serde(default, deserialize_with = "duration_text")]
     pub witness_window: Option<String>,

@@ -30,6 +30,12 @@ pub struct Judgement {
     pub headline_vs_reference: Option<Headline>,
     /// A correction, clarification or editor's note the source added since the reference.
     pub correction_vs_reference: Option<String>,
+    /// The citation's quotations, checked against this capture (and, when not found here,
+    /// against its reference).
+    pub quotes: Vec<crate::quote::QuoteResult>,
+    /// A quotation found in the reference and the previous capture that this one lacks: the
+    /// paragraph it was in (news).
+    pub quote_removed: Option<String>,
 }
 
 /// A rewritten headline: what the reference said and what the page says now.
@@ -63,6 +69,8 @@ pub struct CitationRef {
     pub id: i64,
     pub article: String,
     pub reference: Option<i64>,
+    /// The passages the article quotes from the source.
+    pub quotes: Vec<String>,
 }
 
 /// One judgement row, as the store writes it.
@@ -76,6 +84,10 @@ pub struct JudgementRow<'a> {
     pub vs_previous: Option<(&'a str, f64)>,
     /// A correction this capture has and the previous one did not (news).
     pub correction: Option<&'a str>,
+    /// The quotations checked against this capture (JSON), when the citation has any.
+    pub quotes: Option<&'a str>,
+    /// A quotation this capture lost (news): the paragraph it was in.
+    pub quote_removed: Option<&'a str>,
 }
 
 /// A snapshot's identity: its payload digest and its URL.
@@ -141,6 +153,7 @@ pub fn judge<S: JudgeStore>(
         id: citation_id,
         article,
         reference,
+        quotes,
     } in citations
     {
         if reference.is_none() && judged.fine_and_complete {
@@ -173,10 +186,19 @@ pub fn judge<S: JudgeStore>(
             Some(r) => Some(store.captured_at(r)?),
             None => None,
         };
+        let (quotes, quote_removed) = if quotes.is_empty() {
+            (Vec::new(), None)
+        } else {
+            check_quotes(store, judged, &mut own_text, reference, previous, &quotes)?
+        };
+        let quotes_json = (!quotes.is_empty())
+            .then(|| serde_json::to_string(&quotes).ok())
+            .flatten();
         // A 304 says the same as the citation's last judgement unless the reference moved (a
         // rebaseline) or the grade did: readers carry the last one forward (see
         // `CarryForward`), so the unchanged nightly re-check writes nothing here.
         let repeats = judged.not_modified
+            && quote_removed.is_none()
             && vs_previous.is_none_or(|v| v.0 == Change::Unchanged)
             && store
                 .last_judgement(citation_id)?
@@ -196,6 +218,8 @@ pub fn judge<S: JudgeStore>(
                 previous,
                 vs_previous: vs_previous.map(|v| (v.0.as_str(), v.1)),
                 correction: correction.as_deref(),
+                quotes: quotes_json.as_deref(),
+                quote_removed: quote_removed.as_deref(),
             })?;
         }
         out.push(Judgement {
@@ -208,6 +232,8 @@ pub fn judge<S: JudgeStore>(
             digest_only: vs_reference.is_some_and(|v| v.2) || vs_previous.is_some_and(|v| v.2),
             headline_vs_reference: headline,
             correction_vs_reference,
+            quotes,
+            quote_removed,
         });
     }
     if missing.is_some() {
@@ -222,10 +248,92 @@ pub fn judge<S: JudgeStore>(
     })
 }
 
+/// The citation's quotations against the judged capture; those not found verbatim against
+/// its reference too; and a quotation the reference and the previous capture had that this one
+/// lacks (the paragraph it was in). Nothing for a capture without text (a PDF, an image).
+fn check_quotes<S: JudgeStore>(
+    store: &mut S,
+    judged: &Judged<'_>,
+    own_text: &mut OwnText,
+    reference: Option<i64>,
+    previous: Option<i64>,
+    quotes: &[String],
+) -> Result<(Vec<crate::quote::QuoteResult>, Option<String>), S::Error> {
+    use crate::quote::{QuoteStatus, check, check_all};
+    read_own(store, judged, own_text)?;
+    let Some(ours) = own_text.text() else {
+        return Ok((Vec::new(), None));
+    };
+    let mut results = check_all(quotes, ours);
+    let mut removed = None;
+    let other = |store: &mut S, snapshot: Option<i64>| -> Result<Option<String>, S::Error> {
+        match snapshot {
+            Some(s) if s != judged.snapshot_id => {
+                Ok(text_of_snapshot(store, s)?.and_then(|e| e.text))
+            }
+            _ => Ok(None),
+        }
+    };
+    if results.iter().all(|r| r.status == QuoteStatus::Found) {
+        return Ok((results, None));
+    }
+    let reference_text = other(store, reference)?;
+    let previous_text = if previous == reference {
+        reference_text.clone()
+    } else {
+        other(store, previous)?
+    };
+    for result in &mut results {
+        if result.status == QuoteStatus::Found {
+            continue;
+        }
+        if let Some(text) = &reference_text {
+            result.in_reference = Some(check(&result.quote, text).status);
+        }
+        if removed.is_none()
+            && result.status == QuoteStatus::NotFound
+            && result.in_reference == Some(QuoteStatus::Found)
+            && let Some(text) = &previous_text
+        {
+            let before = check(&result.quote, text);
+            if before.status == QuoteStatus::Found {
+                removed = before.paragraph.or(before.passage);
+            }
+        }
+    }
+    Ok((results, removed))
+}
+
+/// Reads the judged capture's own text, once.
+fn read_own<S: JudgeStore>(
+    store: &mut S,
+    judged: &Judged<'_>,
+    own_text: &mut OwnText,
+) -> Result<(), S::Error> {
+    if matches!(own_text, OwnText::Unread) {
+        // A 304 has no payload of its own: it is judged as the capture it validated.
+        *own_text = OwnText::Read(if judged.not_modified {
+            text_of_snapshot(store, judged.snapshot_id)?
+        } else {
+            own_extract(store, judged)?
+        });
+    }
+    Ok(())
+}
+
 /// The judged capture's own text: not read yet, or read (`None`: it has none).
 enum OwnText {
     Unread,
     Read(Option<Extracted>),
+}
+
+impl OwnText {
+    fn text(&self) -> Option<&str> {
+        match self {
+            Self::Read(Some(e)) => e.text.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 /// One capture's extract against another's.
@@ -262,14 +370,7 @@ fn compare<S: JudgeStore>(
         });
     }
     let theirs = text_of_snapshot(store, other)?;
-    if matches!(own_text, OwnText::Unread) {
-        // A 304 has no payload of its own: it is judged as the capture it validated.
-        *own_text = OwnText::Read(if judged.not_modified {
-            text_of_snapshot(store, judged.snapshot_id)?
-        } else {
-            own_extract(store, judged)?
-        });
-    }
+    read_own(store, judged, own_text)?;
     let ours = match own_text {
         OwnText::Read(text) => text.as_ref(),
         OwnText::Unread => None,

@@ -79,6 +79,8 @@ struct CitationJson<'a> {
     correction: Option<&'a str>,
     /// What to cite instead (see the report command's `suggestions`).
     suggestions: &'a [crate::suggestion::Suggestion],
+    /// The passages the article quotes from the source, and how each reads there now.
+    quotes: &'a [crate::quote::QuoteResult],
 }
 
 #[derive(Serialize)]
@@ -143,6 +145,7 @@ fn citation_json(checked: &CheckedCitation, source: String) -> CitationJson<'_> 
             }),
         correction: judgement.and_then(|j| j.correction_vs_reference.as_deref()),
         suggestions: &checked.suggestions,
+        quotes: &checked.quotes,
     }
 }
 

@@ -41,8 +41,25 @@ pub(super) fn render(report: &CheckReport, out: &mut dyn io::Write) -> io::Resul
                 c.line,
                 o.elapsed.as_secs_f64(),
             )?;
-            if o.kind.is_fine() {
+            let misquoted = article.quotes_gate && checked.misquoted();
+            if o.kind.is_fine() && !misquoted {
                 writeln!(out, "/>")?;
+                continue;
+            }
+            if o.kind.is_fine() {
+                let quotes: Vec<String> = checked
+                    .quotes
+                    .iter()
+                    .filter(|q| q.status == crate::quote::QuoteStatus::NotFound)
+                    .map(|q| format!("\u{201c}{}\u{201d}", q.quote))
+                    .collect();
+                writeln!(out, ">")?;
+                writeln!(
+                    out,
+                    r#"      <failure type="quote-not-found" message="quote-not-found">{}</failure>"#,
+                    escape(&quotes.join("; ")),
+                )?;
+                writeln!(out, "    </testcase>")?;
                 continue;
             }
             let status = o

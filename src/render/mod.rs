@@ -43,7 +43,7 @@ fn problems_first(citations: &[CheckedCitation]) -> Vec<&CheckedCitation> {
     let mut sorted: Vec<&CheckedCitation> = citations.iter().collect();
     sorted.sort_by_key(|c| {
         let rank = match c.outcome.kind {
-            k if !k.is_fine() => 0,
+            k if !k.is_fine() || c.misquoted() => 0,
             crate::outcome::OutcomeKind::Redirected => 1,
             _ => 2,
         };

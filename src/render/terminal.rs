@@ -77,6 +77,35 @@ pub(super) fn render(
     summary(report, width, out)
 }
 
+/// A quotation and how it reads in the source: `quote found: "…"`, `quote close: "…" (the
+/// source has "…"; "allies" for "partners")`, `quote not found: "…"`.
+fn quote_line(q: &crate::quote::QuoteResult) -> String {
+    use crate::quote::QuoteStatus;
+    use std::fmt::Write as _;
+    let mut line = format!(
+        "quote {}: \"{}\"",
+        q.status.as_str().replace('-', " "),
+        clean(&q.quote)
+    );
+    if q.status != QuoteStatus::Found {
+        if let Some(passage) = &q.passage {
+            let _ = write!(line, "; the source has \"{}\"", clean(passage));
+        }
+        let words: Vec<String> = q
+            .differences
+            .iter()
+            .map(|d| format!("\"{}\" for \"{}\"", clean(&d.quoted), clean(&d.source)))
+            .collect();
+        if !words.is_empty() {
+            let _ = write!(line, " ({})", words.join(", "));
+        }
+        if q.in_reference == Some(QuoteStatus::Found) {
+            line.push_str("; it did when cited");
+        }
+    }
+    line
+}
+
 /// One citation: a line with its location, outcome, status and URL (elided in the middle to fit
 /// the width), then, for a problem or a change, its section, detail, what changed and what to
 /// cite instead, wrapped under it. A fine citation with nothing more to say is that one line.
@@ -85,8 +114,15 @@ fn citation(checked: &crate::check::CheckedCitation, style: TerminalStyle, width
     let o = &checked.outcome;
     let location = format!("L{}:{}", c.line, c.column);
     let label = match o.http_status {
+        // Live, but quoted as saying what it does not: a problem of its own.
+        _ if o.kind.is_fine() && checked.misquoted() => "quote-not-found".to_owned(),
         Some(status) => format!("{} {status}", o.kind.as_str()),
         None => o.kind.as_str().to_owned(),
+    };
+    let paint_as = if o.kind.is_fine() && checked.misquoted() {
+        crate::outcome::OutcomeKind::NotFound
+    } else {
+        o.kind
     };
     let location_width = LOCATION.max(location.chars().count() + 1);
     let label_width = LABEL.max(label.chars().count() + 1);
@@ -95,7 +131,7 @@ fn citation(checked: &crate::check::CheckedCitation, style: TerminalStyle, width
         .max(20);
     let mut text = format!(
         "  {location:<location_width$}{}{}{}",
-        style.paint(o.kind, &label),
+        style.paint(paint_as, &label),
         " ".repeat(label_width - label.chars().count()),
         elide_middle(&clean(c.display_url()), room),
     );
@@ -148,6 +184,9 @@ fn citation(checked: &crate::check::CheckedCitation, style: TerminalStyle, width
             "the source published a correction: {}",
             clean(correction)
         ));
+    }
+    for q in &checked.quotes {
+        more.push(quote_line(q));
     }
     // A failed Wayback lookup is said once on stderr, not under every citation.
     for suggestion in checked

@@ -99,6 +99,13 @@ pub(super) fn describe(
         suggestions.push(Suggestion::NewUrl { url: to.clone() });
     }
 
+    let quotes = quote_reports(
+        tx,
+        root,
+        &citation.quotes,
+        citation.reference,
+        history.iter().rev().find_map(|r| r.snapshot),
+    )?;
     let cited_at = runs
         .get(&citation.first_run)
         .map(|(_, started)| started.clone())
@@ -124,7 +131,51 @@ pub(super) fn describe(
         latest_capture,
         news,
         suggestions,
+        quotes,
     })
+}
+
+/// Each quotation against the reference's text and the latest capture's.
+fn quote_reports(
+    tx: &rusqlite::Transaction<'_>,
+    root: &Path,
+    quotes: &[String],
+    reference: Option<i64>,
+    latest: Option<i64>,
+) -> rusqlite::Result<Vec<super::QuoteReport>> {
+    if quotes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let text = |snapshot: Option<i64>| -> rusqlite::Result<Option<String>> {
+        match snapshot {
+            Some(s) => Ok(text_of_snapshot(&mut TxStore::new(tx, root), s)?.and_then(|e| e.text)),
+            None => Ok(None),
+        }
+    };
+    let then = text(reference)?;
+    let now = if latest == reference {
+        then.clone()
+    } else {
+        text(latest)?
+    };
+    let view = |quote: &str, text: &Option<String>| {
+        text.as_deref().map(|t| {
+            let c = crate::quote::check(quote, t);
+            super::QuoteView {
+                status: c.status.as_str(),
+                passage: c.passage,
+                differences: c.differences,
+            }
+        })
+    };
+    Ok(quotes
+        .iter()
+        .map(|q| super::QuoteReport {
+            quote: q.clone(),
+            reference: view(q, &then),
+            now: view(q, &now),
+        })
+        .collect())
 }
 
 /// The latest grade against the reference, with a short diff.

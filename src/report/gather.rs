@@ -29,6 +29,8 @@ pub(super) struct CitationRow {
     pub(super) url_id: Option<i64>,
     pub(super) reference: Option<i64>,
     pub(super) first_run: i64,
+    /// The passages the article quotes from the source.
+    pub(super) quotes: Vec<String>,
 }
 
 /// The newest run manifest (none in an archive from before manifests, which has no such table).
@@ -87,6 +89,8 @@ pub(super) struct HistoryRow {
     pub(super) evidence: Option<String>,
     pub(super) snapshot: Option<i64>,
     pub(super) similarity_reference: Option<f64>,
+    /// The citation's quotations as checked against this capture (JSON), when judged.
+    pub(super) quotes: Option<String>,
 }
 
 /// Reads the report from the index. Texts needed for diffs and titles are extracted from the
@@ -139,7 +143,11 @@ pub fn gather(
     let mut nights: BTreeMap<String, NightAcc> = BTreeMap::new();
     let mut by_article: BTreeMap<&str, Vec<(Status, Option<CitationReport>)>> = BTreeMap::new();
     for (citation, history) in citations.iter().zip(&histories) {
-        let (status, since, verdict) = status_of(history, policy);
+        let (mut status, since, verdict) = status_of(history, policy);
+        // Live, but no longer saying what the article quotes it as saying.
+        if matches!(status, Status::Ok | Status::Edited | Status::Moved) && misquoted(history) {
+            status = Status::Misquoted;
+        }
         let news = walk_news(history, policy, &runs, &in_period, &mut nights);
         let checked_in_period = history.iter().any(|r| in_period(&r.checked_at));
         let wanted = if filter.statuses.is_empty() {
@@ -297,7 +305,7 @@ pub(super) fn active_citations(
 ) -> rusqlite::Result<Vec<CitationRow>> {
     tx.prepare(
         "SELECT c.id, c.article_id, c.line, c.col, c.section, c.anchor, c.url_as_written,
-                    c.url_key, c.url_id, c.reference_snapshot_id, c.first_run_id
+                    c.url_key, c.url_id, c.reference_snapshot_id, c.first_run_id, c.quotes
              FROM citations c WHERE c.retired_run_id IS NULL
              ORDER BY c.article_id, c.line, c.col, c.url_key",
     )?
@@ -314,9 +322,26 @@ pub(super) fn active_citations(
             url_id: r.get(8)?,
             reference: r.get(9)?,
             first_run: r.get(10)?,
+            quotes: r
+                .get::<_, Option<String>>(11)?
+                .and_then(|q| serde_json::from_str(&q).ok())
+                .unwrap_or_default(),
         })
     })?
     .collect()
+}
+
+/// Whether the latest judged capture lacks a quotation of the citation.
+fn misquoted(history: &[HistoryRow]) -> bool {
+    history
+        .iter()
+        .rev()
+        .find_map(|r| r.quotes.as_deref())
+        .and_then(|q| serde_json::from_str::<Vec<crate::quote::QuoteResult>>(q).ok())
+        .is_some_and(|q| {
+            q.iter()
+                .any(|r| r.status == crate::quote::QuoteStatus::NotFound)
+        })
 }
 
 /// Every check of the citation's URL, oldest first.
@@ -331,7 +356,7 @@ pub(super) fn history(
         "SELECT k.id, k.run_id, k.checked_at, k.outcome, k.http_status, k.final_url, k.permanent,
                 k.detail, k.evidence, k.snapshot_id, j.change_vs_reference, j.similarity_reference,
                 j.change_vs_previous, j.id IS NOT NULL, k.conditional AND k.http_status = 304,
-                j.correction
+                j.correction, j.quote_removed, j.quotes
          FROM checks k LEFT JOIN judgements j ON j.check_id = k.id AND j.citation_id = ?1
          WHERE k.url_id = ?2 ORDER BY k.id",
     )?;
@@ -360,6 +385,7 @@ pub(super) fn history(
                     change_vs_reference,
                     change_vs_previous,
                     correction: r.get(15)?,
+                    quote_removed: r.get(16)?,
                 },
                 checked_at,
                 outcome,
@@ -370,6 +396,7 @@ pub(super) fn history(
                 evidence: r.get(8)?,
                 snapshot: r.get(9)?,
                 similarity_reference,
+                quotes: r.get(17)?,
             })
         })?
         .filter_map(|row| match row {

@@ -40,6 +40,8 @@ pub enum Status {
     Replaced,
     /// Failed, not yet confirmed.
     Failing,
+    /// Answers, but does not say what the article quotes it as saying.
+    Misquoted,
     /// Answers, but its text was edited since it was cited.
     Edited,
     /// Answers through a permanent redirect: the citation should point at the new URL.
@@ -53,11 +55,12 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 10] = [
+    pub const ALL: [Status; 11] = [
         Status::Dead,
         Status::Soft404,
         Status::Replaced,
         Status::Failing,
+        Status::Misquoted,
         Status::Edited,
         Status::Moved,
         Status::Blocked,
@@ -73,6 +76,7 @@ impl Status {
             Status::Soft404 => "soft-404",
             Status::Replaced => "replaced",
             Status::Failing => "failing",
+            Status::Misquoted => "misquoted",
             Status::Edited => "edited",
             Status::Moved => "moved",
             Status::Blocked => "blocked",
@@ -274,6 +278,31 @@ pub struct CitationReport {
     /// News about this citation in the period.
     pub news: Vec<NewsItem>,
     pub suggestions: Vec<Suggestion>,
+    /// Each passage the article quotes, as the source had it when cited and has it now.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub quotes: Vec<QuoteReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QuoteReport {
+    pub quote: String,
+    /// Against the reference (what the source said when cited).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<QuoteView>,
+    /// Against the latest capture.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub now: Option<QuoteView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QuoteView {
+    /// `found`, `close` or `not-found`.
+    pub status: &'static str,
+    /// The passage as the source has it (the nearest one when not found verbatim).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passage: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub differences: Vec<crate::quote::Difference>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -178,6 +178,7 @@ const CSV_HEADER: &[&str] = &[
     "latest_witness_url",
     "show_reference",
     "suggestions",
+    "quotes",
 ];
 
 fn csv_row(article: &super::ArticleReport, c: &CitationReport) -> Vec<String> {
@@ -240,6 +241,14 @@ fn csv_row(article: &super::ArticleReport, c: &CitationReport) -> Vec<String> {
         c.suggestions
             .iter()
             .map(suggestion_text)
+            .collect::<Vec<_>>()
+            .join("; "),
+        c.quotes
+            .iter()
+            .map(|q| {
+                let now = q.now.as_ref().map_or("unchecked", |v| v.status);
+                format!("{now}: \u{201c}{}\u{201d}", q.quote)
+            })
             .collect::<Vec<_>>()
             .join("; "),
     ]
@@ -305,6 +314,7 @@ mod tests {
             latest_capture: None,
             news: Vec::new(),
             suggestions: Vec::new(),
+            quotes: Vec::new(),
         }
     }
 
@@ -413,6 +423,22 @@ mod tests {
                 similarity: Some(0.412),
             });
         }
+        edited.quotes = vec![crate::report::QuoteReport {
+            quote: "the deal <b>would</b> pass".into(),
+            reference: Some(crate::report::QuoteView {
+                status: "found",
+                passage: Some("the deal would pass".into()),
+                differences: Vec::new(),
+            }),
+            now: Some(crate::report::QuoteView {
+                status: "not-found",
+                passage: Some("the deal could collapse".into()),
+                differences: vec![crate::quote::Difference {
+                    quoted: "would pass".into(),
+                    source: "could collapse".into(),
+                }],
+            }),
+        }];
         let mut moved = citation(Status::Moved, 2, "https://old.example/d");
         moved.verdict = "ok";
         moved.suggestions = vec![Suggestion::NewUrl {

@@ -113,9 +113,11 @@ pub(super) fn walk_news(
             items.push(NewsItem {
                 at: last.checked_at.clone(),
                 what,
-                detail: (what == "correction")
-                    .then(|| last.row.correction.clone())
-                    .flatten(),
+                detail: match what {
+                    "correction" => last.row.correction.clone(),
+                    "quote-removed" => last.row.quote_removed.clone(),
+                    _ => None,
+                },
             });
         }
     }

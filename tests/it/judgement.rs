@@ -635,6 +635,9 @@ fn not_modified_record_revisit_writes_a_server_not_modified_revisit_per_304() {
         "UPDATE snapshots SET payload_sha1 = '3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ' WHERE revisit_of IS NOT NULL;
          ALTER TABLE manifests DROP COLUMN tsa_reply;
          ALTER TABLE manifests DROP COLUMN tsa_time;
+         ALTER TABLE citations DROP COLUMN quotes;
+         ALTER TABLE judgements DROP COLUMN quotes;
+         ALTER TABLE judgements DROP COLUMN quote_removed;
          PRAGMA user_version = 8;",
     )
     .unwrap();
@@ -843,6 +846,9 @@ fn issue_13_an_old_archive_gets_its_cut_off_references_corrected_on_open() {
              ALTER TABLE judgements DROP COLUMN correction;
              ALTER TABLE manifests DROP COLUMN tsa_reply;
              ALTER TABLE manifests DROP COLUMN tsa_time;
+             ALTER TABLE citations DROP COLUMN quotes;
+             ALTER TABLE judgements DROP COLUMN quotes;
+             ALTER TABLE judgements DROP COLUMN quote_removed;
              PRAGMA user_version = 5;",
         )
         .unwrap();

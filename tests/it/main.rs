@@ -18,6 +18,7 @@ mod guard;
 mod hostile;
 mod judgement;
 mod proxy;
+mod quotes;
 mod replay;
 mod reports;
 mod scheduling;

@@ -63,6 +63,7 @@ struct Setup {
     tsa: Option<Url>,
     exclude: provcheck::exclude::Exclusions,
     accept: provcheck::exclude::Acceptances,
+    quote_gate: provcheck::check::QuoteGate,
 }
 
 fn setup(args: &CheckArgs, global: Global<'_>) -> Result<Setup> {
@@ -85,6 +86,7 @@ fn setup(args: &CheckArgs, global: Global<'_>) -> Result<Setup> {
         accept: config::acceptances(&file),
         replay_url: file.replay_url.clone(),
         tsa: config::tsa_url(&file, path)?,
+        quote_gate: config::quote_gate(&file, path)?,
     })
 }
 
@@ -99,6 +101,7 @@ pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
         tsa,
         exclude,
         accept,
+        quote_gate,
     } = setup(args, global)?;
     let gzip_level = archive_options.gzip_level;
     let fetcher = Arc::new(Fetcher::new(options)?);
@@ -146,6 +149,7 @@ pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
         stop: Some(stop_on_signal(&runtime)),
         exclude: Arc::new(exclude),
         accept: Arc::new(accept),
+        quote_gate,
     };
     let result = runtime.block_on(check(
         extracted,

@@ -45,7 +45,7 @@ pub struct ReportArgs {
     #[arg(long = "article", value_name = "ID")]
     articles: Vec<String>,
     /// Only citations with these statuses, comma-separated: dead, soft-404, replaced, failing,
-    /// edited, moved, blocked, rate-limited, unchecked, ok
+    /// misquoted, edited, moved, blocked, rate-limited, unchecked, ok
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     status: Vec<String>,
     /// List fine citations too

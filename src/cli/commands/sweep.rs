@@ -126,10 +126,10 @@ fn collect_news(
                         .collect(),
                     // A correction's news says what the source published; the rest, why the
                     // check ended as it did.
-                    detail: if what == "correction" {
-                        history.last().and_then(|r| r.correction.clone())
-                    } else {
-                        c.outcome.detail.clone()
+                    detail: match what {
+                        "correction" => history.last().and_then(|r| r.correction.clone()),
+                        "quote-removed" => history.last().and_then(|r| r.quote_removed.clone()),
+                        _ => c.outcome.detail.clone(),
                     },
                 });
             }
@@ -365,6 +365,7 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
         stop: Some(stop),
         exclude: Arc::new(exclude),
         accept: Arc::new(config::acceptances(&file)),
+        quote_gate: config::quote_gate(&file, file_path.as_deref())?,
     };
     let result = runtime.block_on(check(
         due_refs,

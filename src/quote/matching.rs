@@ -1,110 +1,14 @@
-//! Quoted passages: finding them in an article's prose, and checking them against what the
-//! source says.
-//!
-//! A quotation is a passage between quotation marks of any common style (`"…"`, `“…”`, `«…»`,
-//! `„…“`, `‚…‘`, `‘…’`) of at least [`MIN_WORDS`] words, or a blockquote. It is matched against
-//! the source's main text word by word, so case, whitespace, punctuation, quotation marks,
-//! dashes and ellipses never matter; an elision (`...`, `…`, `[…]`, `[...]`) splits it into parts
-//! found in order with anything between them; a bracketed insertion (`[the minister]`) stands
-//! for up to [`INSERTION_WORDS`] words of the source, and `[sic]` for none.
-//!
-//! The verdict: `found` (every part, in order), `close` (a few words differ: the differences are
-//! shown) or `not-found`. A difference in a number or a negation is never `close`: "would" for
-//! "would not", "40" for "14" are misquotes, not house style.
+//! Matching a quotation against a source's text, word by word: the exact search (parts in
+//! order, through the rarest word's positions) and the nearest passage (one sliding pass, then
+//! a word alignment of the best few windows).
 
-use serde::Serialize;
+use super::{Difference, INSERTION_WORDS, MAX_WORDS, QuoteCheck, QuoteStatus};
 use std::collections::HashMap;
 use std::ops::Range;
 
-/// Quotations shorter than this are not checked (scare quotes, a title, a single term).
-pub const MIN_WORDS: usize = 4;
-/// Words a bracketed editorial insertion may stand for.
-pub const INSERTION_WORDS: usize = 8;
-/// At most this many words of a quotation are compared (a longer one is cut).
-pub const MAX_WORDS: usize = 400;
-/// At most this many quotations per citation.
-pub const MAX_QUOTES: usize = 20;
-
-/// Opening and closing marks of the quotation styles read.
-const PAIRS: &[(char, &[char])] = &[
-    ('"', &['"']),
-    ('\u{201c}', &['\u{201d}', '\u{201c}']), // “…” (and “…“ as typed)
-    ('\u{201e}', &['\u{201c}', '\u{201d}']), // „…“ (German), „…” (Polish)
-    ('\u{00ab}', &['\u{00bb}']),             // «…»
-    ('\u{00bb}', &['\u{00ab}']),             // »…« (German)
-    ('\u{201a}', &['\u{2018}', '\u{2019}']), // ‚…‘
-    ('\u{2018}', &['\u{2019}']),             // ‘…’
-];
-
-/// The quoted passages of a paragraph, with their byte ranges (inside the marks), of at least
-/// [`MIN_WORDS`] words. One left-to-right pass; an opening mark without its closing mark in the
-/// paragraph quotes nothing.
-#[must_use]
-pub fn find_quotes(paragraph: &str) -> Vec<(Range<usize>, String)> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    // Styles whose closing mark is nowhere after an opening one: later openings of that style
-    // are not looked at again (so a paragraph of a million `«` is read once, not squared).
-    let mut exhausted: Vec<char> = Vec::new();
-    while at < paragraph.len() && out.len() < MAX_QUOTES {
-        let Some((start, open)) = paragraph[at..]
-            .char_indices()
-            .map(|(i, c)| (i + at, c))
-            .find(|(i, c)| {
-                PAIRS.iter().any(|(o, _)| o == c)
-                    && !exhausted.contains(c)
-                    && opens(paragraph, *i, *c)
-            })
-        else {
-            break;
-        };
-        let closes = PAIRS
-            .iter()
-            .find(|(o, _)| *o == open)
-            .map_or(&[][..], |(_, c)| *c);
-        let inner = start + open.len_utf8();
-        let end = paragraph[inner..]
-            .char_indices()
-            .map(|(i, c)| (i + inner, c))
-            .find(|(i, c)| closes.contains(c) && closes_here(paragraph, *i, *c));
-        let Some((end, close)) = end else {
-            exhausted.push(open);
-            at = inner;
-            continue;
-        };
-        let passage = paragraph[inner..end].trim();
-        if words(passage).len() >= MIN_WORDS {
-            out.push((inner..end, passage.to_owned()));
-        }
-        at = end + close.len_utf8();
-    }
-    out
-}
-
-/// Whether a mark at `i` opens a quotation: `‘` and `'`-like marks only at a word's start
-/// (`’` inside a word is an apostrophe).
-fn opens(text: &str, i: usize, c: char) -> bool {
-    if c == '\u{2018}' {
-        return text[..i]
-            .chars()
-            .next_back()
-            .is_none_or(|p| !p.is_alphanumeric());
-    }
-    true
-}
-
-/// Whether a closing `’` at `i` ends the quotation rather than being an apostrophe (`don’t`).
-fn closes_here(text: &str, i: usize, c: char) -> bool {
-    if c == '\u{2019}' {
-        let after = text[i + c.len_utf8()..].chars().next();
-        return after.is_none_or(|n| !n.is_alphanumeric());
-    }
-    true
-}
-
 /// A word of a text and where it is.
 #[derive(Debug, Clone)]
-struct Word {
+pub(super) struct Word {
     folded: String,
     span: Range<usize>,
 }
@@ -112,7 +16,7 @@ struct Word {
 /// The words of a text, lower-cased, with their byte spans: runs of letters and digits, an
 /// apostrophe inside a word kept (`don't`), a decimal point or separator between digits kept
 /// (`3.5`, `1,000`).
-fn words(text: &str) -> Vec<Word> {
+pub(super) fn words(text: &str) -> Vec<Word> {
     let mut out = Vec::new();
     let mut start: Option<usize> = None;
     let chars: Vec<(usize, char)> = text.char_indices().collect();
@@ -216,56 +120,6 @@ fn pieces(quote: &str) -> Vec<Piece> {
     out
 }
 
-/// How a quotation reads against the source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum QuoteStatus {
-    Found,
-    Close,
-    NotFound,
-}
-
-impl QuoteStatus {
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Found => "found",
-            Self::Close => "close",
-            Self::NotFound => "not-found",
-        }
-    }
-
-    #[must_use]
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "found" => Some(Self::Found),
-            "close" => Some(Self::Close),
-            "not-found" => Some(Self::NotFound),
-            _ => None,
-        }
-    }
-}
-
-/// A quotation checked against a source's text.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct QuoteCheck {
-    pub status: QuoteStatus,
-    /// The passage as the source has it (the nearest one, when not found exactly).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub passage: Option<String>,
-    /// Words that differ: the quotation's and the source's (`close`, and `not-found` when a
-    /// near passage exists).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub differences: Vec<Difference>,
-}
-
-/// One difference between a quotation and the source: what the article has, what the source has.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Difference {
-    pub quoted: String,
-    pub source: String,
-}
-
 /// Negation words, in the eight languages of the cues: a difference in one is never `close`.
 const NEGATIONS: &[&str] = &[
     "not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "cannot", "n't", "nicht",
@@ -289,6 +143,7 @@ pub fn check(quote: &str, source: &str) -> QuoteCheck {
     if let Some(span) = find_in_order(&parts, &index) {
         return QuoteCheck {
             status: QuoteStatus::Found,
+            paragraph: paragraph(source, &text, span.clone()),
             passage: Some(passage(source, &text, span)),
             differences: Vec::new(),
         };
@@ -342,7 +197,17 @@ pub fn check(quote: &str, source: &str) -> QuoteCheck {
         status,
         passage: (!shown.is_empty() && !unmatched).then_some(shown),
         differences,
+        paragraph: None,
     }
+}
+
+/// The lines of the source from the one the span starts in to the one it ends in.
+fn paragraph(source: &str, text: &[Word], span: Range<usize>) -> Option<String> {
+    let start = text.get(span.start)?.span.start;
+    let end = text.get(span.end.checked_sub(1)?)?.span.end;
+    let from = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    let to = source[end..].find('\n').map_or(source.len(), |i| end + i);
+    Some(source[from..to].trim().to_owned())
 }
 
 /// The source's text from the first to the last word of `span`.
@@ -484,7 +349,7 @@ fn align(part: &[&str], window: &[&str], base: usize) -> (Range<usize>, usize, V
     }
     let (end, distance) = (0..=n)
         .map(|j| (j, cost[m][j]))
-        .min_by_key(|&(j, c)| (c, j))
+        .min_by_key(|&(j, c)| (c, std::cmp::Reverse(j)))
         .unwrap_or((0, m));
     // Walk back for the start and the differences.
     let (mut i, mut j) = (m, end);
@@ -533,6 +398,7 @@ fn align(part: &[&str], window: &[&str], base: usize) -> (Range<usize>, usize, V
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::quote::{MAX_QUOTES, find_quotes};
 
     const SOURCE: &str = "The minister said on Tuesday that talks with regional partners would \
         resume after the summit, officials confirmed. \u{201c}We will not sign a deal that hurts \
@@ -541,31 +407,6 @@ mod tests {
 
     fn status(quote: &str) -> QuoteStatus {
         check(quote, SOURCE).status
-    }
-
-    #[test]
-    fn quotations_of_every_style_are_found_in_a_paragraph() {
-        let p = "She said \u{201c}we will not sign a deal\u{201d} and \u{201e}talks would resume after the summit\u{201c}; \
-                 «any agreement would depend» and 'not this' and \"too short\" and \u{2018}the farmers\u{2019} \
-                 union\u{2019}s view\u{2019}.";
-        let found: Vec<String> = find_quotes(p).into_iter().map(|(_, q)| q).collect();
-        assert_eq!(
-            found,
-            [
-                "we will not sign a deal",
-                "talks would resume after the summit",
-                "any agreement would depend"
-            ]
-        );
-        let apostrophes = "It\u{2019}s the minister\u{2019}s view: \u{2018}we won\u{2019}t sign it today\u{2019}.";
-        assert_eq!(
-            find_quotes(apostrophes)
-                .into_iter()
-                .map(|(_, q)| q)
-                .collect::<Vec<_>>(),
-            ["we won\u{2019}t sign it today"]
-        );
-        assert!(find_quotes("an \u{201c}unclosed quotation of many words").is_empty());
     }
 
     #[test]
