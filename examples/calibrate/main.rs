@@ -38,6 +38,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 mod pairs;
+mod quotes;
 mod soft404;
 
 /// Main texts of the corpus pages by a reference extractor (`scripts/reference_extract.py`),
@@ -74,6 +75,14 @@ fn main() {
         pairs::run(&PathBuf::from(
             args.get(1).expect("usage: calibrate --pairs PAIRS_DIR"),
         ));
+        return;
+    }
+    if args.first().map(String::as_str) == Some("--quotes") {
+        let usage = "usage: calibrate --quotes SET_DIR CORPUS_DIR";
+        quotes::run(
+            &PathBuf::from(args.get(1).expect(usage)),
+            &PathBuf::from(args.get(2).expect(usage)),
+        );
         return;
     }
     if args.first().map(String::as_str) == Some("--soft404") {
