@@ -30,6 +30,11 @@ pub(super) fn words(text: &str) -> Vec<Word> {
             '.' | ',' => {
                 prev.is_some_and(|p| p.is_ascii_digit()) && next.is_some_and(|n| n.is_ascii_digit())
             }
+            // Soft hyphens and zero-width characters, which pages put inside words and copies
+            // of them carry along: part of the word, never compared.
+            c if INVISIBLE.contains(&c) => {
+                prev.is_some_and(char::is_alphanumeric) && next.is_some_and(char::is_alphanumeric)
+            }
             c => c.is_alphanumeric(),
         };
         match (joins, start) {
@@ -47,9 +52,19 @@ pub(super) fn words(text: &str) -> Vec<Word> {
     out
 }
 
+/// Characters inside a word that a reader does not see.
+const INVISIBLE: &[char] = &[
+    '\u{00ad}', '\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}',
+];
+
 fn word(text: &str, span: Range<usize>) -> Word {
     Word {
-        folded: text[span.clone()].to_lowercase().replace('\u{2019}', "'"),
+        folded: text[span.clone()]
+            .chars()
+            .filter(|c| !INVISIBLE.contains(c))
+            .flat_map(char::to_lowercase)
+            .map(|c| if c == '\u{2019}' { '\'' } else { c })
+            .collect(),
         span,
     }
 }
@@ -83,20 +98,21 @@ fn pieces(quote: &str) -> Vec<Piece> {
         let bracket = rest.find('[').and_then(|i| {
             let close = rest[i..].find(']')? + i;
             let inner = rest[i + 1..close].trim();
-            let piece = if inner.is_empty()
-                || inner == "..."
-                || inner == "\u{2026}"
-                || inner.eq_ignore_ascii_case("sic")
+            let piece = if inner.is_empty() || inner == "..." || inner == "\u{2026}" {
+                Piece::Gap
+            } else if inner.eq_ignore_ascii_case("sic") {
+                // Nothing in the source.
+                Piece::Words(Vec::new())
+            } else if !inner.contains(char::is_whitespace)
+                && inner.contains(|c: char| c.is_ascii_digit())
             {
-                if inner.eq_ignore_ascii_case("sic") {
-                    None
-                } else {
-                    Some(Piece::Gap)
-                }
+                // A footnote or reference marker ([3], [M5]) quoted from the source, not an
+                // editor's words: it must be there.
+                Piece::Words(vec![String::from(inner)])
             } else {
-                Some(Piece::Insertion)
+                Piece::Insertion
             };
-            Some((i, close + 1 - i, piece.unwrap_or(Piece::Words(Vec::new()))))
+            Some((i, close + 1 - i, piece))
         });
         let next = [ellipsis, glyph, bracket]
             .into_iter()
@@ -108,7 +124,7 @@ fn pieces(quote: &str) -> Vec<Piece> {
         };
         push_words(&mut out, &rest[..i]);
         match piece {
-            Piece::Words(_) => {} // [sic]: nothing in the source
+            Piece::Words(marker) => push_words(&mut out, &marker.join(" ")),
             piece => {
                 if out.last() != Some(&Piece::Gap) || piece != Piece::Gap {
                     out.push(piece);
