@@ -121,14 +121,18 @@ pub fn replay_url(endpoint: &Url, timestamp: &str, original: &str, raw: bool) ->
         .ok()
 }
 
-/// Reads a CDX answer in JSON (a header row, then one row per capture; `[]` for none). Rows
-/// with a malformed timestamp or a non-web URL are dropped.
+/// Reads a CDX answer in JSON (a header row, then one row per capture; `[]` for none), or, from
+/// a server that ignores `output=json`, in the plain CDX lines (the fields asked for, or the
+/// default seven: urlkey, timestamp, original, mimetype, statuscode, digest, length). Rows with
+/// a malformed timestamp or a non-web URL are dropped.
 pub fn parse_cdx(body: &[u8]) -> Result<Vec<CdxRow>, String> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Vec::new());
     }
-    let rows: Vec<Vec<serde_json::Value>> =
-        serde_json::from_slice(body).map_err(|e| format!("not a CDX answer in JSON: {e}"))?;
+    let rows: Vec<Vec<serde_json::Value>> = match serde_json::from_slice(body) {
+        Ok(rows) => rows,
+        Err(e) => plain_lines(body).ok_or(format!("not a CDX answer: {e}"))?,
+    };
     let Some((header, rows)) = rows.split_first() else {
         return Ok(Vec::new());
     };
@@ -157,6 +161,41 @@ pub fn parse_cdx(body: &[u8]) -> Result<Vec<CdxRow>, String> {
             )
         })
         .collect())
+}
+
+/// Plain CDX lines as JSON rows under a header, when every line has 4 fields (the ones asked
+/// for) or 7 (the default); `None` otherwise.
+fn plain_lines(body: &[u8]) -> Option<Vec<Vec<serde_json::Value>>> {
+    let text = std::str::from_utf8(body).ok()?;
+    let lines: Vec<Vec<&str>> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(CDX_LIMIT)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let width = lines.first()?.len();
+    let header: &[&str] = match width {
+        4 => &["timestamp", "original", "digest", "statuscode"],
+        7 => &[
+            "urlkey",
+            "timestamp",
+            "original",
+            "mimetype",
+            "statuscode",
+            "digest",
+            "length",
+        ],
+        _ => return None,
+    };
+    if lines.iter().any(|l| l.len() != width) {
+        return None;
+    }
+    let value = |s: &str| serde_json::Value::String(s.to_owned());
+    Some(
+        std::iter::once(header.iter().map(|h| value(h)).collect())
+            .chain(lines.iter().map(|l| l.iter().map(|f| value(f)).collect()))
+            .collect(),
+    )
 }
 
 /// Seconds since the epoch of a 14-digit timestamp.
@@ -425,6 +464,12 @@ mod tests {
         assert_eq!(parse_cdx(b"[]").unwrap(), Vec::new());
         assert_eq!(parse_cdx(b"\n").unwrap(), Vec::new());
         assert!(parse_cdx(b"<html>").is_err());
+        // Plain lines, from a server that ignores output=json.
+        let plain =
+            b"com,example)/a 20261127000000 https://news.example/a text/html 200 CCCC 1234\n";
+        assert_eq!(parse_cdx(plain).unwrap()[0].digest, "CCCC");
+        let asked = b"20261127000000 https://news.example/a DDDD 200\n";
+        assert_eq!(parse_cdx(asked).unwrap()[0].timestamp, "20261127000000");
         assert!(parse_cdx(br#"[["a","b"],["1","2"]]"#).is_err());
     }
 
