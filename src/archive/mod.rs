@@ -455,37 +455,7 @@ impl Archive {
         &self,
         urls: &[Url],
     ) -> Result<HashMap<Url, (crate::fetch::Validators, i64)>, ArchiveError> {
-        let mut stmt = self
-            .index
-            .conn
-            .prepare(
-                "SELECT c.etag, c.last_modified, s.id FROM checks c JOIN urls u ON u.id = c.url_id
-                 JOIN snapshots s ON s.id = c.snapshot_id
-                 WHERE u.url = ?1 AND (s.http_status = 200 OR s.http_status = 304)
-                   AND (c.etag IS NOT NULL OR c.last_modified IS NOT NULL)
-                 ORDER BY c.id DESC LIMIT 1",
-            )
-            .map_err(|e| self.index.wrap(e))?;
-        let mut out = HashMap::new();
-        for url in urls {
-            let row: Option<(Option<String>, Option<String>, i64)> = stmt
-                .query_row([url.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .optional()
-                .map_err(|e| self.index.wrap(e))?;
-            if let Some((etag, last_modified, snapshot)) = row {
-                out.insert(
-                    url.clone(),
-                    (
-                        crate::fetch::Validators {
-                            etag,
-                            last_modified,
-                        },
-                        snapshot,
-                    ),
-                );
-            }
-        }
-        Ok(out)
+        validators_of(&self.index, urls)
     }
 }
 
@@ -494,6 +464,44 @@ pub(super) fn wrap(path: &Path, source: rusqlite::Error) -> ArchiveError {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// The validators of the latest successful capture of each URL, for conditional re-checks,
+/// with the snapshot they came from, read through any connection to the index.
+pub fn validators_of(
+    index: &Index,
+    urls: &[Url],
+) -> Result<HashMap<Url, (crate::fetch::Validators, i64)>, ArchiveError> {
+    let mut stmt = index
+        .conn
+        .prepare(
+            "SELECT c.etag, c.last_modified, s.id FROM checks c JOIN urls u ON u.id = c.url_id
+             JOIN snapshots s ON s.id = c.snapshot_id
+             WHERE u.url = ?1 AND (s.http_status = 200 OR s.http_status = 304)
+               AND (c.etag IS NOT NULL OR c.last_modified IS NOT NULL)
+             ORDER BY c.id DESC LIMIT 1",
+        )
+        .map_err(|e| index.wrap(e))?;
+    let mut out = HashMap::new();
+    for url in urls {
+        let row: Option<(Option<String>, Option<String>, i64)> = stmt
+            .query_row([url.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()
+            .map_err(|e| index.wrap(e))?;
+        if let Some((etag, last_modified, snapshot)) = row {
+            out.insert(
+                url.clone(),
+                (
+                    crate::fetch::Validators {
+                        etag,
+                        last_modified,
+                    },
+                    snapshot,
+                ),
+            );
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

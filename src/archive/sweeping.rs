@@ -1,6 +1,7 @@
 //! The archive's side of the nightly sweep: retiring citations articles no longer have, choosing
 //! the citations due for a check, and reading each citation's history back for its verdict.
 
+use super::index::Index;
 use super::{Archive, ArchiveError};
 use crate::citation::{ArticleId, Citation, Section, Target};
 use crate::content::similarity::Change;
@@ -80,155 +81,189 @@ impl Archive {
         }
         Ok(retired)
     }
+}
 
-    /// Every active citation whose URL was last checked before `cutoff` (or never), grouped by
-    /// article as the check machinery takes them, least recently checked first.
-    pub fn due(&self, cutoff: jiff::Timestamp) -> Result<Vec<(Article, Extraction)>, ArchiveError> {
-        let cutoff = crate::time::db_time(cutoff);
-        let mut stmt = self
-            .index
+/// The URLs whose active citations are due for a check (last checked before `cutoff`, or
+/// never), least recently checked first: their ids only, so that a sweep of millions of
+/// citations holds eight bytes per URL until it reaches them.
+pub fn due_url_ids(index: &Index, cutoff: jiff::Timestamp) -> Result<Vec<i64>, ArchiveError> {
+    let cutoff = crate::time::db_time(cutoff);
+    Ok(index
+        .conn
+        .prepare(
+            "SELECT u.id, (SELECT MAX(checked_at) FROM checks k WHERE k.url_id = u.id) AS last
+             FROM urls u
+             WHERE EXISTS (SELECT 1 FROM citations c WHERE c.url_id = u.id AND c.retired_run_id IS NULL)
+               AND (last IS NULL OR last < ?1)
+             ORDER BY last IS NOT NULL, last, u.id",
+        )
+        .and_then(|mut stmt| {
+            stmt.query_map([cutoff], |r| r.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .map_err(|e| index.wrap(e))?)
+}
+
+/// Makes `url_ids` the batch the next reads are about (a temporary table of the connection).
+pub fn set_batch(index: &Index, url_ids: &[i64]) -> Result<(), ArchiveError> {
+    let run = || -> rusqlite::Result<()> {
+        index.conn.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS sweep_batch (url_id INTEGER PRIMARY KEY);
+             DELETE FROM temp.sweep_batch;",
+        )?;
+        let mut insert = index
             .conn
-            .prepare(
-                "SELECT c.article_id, a.path, c.line, c.col, c.section, c.anchor, c.url_as_written, u.url,
-                        (SELECT MAX(checked_at) FROM checks k WHERE k.url_id = c.url_id) AS last
-                 FROM citations c JOIN articles a ON a.id = c.article_id JOIN urls u ON u.id = c.url_id
-                 WHERE c.retired_run_id IS NULL AND (last IS NULL OR last < ?1)
-                 ORDER BY last IS NOT NULL, last, c.article_id, c.line",
-            )
-            .map_err(|e| self.index.wrap(e))?;
-        let rows = stmt
-            .query_map([cutoff], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, u32>(2)?,
-                    r.get::<_, u32>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, String>(7)?,
-                ))
-            })
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-            .map_err(|e| self.index.wrap(e))?;
-        let mut by_article: BTreeMap<String, (Article, Extraction)> = BTreeMap::new();
-        for (article, path, line, column, section, anchor, written, url) in rows {
-            let Ok(url) = url::Url::parse(&url) else {
-                continue;
-            };
-            let id = ArticleId::new(article.clone());
-            let entry = by_article.entry(article).or_insert_with(|| {
-                (
-                    Article {
-                        id: id.clone(),
-                        source: path.into(),
-                        format: ArticleFormat::Text,
-                        text: String::new(),
-                    },
-                    Extraction::default(),
-                )
-            });
-            entry.1.citations.push(Citation {
-                article: id,
-                line,
-                column,
-                section: if section == "provenance" {
-                    Section::Provenance
-                } else {
-                    Section::Body
-                },
-                anchor,
-                url_as_written: written,
-                target: Target::Fetchable(url),
-                quotes: Vec::new(),
-            });
+            .prepare_cached("INSERT OR IGNORE INTO temp.sweep_batch (url_id) VALUES (?1)")?;
+        for id in url_ids {
+            insert.execute([id])?;
         }
-        Ok(by_article.into_values().collect())
-    }
+        Ok(())
+    };
+    Ok(run().map_err(|e| index.wrap(e))?)
+}
 
-    /// Every check, oldest first, of the URL of each citation whose URL was checked in `run_id`,
-    /// with how it was judged for that citation; keyed by article and URL. One query, not one per
-    /// citation (10,000 of those took 0.8 s at the end of a sweep).
-    pub fn histories_of_run(
-        &self,
-        run_id: i64,
-    ) -> Result<std::collections::HashMap<(String, String), Vec<CheckRow>>, ArchiveError> {
-        let mut stmt = self
-            .index
-            .conn
-            .prepare(
-                "SELECT c.article_id, u.url, k.run_id, k.checked_at, k.outcome,
-                        j.change_vs_reference, j.change_vs_previous, j.id IS NOT NULL,
-                        k.conditional AND k.http_status = 304, j.correction, j.quote_removed
-                 FROM citations c JOIN urls u ON u.id = c.url_id JOIN checks k ON k.url_id = c.url_id
-                 LEFT JOIN judgements j ON j.check_id = k.id AND j.citation_id = c.id
-                 WHERE c.url_id IN (SELECT url_id FROM checks WHERE run_id = ?1)
-                 ORDER BY c.id, k.id",
+/// The active citations of the batch's URLs, grouped by article as the check machinery takes
+/// them.
+pub fn batch_citations(index: &Index) -> Result<Vec<(Article, Extraction)>, ArchiveError> {
+    let mut stmt = index
+        .conn
+        .prepare(
+            "SELECT c.article_id, a.path, c.line, c.col, c.section, c.anchor, c.url_as_written, u.url
+             FROM citations c JOIN articles a ON a.id = c.article_id JOIN urls u ON u.id = c.url_id
+             WHERE c.retired_run_id IS NULL AND c.url_id IN (SELECT url_id FROM temp.sweep_batch)
+             ORDER BY c.article_id, c.line",
+        )
+        .map_err(|e| index.wrap(e))?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, u32>(2)?,
+                r.get::<_, u32>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+            ))
+        })
+        .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+        .map_err(|e| index.wrap(e))?;
+    let mut by_article: BTreeMap<String, (Article, Extraction)> = BTreeMap::new();
+    for (article, path, line, column, section, anchor, written, url) in rows {
+        let Ok(url) = url::Url::parse(&url) else {
+            continue;
+        };
+        let id = ArticleId::new(article.clone());
+        let entry = by_article.entry(article).or_insert_with(|| {
+            (
+                Article {
+                    id: id.clone(),
+                    source: path.into(),
+                    format: ArticleFormat::Text,
+                    text: String::new(),
+                },
+                Extraction::default(),
             )
-            .map_err(|e| self.index.wrap(e))?;
-        let mut histories: std::collections::HashMap<(String, String), Vec<CheckRow>> =
-            std::collections::HashMap::new();
-        let mut rows = stmt.query([run_id]).map_err(|e| self.index.wrap(e))?;
-        let mut carried: Option<((String, String), CarryForward)> = None;
-        while let Some(r) = rows.next().map_err(|e| self.index.wrap(e))? {
-            let read = || -> rusqlite::Result<_> {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                    r.get::<_, bool>(7)?,
-                    r.get::<_, bool>(8)?,
-                    r.get::<_, Option<String>>(9)?,
-                    r.get::<_, Option<String>>(10)?,
-                ))
-            };
-            let (
-                article,
-                url,
-                run,
-                at,
-                outcome,
-                vs_ref,
-                vs_prev,
+        });
+        entry.1.citations.push(Citation {
+            article: id,
+            line,
+            column,
+            section: if section == "provenance" {
+                Section::Provenance
+            } else {
+                Section::Body
+            },
+            anchor,
+            url_as_written: written,
+            target: Target::Fetchable(url),
+            quotes: Vec::new(),
+        });
+    }
+    Ok(by_article.into_values().collect())
+}
+
+/// Every check, oldest first, of the batch's URLs, for each of their citations, with how it
+/// was judged for that citation; keyed by article and URL. One query per batch, not one per
+/// citation (10,000 of those took 0.8 s at the end of a sweep).
+pub fn batch_histories(
+    index: &Index,
+) -> Result<std::collections::HashMap<(String, String), Vec<CheckRow>>, ArchiveError> {
+    let mut stmt = index
+        .conn
+        .prepare(
+            "SELECT c.article_id, u.url, k.run_id, k.checked_at, k.outcome,
+                    j.change_vs_reference, j.change_vs_previous, j.id IS NOT NULL,
+                    k.conditional AND k.http_status = 304, j.correction, j.quote_removed
+             FROM citations c JOIN urls u ON u.id = c.url_id JOIN checks k ON k.url_id = c.url_id
+             LEFT JOIN judgements j ON j.check_id = k.id AND j.citation_id = c.id
+             WHERE c.url_id IN (SELECT url_id FROM temp.sweep_batch)
+             ORDER BY c.id, k.id",
+        )
+        .map_err(|e| index.wrap(e))?;
+    let mut histories: std::collections::HashMap<(String, String), Vec<CheckRow>> =
+        std::collections::HashMap::new();
+    let mut rows = stmt.query([]).map_err(|e| index.wrap(e))?;
+    let mut carried: Option<((String, String), CarryForward)> = None;
+    while let Some(r) = rows.next().map_err(|e| index.wrap(e))? {
+        let read = || -> rusqlite::Result<_> {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, bool>(7)?,
+                r.get::<_, bool>(8)?,
+                r.get::<_, Option<String>>(9)?,
+                r.get::<_, Option<String>>(10)?,
+            ))
+        };
+        let (
+            article,
+            url,
+            run,
+            at,
+            outcome,
+            vs_ref,
+            vs_prev,
+            judged,
+            revalidated,
+            correction,
+            quote_removed,
+        ) = read().map_err(|e| index.wrap(e))?;
+        let key = (article, url);
+        if carried.as_ref().is_none_or(|(k, _)| *k != key) {
+            carried = Some((key.clone(), CarryForward::default()));
+        }
+        let mut change_vs_reference = vs_ref.as_deref().and_then(Change::parse);
+        let mut change_vs_previous = vs_prev.as_deref().and_then(Change::parse);
+        if let Some((_, carry)) = &mut carried {
+            carry.apply(
                 judged,
                 revalidated,
-                correction,
-                quote_removed,
-            ) = read().map_err(|e| self.index.wrap(e))?;
-            let key = (article, url);
-            if carried.as_ref().is_none_or(|(k, _)| *k != key) {
-                carried = Some((key.clone(), CarryForward::default()));
-            }
-            let mut change_vs_reference = vs_ref.as_deref().and_then(Change::parse);
-            let mut change_vs_previous = vs_prev.as_deref().and_then(Change::parse);
-            if let Some((_, carry)) = &mut carried {
-                carry.apply(
-                    judged,
-                    revalidated,
-                    &mut change_vs_reference,
-                    &mut None,
-                    &mut change_vs_previous,
-                );
-            }
-            let (Ok(at), Some(outcome)) = (at.parse(), OutcomeKind::parse(&outcome)) else {
-                continue;
-            };
-            histories.entry(key).or_default().push(CheckRow {
-                run_id: run,
-                at,
-                outcome,
-                change_vs_reference,
-                change_vs_previous,
-                correction,
-                quote_removed,
-            });
+                &mut change_vs_reference,
+                &mut None,
+                &mut change_vs_previous,
+            );
         }
-        Ok(histories)
+        let (Ok(at), Some(outcome)) = (at.parse(), OutcomeKind::parse(&outcome)) else {
+            continue;
+        };
+        histories.entry(key).or_default().push(CheckRow {
+            run_id: run,
+            at,
+            outcome,
+            change_vs_reference,
+            change_vs_previous,
+            correction,
+            quote_removed,
+        });
     }
+    Ok(histories)
 }
 
 #[cfg(test)]

@@ -150,6 +150,16 @@ pub struct CheckOptions {
     pub accept: Arc<crate::exclude::Acceptances>,
     /// Which articles a quotation not found in its source fails (see [`QuoteGate`]).
     pub quote_gate: QuoteGate,
+    /// What a run learns once and keeps across its calls (a sweep's batches): each origin's
+    /// robots.txt and each URL shape's probe. `None`: this call is the run.
+    pub memo: Option<Arc<RunMemo>>,
+}
+
+/// What a run reads once and keeps across the batches of a sweep.
+#[derive(Default)]
+pub struct RunMemo {
+    robots: std::sync::Mutex<robots::RobotsMemo>,
+    probes: std::sync::Mutex<probe::ProbeMemo>,
 }
 
 /// A URL's outcome with what the archive made of its capture: where it is, its judgements,
@@ -254,7 +264,11 @@ pub async fn check(
     let (urls, probes) = before_fetching(
         &fetcher,
         urls,
-        (options.robots, options.soft404_probe),
+        (
+            options.robots,
+            options.soft404_probe,
+            options.memo.as_deref(),
+        ),
         archive.as_ref(),
         &stop,
         &mut results,
@@ -345,20 +359,38 @@ pub async fn check(
 async fn before_fetching(
     fetcher: &Arc<Fetcher>,
     urls: Vec<Url>,
-    (robots, soft404_probe): (bool, bool),
+    (robots, soft404_probe, memo): (bool, bool, Option<&RunMemo>),
     archive: Option<&ArchiveSink>,
     stop: &Arc<AtomicBool>,
     results: &mut HashMap<Box<str>, Fetchresult>,
     failure: &mut Option<Arc<ArchiveError>>,
 ) -> (Vec<Url>, Probes) {
     let (urls, robots) = if robots && !urls.is_empty() {
-        let (urls, rules) = apply_robots(fetcher, urls, archive, stop, results, failure).await;
+        let (urls, rules) = apply_robots(
+            fetcher,
+            urls,
+            archive,
+            stop,
+            results,
+            failure,
+            memo.map(|m| &m.robots),
+        )
+        .await;
         (urls, Some(rules))
     } else {
         (urls, None)
     };
     let probes = if soft404_probe && !urls.is_empty() {
-        probe::probe_siblings(fetcher, &urls, robots.as_ref(), archive, stop, failure).await
+        probe::probe_siblings(
+            fetcher,
+            &urls,
+            robots.as_ref(),
+            archive,
+            stop,
+            failure,
+            memo.map(|m| &m.probes),
+        )
+        .await
     } else {
         Probes::new()
     };

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use url::Url;
 
 /// What a probe answered, when it answered 2xx with text.
+#[derive(Debug, Clone)]
 pub(super) struct ProbeAnswer {
     /// The probe as requested.
     url: Url,
@@ -56,7 +57,11 @@ pub(super) fn final_html(fetched: &Fetched) -> Option<(&Url, String)> {
 /// The probe of each shape among `urls` (the first URL of a shape stands for it), at most
 /// [`probe::PER_ORIGIN`] per origin, never one of `urls`, leaving out those robots.txt
 /// disallows.
-fn plan(urls: &[Url], robots: Option<&HashMap<String, RobotsRule>>) -> HashMap<Url, String> {
+fn plan(
+    urls: &[Url],
+    robots: Option<&HashMap<String, RobotsRule>>,
+    earlier: &ProbeMemo,
+) -> HashMap<Url, String> {
     let mut rng = fastrand::Rng::new();
     let run: HashSet<&str> = urls.iter().map(Url::as_str).collect();
     let mut shapes: BTreeMap<String, Url> = BTreeMap::new();
@@ -65,11 +70,13 @@ fn plan(urls: &[Url], robots: Option<&HashMap<String, RobotsRule>>) -> HashMap<U
         let Some(shape) = probe::shape(url) else {
             continue;
         };
-        if shapes.contains_key(&shape) {
+        if shapes.contains_key(&shape) || earlier.shapes.contains(&shape) {
             continue;
         }
         let origin = soft404::origin(url);
-        let count = per_origin.entry(origin.clone()).or_default();
+        let count = per_origin
+            .entry(origin.clone())
+            .or_insert_with(|| earlier.per_origin.get(&origin).copied().unwrap_or(0));
         if *count >= probe::PER_ORIGIN {
             continue;
         }
@@ -105,8 +112,20 @@ pub(super) async fn probe_siblings(
     archive: Option<&ArchiveSink>,
     stop: &Arc<AtomicBool>,
     failure: &mut Option<Arc<ArchiveError>>,
+    memo: Option<&std::sync::Mutex<ProbeMemo>>,
 ) -> Probes {
-    let planned = plan(urls, robots);
+    let earlier = memo
+        .map(|m| m.lock().map(|m| m.clone()).unwrap_or_default())
+        .unwrap_or_default();
+    let planned = plan(urls, robots, &earlier);
+    if let Some(memo) = memo
+        && let Ok(mut memo) = memo.lock()
+    {
+        for (url, shape) in &planned {
+            memo.shapes.insert(shape.clone());
+            *memo.per_origin.entry(soft404::origin(url)).or_default() += 1;
+        }
+    }
     let probe_urls: Vec<Url> = planned.keys().cloned().collect();
     let planned = Arc::new(planned);
     let archive = archive.cloned();
@@ -161,7 +180,22 @@ pub(super) async fn probe_siblings(
         },
     )
     .await;
-    probes
+    match memo.and_then(|m| m.lock().ok()) {
+        Some(mut memo) => {
+            memo.answers.extend(probes);
+            memo.answers.clone()
+        }
+        None => probes,
+    }
+}
+
+/// The probes of a run so far, kept across the batches of a sweep: the shapes probed (each
+/// once per run), how many per origin (at most [`probe::PER_ORIGIN`]), and the answers.
+#[derive(Debug, Clone, Default)]
+pub struct ProbeMemo {
+    shapes: std::collections::HashSet<String>,
+    per_origin: HashMap<String, usize>,
+    answers: Probes,
 }
 
 /// Whether a page (`html`) can be its probe's page at all: a site that answers the same page

@@ -14,6 +14,7 @@ use std::sync::atomic::AtomicBool;
 use url::Url;
 
 /// What an origin's robots.txt says.
+#[derive(Clone)]
 pub(super) enum RobotsRule {
     AllowAll,
     /// robots.txt answered 5xx: RFC 9309 says to assume complete disallow.
@@ -64,6 +65,11 @@ impl RobotsRule {
         }
     }
 }
+
+/// Each origin's robots.txt as a run read it, kept across the batches of a sweep (one fetch
+/// per origin per run).
+#[derive(Clone, Default)]
+pub struct RobotsMemo(HashMap<String, (RobotsRule, Option<RobotsCapture>)>);
 
 /// Where an origin's robots.txt was archived: the evidence of the `blocked` verdicts it made.
 #[derive(Clone)]
@@ -160,8 +166,28 @@ pub(super) async fn apply_robots(
     stop: &Arc<AtomicBool>,
     results: &mut HashMap<Box<str>, Fetchresult>,
     failure: &mut Option<Arc<ArchiveError>>,
+    memo: Option<&std::sync::Mutex<RobotsMemo>>,
 ) -> (Vec<Url>, HashMap<String, RobotsRule>) {
-    let mut rules = fetch_robots(fetcher, &urls, archive, stop, failure).await;
+    // The origins a batch before this one fetched are not fetched again.
+    let known = memo
+        .map(|m| m.lock().map(|m| m.0.clone()).unwrap_or_default())
+        .unwrap_or_default();
+    let unknown: Vec<Url> = urls
+        .iter()
+        .filter(|u| !known.contains_key(&soft404::origin(u)))
+        .cloned()
+        .collect();
+    let mut rules = fetch_robots(fetcher, &unknown, archive, stop, failure).await;
+    if let Some(memo) = memo
+        && let Ok(mut memo) = memo.lock()
+    {
+        memo.0.extend(
+            rules
+                .iter()
+                .map(|(o, (r, c))| (o.clone(), (r.clone(), c.clone()))),
+        );
+    }
+    rules.extend(known);
     let mut allowed = Vec::with_capacity(urls.len());
     for url in urls {
         let origin = soft404::origin(&url);

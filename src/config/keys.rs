@@ -110,6 +110,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "report and check: the Wayback Machine availability API asked for what to cite instead",
     ),
     (
+        "sweep_batch",
+        "2000",
+        "sweep: URLs checked per batch; a sweep's memory follows this, not the archive's size",
+    ),
+    (
         "quote_not_found",
         "\"problem\"",
         "check: a quotation not found in its source fails the gate (\"problem\", exit 1) or is only reported (\"report\")",

@@ -65,6 +65,7 @@ pub struct FileConfig {
     pub robots: Option<bool>,
     pub wayback_endpoint: Option<String>,
     pub witness: Option<bool>,
+    pub sweep_batch: Option<usize>,
     pub quote_not_found: Option<String>,
     pub quote_not_found_articles: Option<std::collections::BTreeMap<String, String>>,
     pub witness_endpoint: Option<String>,

@@ -11,6 +11,7 @@
 )]
 
 mod archive;
+mod batches;
 mod cli;
 mod fetching;
 mod fixtures;

@@ -150,6 +150,7 @@ pub fn exec(args: &CheckArgs, global: Global<'_>) -> Result<ExitCode> {
         exclude: Arc::new(exclude),
         accept: Arc::new(accept),
         quote_gate,
+        memo: None,
     };
     let result = runtime.block_on(check(
         extracted,

@@ -92,15 +92,17 @@ fn lock(dir: &Path) -> Result<File> {
     Ok(file)
 }
 
-/// The news of every citation checked in `run_id`.
+/// The news of every citation of a batch checked in `run_id`, from the batch's histories.
 fn collect_news(
-    archive: &Archive,
+    histories: &std::collections::HashMap<
+        (String, String),
+        Vec<provcheck::archive::sweeping::CheckRow>,
+    >,
     report: &provcheck::check::CheckReport,
     run_id: i64,
     policy: &provcheck::verdict::Policy,
-) -> Result<Vec<News>> {
+) -> Vec<News> {
     let mut news = Vec::new();
-    let histories = archive.histories_of_run(run_id)?;
     for article in &report.articles {
         for c in &article.citations {
             let url = c.citation.display_url();
@@ -135,7 +137,7 @@ fn collect_news(
             }
         }
     }
-    Ok(news)
+    news
 }
 
 /// `--max-age` and `--budget`.
@@ -241,37 +243,15 @@ fn read_sources(
     })
 }
 
-/// The validators of earlier captures of the URLs due, for conditional re-checks.
-fn due_validators(
-    archive: &Archive,
-    due: &Due,
-) -> Result<std::collections::HashMap<url::Url, (provcheck::fetch::Validators, i64)>> {
-    let due_urls: Vec<url::Url> = due
-        .iter()
-        .flat_map(|(_, e)| e.citations.iter().filter_map(|c| c.target.url().cloned()))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    tracing::info!(
-        "{} citations of {} URLs are due",
-        due.iter().map(|(_, e)| e.citations.len()).sum::<usize>(),
-        due_urls.len()
-    );
-    Ok(archive.validators(&due_urls)?)
-}
-
-/// The citations due for a check, grouped by article.
-type Due = Vec<(input::Article, provcheck::extract::Extraction)>;
-
 /// Opens the archive, registers the articles found, retires what they no longer cite, and
-/// returns the archive, the run id and the citations due.
+/// returns the archive, the run id and the URLs due (ids, least recently checked first).
 fn start_run(
     options: provcheck::archive::ArchiveOptions,
     articles: &[input::Article],
     settings: &provcheck::extract::ArticleSettings,
     max_age: Duration,
     retire: bool,
-) -> Result<(Archive, i64, Due)> {
+) -> Result<(Archive, i64, Vec<i64>)> {
     let extracted = extract_all(articles, settings);
     // Said, not only counted: a relative link without a base is never checked, and the report
     // lists it with why.
@@ -302,7 +282,10 @@ fn start_run(
         tracing::info!("retired {retired} citations their articles no longer have");
     }
     let max_age = jiff::SignedDuration::try_from(max_age).unwrap_or(jiff::SignedDuration::MAX);
-    let due = archive.due(now.checked_sub(max_age).unwrap_or(jiff::Timestamp::MIN))?;
+    let due = provcheck::archive::sweeping::due_url_ids(
+        archive.index(),
+        now.checked_sub(max_age).unwrap_or(jiff::Timestamp::MIN),
+    )?;
     Ok((archive, run_id, due))
 }
 
@@ -340,8 +323,10 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
         desk.unread == 0,
     )?;
     let policy = settle_policy(&archive, configured, args.set_policy)?;
-    let conditional = due_validators(&archive, &due)?;
+    let dir = archive.index().path().to_path_buf();
     let writer = ArchiveWriter::spawn(archive, run_id);
+    // The batches are read through a connection of their own (the writer owns the other).
+    let reader = provcheck::archive::index::Index::open(&dir)?;
     let sink = ArchiveSink {
         writer: writer.handle(),
         gzip_level,
@@ -356,66 +341,149 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
             flag.store(true, Ordering::SeqCst);
         });
     }
-    let due_refs: Vec<_> = due.iter().map(|(a, e)| (a, e.clone())).collect();
     let check_options = CheckOptions {
         archive: Some(sink),
         soft404_probe,
-        conditional,
+        conditional: std::collections::HashMap::new(),
         robots: file.robots.unwrap_or(true),
-        stop: Some(stop),
+        stop: Some(Arc::clone(&stop)),
         exclude: Arc::new(exclude),
         accept: Arc::new(config::acceptances(&file)),
         quote_gate: config::quote_gate(&file, file_path.as_deref())?,
+        memo: Some(Arc::default()),
     };
-    let result = runtime.block_on(check(
-        due_refs,
-        Arc::clone(&fetcher),
-        check_options,
-        |_, _| {},
-    ));
-    tracing::debug!("fetching done");
-    let mut archive = finish_archive(writer, run_id)?;
-    timestamp_run(&runtime, &fetcher, &mut archive, run_id, tsa.as_ref());
-    tracing::debug!("archive closed");
-    let mut report = result.map_err(|e| anyhow::anyhow!("archiving failed: {e}"))?;
     let archive_arg = args
         .archive
         .archive
         .as_ref()
         .map(|p| p.display().to_string());
-    provcheck::check::suggest::from_archive(
-        &mut report,
-        Some((archive.index(), run_id, archive_arg.as_deref())),
-        file.replay_url.as_deref(),
-    )
-    .context("cannot read the archive's index")?;
-
-    let news = collect_news(&archive, &report, run_id, &policy)?;
-    tracing::debug!("news of {} citations read back", report.citations().count());
-    if report.not_checked > 0 {
+    let swept = sweep_batches(
+        &runtime,
+        &fetcher,
+        &reader,
+        &due,
+        &check_options,
+        Batch {
+            size: file.sweep_batch.unwrap_or(BATCH_URLS).max(1),
+            run_id,
+            policy: &policy,
+            archive_arg: archive_arg.as_deref(),
+            replay_url: file.replay_url.as_deref(),
+        },
+    );
+    drop(check_options);
+    tracing::debug!("fetching done");
+    let mut archive = finish_archive(writer, run_id)?;
+    timestamp_run(&runtime, &fetcher, &mut archive, run_id, tsa.as_ref());
+    tracing::debug!("archive closed");
+    let swept = swept?;
+    if swept.not_checked_urls > 0 {
         tracing::warn!(
             "{} URLs not checked in this sweep; the next one starts with them",
-            report.not_checked
+            swept.not_checked_urls
         );
     }
-    print_news(args.format, &report, run_id, &news, archive_arg.as_deref())?;
+    print_news(args.format, &swept, run_id, archive_arg.as_deref())?;
     Ok(if desk.unread > 0 {
         ExitCode::from(2)
-    } else if news.is_empty() {
+    } else if swept.news.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
 }
 
+/// URLs checked per batch by default (config `sweep_batch`): what a sweep holds in memory at
+/// once (its citations, their histories and outcomes) is bounded by this, not by the archive.
+const BATCH_URLS: usize = 2_000;
+
+/// What every batch of a run shares.
+#[derive(Clone, Copy)]
+struct Batch<'a> {
+    /// URLs per batch.
+    size: usize,
+    run_id: i64,
+    policy: &'a provcheck::verdict::Policy,
+    archive_arg: Option<&'a str>,
+    replay_url: Option<&'a str>,
+}
+
+/// What a sweep found: its news (in article and line order) and its counts.
+struct Swept {
+    news: Vec<News>,
+    checked_urls: usize,
+    not_checked_urls: usize,
+}
+
+/// Checks the URLs due in batches (of [`BATCH_URLS`] by default): each batch's citations, validators and
+/// histories are read from the index, checked and archived, their news kept and the rest
+/// dropped, so that memory follows the batch and not the archive. Once the run is stopped
+/// (a signal, the budget), the URLs left are counted as not checked without a request.
+fn sweep_batches(
+    runtime: &tokio::runtime::Runtime,
+    fetcher: &Arc<Fetcher>,
+    reader: &provcheck::archive::index::Index,
+    due: &[i64],
+    options: &CheckOptions,
+    batch: Batch<'_>,
+) -> Result<Swept> {
+    use provcheck::archive::sweeping::{batch_citations, batch_histories, set_batch};
+    tracing::info!("{} URLs are due", due.len());
+    let mut swept = Swept {
+        news: Vec::new(),
+        checked_urls: 0,
+        not_checked_urls: 0,
+    };
+    let stop = options.stop.clone().unwrap_or_default();
+    for ids in due.chunks(batch.size) {
+        if stop.load(Ordering::SeqCst) {
+            swept.not_checked_urls += ids.len();
+            continue;
+        }
+        set_batch(reader, ids)?;
+        let citations = batch_citations(reader)?;
+        let urls: Vec<url::Url> = citations
+            .iter()
+            .flat_map(|(_, e)| e.citations.iter().filter_map(|c| c.target.url().cloned()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut options = options.clone();
+        options.conditional = provcheck::archive::validators_of(reader, &urls)?;
+        let refs: Vec<_> = citations.iter().map(|(a, e)| (a, e.clone())).collect();
+        let mut report = runtime
+            .block_on(check(refs, Arc::clone(fetcher), options, |_, _| {}))
+            .map_err(|e| anyhow::anyhow!("archiving failed: {e}"))?;
+        provcheck::check::suggest::from_archive(
+            &mut report,
+            Some((reader, batch.run_id, batch.archive_arg)),
+            batch.replay_url,
+        )
+        .context("cannot read the archive's index")?;
+        let histories = batch_histories(reader)?;
+        swept.news.extend(collect_news(
+            &histories,
+            &report,
+            batch.run_id,
+            batch.policy,
+        ));
+        swept.checked_urls += report.fetched_urls;
+        swept.not_checked_urls += report.not_checked;
+    }
+    swept
+        .news
+        .sort_by(|a, b| (&a.article, a.line, &a.url).cmp(&(&b.article, b.line, &b.url)));
+    Ok(swept)
+}
+
 /// The sweep's news on stdout: the mail (text, nothing when there is no news) or JSON.
 fn print_news(
     format: TextOrJson,
-    report: &provcheck::check::CheckReport,
+    swept: &Swept,
     run_id: i64,
-    news: &[News],
     archive_arg: Option<&str>,
 ) -> Result<()> {
+    let news = &swept.news;
     match format {
         TextOrJson::Json => write_output(None, |out| {
             serde_json::to_writer_pretty(
@@ -423,8 +491,8 @@ fn print_news(
                 &serde_json::json!({
                     "schema_version": 1,
                     "run": run_id,
-                    "checked_urls": report.fetched_urls,
-                    "not_checked_urls": report.not_checked,
+                    "checked_urls": swept.checked_urls,
+                    "not_checked_urls": swept.not_checked_urls,
                     "news": news,
                 }),
             )?;
@@ -432,8 +500,8 @@ fn print_news(
         })?,
         TextOrJson::Text => {
             let closing = Closing {
-                checked_urls: report.fetched_urls,
-                not_checked_urls: report.not_checked,
+                checked_urls: swept.checked_urls,
+                not_checked_urls: swept.not_checked_urls,
                 report_command: match archive_arg {
                     Some(dir) => format!(
                         "provcheck report --archive {}",
