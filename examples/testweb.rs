@@ -8,7 +8,8 @@
 //! cargo run --release --example testweb -- --hosts 4 --port 18080
 //! ```
 //!
-//! Paths (N is any number; pages are 30–80 KB of article markup, distinct per N):
+//! Paths (N is any number; pages are 30–80 KB of article markup, distinct per N; 2–5 KB with
+//! `--small`):
 //!
 //! | path | answer |
 //! |---|---|
@@ -49,6 +50,8 @@ use std::time::Duration;
 struct Web {
     hosts: u8,
     port: u16,
+    /// `--small`: pages of 2–5 KB.
+    small: bool,
     /// Paragraph pool the pages are built from.
     paragraphs: Vec<String>,
     edition: AtomicU64,
@@ -60,17 +63,21 @@ struct Web {
 fn main() {
     let mut hosts = 1u8;
     let mut port = 18080u16;
+    let mut small = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--hosts" => hosts = args.next().and_then(|v| v.parse().ok()).expect("--hosts N"),
             "--port" => port = args.next().and_then(|v| v.parse().ok()).expect("--port P"),
+            // Pages of 2–5 KB instead of 30–80 KB: a million of them fit on a laptop's disk.
+            "--small" => small = true,
             other => panic!("unknown argument {other}"),
         }
     }
     let web = Arc::new(Web {
         hosts,
         port,
+        small,
         paragraphs: paragraph_pool(),
         edition: AtomicU64::new(0),
         requests: AtomicU64::new(0),
@@ -269,7 +276,11 @@ impl Web {
             rng ^= rng << 17;
             rng
         };
-        let target = 30_000 + (next() % 50_000) as usize;
+        let target = if self.small {
+            2_000 + (next() % 3_000) as usize
+        } else {
+            30_000 + (next() % 50_000) as usize
+        };
         let mut html = String::with_capacity(target + 2_000);
         html.push_str("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">");
         let _ = write!(html, "<title>Story {n}, edition {version}</title>");

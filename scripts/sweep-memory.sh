@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Peak memory of one nightly sweep by the number of citations it covers (issue 18, item 4):
-# a desk whose article cites N distinct pages of the loopback test web (10 hosts, distinct
-# paths), swept once from scratch (every citation due, every page archived). Prints N, wall
+# a desk of articles of 1,000 citations each (a year of stories), together citing N distinct
+# pages of the loopback test web (10 hosts, distinct paths), swept once from scratch (every
+# citation due, every page archived). Prints N, wall
 # seconds, peak RSS (MiB, GNU time) and the archive's size.
 #
 #   scripts/sweep-memory.sh [N...]        (default 10000 100000)
+#   TESTWEB_SMALL=1 scripts/sweep-memory.sh 1000000   (pages of 2–5 KB: 1M fit in ~3 GB)
 #
 # Never touches the network: every URL is on 127.0.0.1 … 127.0.0.10.
 set -euo pipefail
@@ -12,9 +14,9 @@ cd "$(dirname "$0")/.."
 PORT=${BENCH_PORT:-18490}
 export PROVCHECK_OFFLINE=1
 cargo build --release --locked --quiet --bin provcheck --example testweb
-BIN=$PWD/target/release/provcheck
+BIN=${PROVCHECK_BIN:-$PWD/target/release/provcheck}
 WORK=$(mktemp -d)
-target/release/examples/testweb --hosts 10 --port "$PORT" > "$WORK/testweb.log" 2>&1 &
+target/release/examples/testweb --hosts 10 --port "$PORT" ${TESTWEB_SMALL:+--small} > "$WORK/testweb.log" 2>&1 &
 WEB=$!
 trap 'kill $WEB 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 50); do grep -q listening "$WORK/testweb.log" && break; sleep 0.1; done
@@ -22,8 +24,10 @@ printf "%-10s %8s %12s %12s\n" citations wall_s peak_MiB archive_MB
 for n in "${@:-10000 100000}"; do
     for each in $n; do
         desk="$WORK/desk-$each"; mkdir -p "$desk/articles"
-        seq 0 $((each - 1)) | awk -v p="$PORT" '{printf "- http://127.0.0.%d:%s/ok/%d\n", ($1 % 10) + 1, p, $1}' \
-            | { echo "Sources"; cat; } > "$desk/articles/a.txt"
+        seq 0 $((each - 1)) | awk -v p="$PORT" -v dir="$desk/articles" '{
+            f = sprintf("%s/story-%05d.txt", dir, int($1 / 1000))
+            if ($1 % 1000 == 0) { if (prev) close(prev); print "Sources" > f; prev = f }
+            printf "- http://127.0.0.%d:%s/ok/%d\n", ($1 % 10) + 1, p, $1 > f }' 
         printf 'allow_net = ["127.0.0.0/8"]\nhost_interval = "0s"\nhost_concurrency = 16\nconcurrency = 64\nsoft404_probe = false\nrobots = false\nwitness = false\n' > "$desk/provcheck.toml"
         (cd "$desk" && /usr/bin/time -f "%e %M" -o "$WORK/time" "$BIN" -q sweep articles --max-age 0s --format json > /dev/null 2>"$WORK/err") || true
         read -r wall rss < <(tail -n 1 "$WORK/time")

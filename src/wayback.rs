@@ -174,6 +174,15 @@ pub fn answers(
 
 /// What one API fetch says.
 fn answer_of(fetched: &Fetched) -> Answer {
+    match body_of(fetched, "Wayback lookup") {
+        Ok(body) => parse_answer(&body)
+            .unwrap_or_else(|e| Answer::Failed(format!("Wayback lookup failed: {e}"))),
+        Err(why) => Answer::Failed(why),
+    }
+}
+
+/// The decoded body of an API's answer, or why there is none (`what` names the lookup).
+pub(crate) fn body_of(fetched: &Fetched, what: &str) -> Result<Vec<u8>, String> {
     let outcome = &fetched.outcome;
     if !matches!(outcome.kind, OutcomeKind::Ok | OutcomeKind::Redirected) {
         let mut why = outcome.kind.as_str().to_owned();
@@ -184,20 +193,18 @@ fn answer_of(fetched: &Fetched) -> Answer {
             why.push_str(": ");
             why.push_str(detail);
         }
-        return Answer::Failed(format!("Wayback lookup failed: {why}"));
+        return Err(format!("{what} failed: {why}"));
     }
-    let Some(exchange) = fetched.final_exchange() else {
-        return Answer::Failed("Wayback lookup failed: no answer".to_owned());
-    };
+    let exchange = fetched
+        .final_exchange()
+        .ok_or_else(|| format!("{what} failed: no answer"))?;
     let encoding = exchange
         .headers
         .get("content-encoding")
         .and_then(|v| v.to_str().ok());
-    match decode_content(encoding, &exchange.body, 1 << 20) {
-        Ok((body, _)) => parse_answer(&body)
-            .unwrap_or_else(|e| Answer::Failed(format!("Wayback lookup failed: {e}"))),
-        Err(e) => Answer::Failed(format!("Wayback lookup failed: {e}")),
-    }
+    decode_content(encoding, &exchange.body, 8 << 20)
+        .map(|(body, _)| body)
+        .map_err(|e| format!("{what} failed: {e}"))
 }
 
 /// Asks the API for each query, politely (the fetcher's per-host limits apply).

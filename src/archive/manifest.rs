@@ -18,11 +18,14 @@ pub const MANIFEST_TYPE: &str = "application/x-ndjson; profile=provcheck-manifes
 /// The manifest of `run_id` as JSON lines, from the index: a head line (the run and the previous
 /// manifest's hash), then one line per check in the order they were recorded, each with the
 /// records of its captures and their digests. Deterministic: the same rows give the same bytes.
-pub(super) fn manifest_bytes(
+/// Each line goes to `sink` as it is read, so that a run of a million checks is never held in
+/// memory (`sink`'s errors stop the reading).
+pub(super) fn manifest_lines(
     conn: &rusqlite::Connection,
     run_id: i64,
     prev: Option<&str>,
-) -> rusqlite::Result<Vec<u8>> {
+    sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+) -> Result<(), ManifestError> {
     let (kind, started_at): (String, String) = conn.query_row(
         "SELECT kind, started_at FROM runs WHERE id = ?1",
         [run_id],
@@ -38,6 +41,7 @@ pub(super) fn manifest_bytes(
     .to_string()
     .into_bytes();
     out.push(b'\n');
+    sink(&out)?;
     let mut checks = conn.prepare_cached(
         "SELECT k.id, u.url, k.checked_at, k.outcome, k.http_status, k.final_url, k.detail,
                 rv.record_id, rv.block_sha256
@@ -88,10 +92,50 @@ pub(super) fn manifest_bytes(
             list.push(capture?);
         }
         line["captures"] = serde_json::Value::Array(list);
-        out.extend_from_slice(line.to_string().as_bytes());
-        out.push(b'\n');
+        let mut bytes = line.to_string().into_bytes();
+        bytes.push(b'\n');
+        sink(&bytes)?;
     }
-    Ok(out)
+    Ok(())
+}
+
+/// Why a manifest could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum ManifestError {
+    #[error(transparent)]
+    Index(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+impl ManifestError {
+    /// As the archive says it, naming the index.
+    fn into_archive(self, index: &std::path::Path) -> ArchiveError {
+        match self {
+            Self::Index(e) => super::wrap(index, e),
+            Self::Io(source) => ArchiveError::Write {
+                path: index.to_path_buf(),
+                source,
+            },
+        }
+    }
+}
+
+/// The manifest's SHA-256 and length, read once through.
+pub(super) fn manifest_digest(
+    conn: &rusqlite::Connection,
+    run_id: i64,
+    prev: Option<&str>,
+) -> Result<(Sha256, u64), ManifestError> {
+    use sha2::Digest as _;
+    let mut hasher = sha2::Sha256::new();
+    let mut len = 0u64;
+    manifest_lines(conn, run_id, prev, &mut |line| {
+        hasher.update(line);
+        len += line.len() as u64;
+        Ok(())
+    })?;
+    Ok((Sha256(hasher.finalize().into()), len))
 }
 
 /// A run's manifest as the index has it: its hash, the previous one's, its record, and the
@@ -139,11 +183,30 @@ impl Archive {
             )
             .optional()
             .map_err(wrap)?;
-        let bytes = manifest_bytes(&self.index.conn, run_id, prev.as_deref()).map_err(wrap)?;
-        let written: WrittenRecord = self.write_metadata(
+        // Read through twice (its digest and length, then the record), never held whole: a
+        // run of a million checks makes a manifest of about a gigabyte.
+        let (digest, len) = manifest_digest(&self.index.conn, run_id, prev.as_deref())
+            .map_err(|e| e.into_archive(&path))?;
+        // The record's bytes come from a second connection-free pass over the same rows: the
+        // index is not written between the two (this is the writer's own connection).
+        let conn = rusqlite::Connection::open_with_flags(
+            self.index.path(),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .map_err(wrap)?;
+        let written: WrittenRecord = self.write_metadata_streamed(
             MANIFEST_TYPE,
             Some(&format!("urn:provcheck:run:{run_id}")),
-            &bytes,
+            (len, digest),
+            &mut |out| {
+                manifest_lines(&conn, run_id, prev.as_deref(), &mut |line| {
+                    out.write_all(line)
+                })
+                .map_err(|e| match e {
+                    ManifestError::Io(e) => e,
+                    ManifestError::Index(e) => std::io::Error::other(e),
+                })
+            },
             now,
         )?;
         if let Some(file) = &self.current {
@@ -159,7 +222,7 @@ impl Archive {
              VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
                 run_id,
-                Sha256::of(&[&bytes]).hex(),
+                digest.hex(),
                 prev,
                 record,
                 crate::time::db_time(now)
@@ -254,8 +317,9 @@ pub fn verify_chain(
             )));
             return Ok(report);
         }
-        let bytes = manifest_bytes(conn, run_id, prev.as_deref()).map_err(wrap)?;
-        if Sha256::of(&[&bytes]).hex() != sha {
+        let (digest, _) = manifest_digest(conn, run_id, prev.as_deref())
+            .map_err(|e| e.into_archive(index.path()))?;
+        if digest.hex() != sha {
             report.broken = Some(broken(format!(
                 "run {run_id}: the index's checks or captures differ from its manifest (a row \
                  was edited, removed or added after the run)"
@@ -273,7 +337,7 @@ pub fn verify_chain(
         let stored =
             super::query::read_record(root, &file, offset.cast_unsigned(), length.cast_unsigned());
         match stored {
-            Ok(record) if record.block == bytes => {}
+            Ok(record) if Sha256::of(&[&record.block]) == digest => {}
             Ok(_) => {
                 report.broken = Some(broken(format!(
                     "run {run_id}: the manifest record in {file} at offset {offset} differs \

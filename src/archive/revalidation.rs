@@ -26,18 +26,16 @@ impl Archive {
         self.write_metadata(REVALIDATIONS_TYPE, None, lines, now)
     }
 
-    /// Appends a `metadata` record of `content_type` holding `block` (not synced: the caller
-    /// syncs before the index names it).
-    pub(super) fn write_metadata(
-        &mut self,
+    /// A new `metadata` record's id, date and header fields.
+    fn metadata_fields(
+        &self,
         content_type: &str,
         target_uri: Option<&str>,
-        block_bytes: &[u8],
+        block: &Sha256,
         now: jiff::Timestamp,
-    ) -> Result<WrittenRecord, ArchiveError> {
+    ) -> (String, String, Vec<(&'static str, String)>) {
         let record_id = crate::warc::new_record_id();
         let date = crate::warc::warc_date(now);
-        let block = Sha256::of(&[block_bytes]);
         let mut fields = vec![
             ("WARC-Type", "metadata".to_owned()),
             ("WARC-Record-ID", record_id.clone()),
@@ -51,6 +49,59 @@ impl Archive {
             ("WARC-Block-Digest", block.warc_label()),
             ("WARC-Warcinfo-ID", self.warcinfo_id.clone()),
         ]);
+        (record_id, date, fields)
+    }
+
+    /// Appends a `metadata` record of `content_type` whose block (`len` bytes, digest `block`)
+    /// is written by `write_block` as it goes, never held whole (not synced: the caller syncs
+    /// before the index names it). The record is one gzip member like any other.
+    pub(super) fn write_metadata_streamed(
+        &mut self,
+        content_type: &str,
+        target_uri: Option<&str>,
+        (len, block): (u64, Sha256),
+        write_block: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
+        now: jiff::Timestamp,
+    ) -> Result<WrittenRecord, ArchiveError> {
+        use std::io::Write as _;
+        let (record_id, date, fields) = self.metadata_fields(content_type, target_uri, &block, now);
+        let head = crate::warc::record_head(&fields, usize::try_from(len).unwrap_or(usize::MAX));
+        let level = self.options.gzip_level;
+        // The uncompressed size bounds the member's: enough to decide on rotating the file.
+        let file = self.file_for(len + head.len() as u64, now)?;
+        let at = file
+            .append_with(&mut |out| {
+                let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::new(level));
+                gz.write_all(&head)?;
+                write_block(&mut gz)?;
+                gz.write_all(b"\r\n\r\n")?;
+                gz.finish().map(|_| ())
+            })
+            .map_err(|source| ArchiveError::Write {
+                path: file.abs_path.clone(),
+                source,
+            })?;
+        Ok(WrittenRecord {
+            file_id: file.id,
+            at,
+            record_type: "metadata",
+            record_id,
+            date,
+            block,
+        })
+    }
+
+    /// Appends a `metadata` record of `content_type` holding `block` (not synced: the caller
+    /// syncs before the index names it).
+    pub(super) fn write_metadata(
+        &mut self,
+        content_type: &str,
+        target_uri: Option<&str>,
+        block_bytes: &[u8],
+        now: jiff::Timestamp,
+    ) -> Result<WrittenRecord, ArchiveError> {
+        let block = Sha256::of(&[block_bytes]);
+        let (record_id, date, fields) = self.metadata_fields(content_type, target_uri, &block, now);
         let member = crate::warc::record_gzip(&fields, &[block_bytes], self.options.gzip_level);
         let file = self.file_for(member.len() as u64, now)?;
         let at = file.append(&member).map_err(|source| ArchiveError::Write {

@@ -94,6 +94,32 @@ impl OpenWarc {
         Ok((offset, member.len() as u64))
     }
 
+    /// Appends one gzip member written by `write` (through a buffer); returns its offset and
+    /// length. A failure cuts the file back to where the member began.
+    pub fn append_with(
+        &mut self,
+        write: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<(u64, u64)> {
+        let offset = self.size;
+        let written = (|| {
+            let mut out = io::BufWriter::with_capacity(1 << 16, &mut self.file);
+            write(&mut out)?;
+            out.flush()
+        })();
+        let end = self.file.stream_position();
+        match (written, end) {
+            (Ok(()), Ok(end)) => {
+                self.size = end;
+                Ok((offset, end - offset))
+            }
+            (Err(e), _) | (Ok(()), Err(e)) => {
+                let _ = self.file.set_len(offset);
+                let _ = self.file.seek(SeekFrom::Start(offset));
+                Err(e)
+            }
+        }
+    }
+
     /// Makes everything appended durable.
     pub fn sync(&self) -> io::Result<()> {
         self.file.sync_data()

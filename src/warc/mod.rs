@@ -136,7 +136,9 @@ fn sanitize_field(value: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// `WARC/1.1`, the fields, `Content-Length` and the blank line that ends the header.
-fn record_head(fields: &[(&'static str, String)], block_len: usize) -> Vec<u8> {
+/// A record's header block, up to and including the empty line before its block.
+#[must_use]
+pub fn record_head(fields: &[(&'static str, String)], block_len: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(512);
     out.extend_from_slice(b"WARC/1.1\r\n");
     for (name, value) in fields {

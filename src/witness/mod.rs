@@ -13,12 +13,10 @@
 //! window has closed (until then the other archive may still capture the page), failures are
 //! reported and never cached, nor fatal.
 
-use crate::content::decode::decode_content;
 use crate::content::similarity::{shingles, similarity};
 use crate::fetch::{Fetched, Fetcher, fetch_all};
 use crate::outcome::OutcomeKind;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -269,32 +267,6 @@ impl Found {
     }
 }
 
-/// Why a fetch gave no usable answer, or its decoded body.
-fn body_of(fetched: &Fetched, what: &str) -> Result<Vec<u8>, String> {
-    let outcome = &fetched.outcome;
-    if !matches!(outcome.kind, OutcomeKind::Ok | OutcomeKind::Redirected) {
-        let mut why = outcome.kind.as_str().to_owned();
-        if let Some(status) = outcome.http_status {
-            let _ = write!(why, " (HTTP {status})");
-        }
-        if let Some(detail) = &outcome.detail {
-            why.push_str(": ");
-            why.push_str(detail);
-        }
-        return Err(format!("{what} failed: {why}"));
-    }
-    let exchange = fetched
-        .final_exchange()
-        .ok_or_else(|| format!("{what} failed: no answer"))?;
-    let encoding = exchange
-        .headers
-        .get("content-encoding")
-        .and_then(|v| v.to_str().ok());
-    decode_content(encoding, &exchange.body, 8 << 20)
-        .map(|(body, _)| body)
-        .map_err(|e| format!("{what} failed: {e}"))
-}
-
 /// The main text of a capture fetched from the other archive.
 fn text_of(fetched: &Fetched, url: &str) -> Option<String> {
     let exchange = fetched.final_exchange()?;
@@ -337,7 +309,7 @@ pub async fn look_up(
         |url: Url, fetched: Fetched| async move {
             (
                 url,
-                body_of(&fetched, "witness lookup").and_then(|b| parse_cdx(&b)),
+                crate::wayback::body_of(&fetched, "witness lookup").and_then(|b| parse_cdx(&b)),
             )
         },
         |(url, rows)| {

@@ -252,14 +252,24 @@ fn start_run(
     max_age: Duration,
     retire: bool,
 ) -> Result<(Archive, i64, Vec<i64>)> {
-    let extracted = extract_all(articles, settings);
+    let mut archive = open_archive(options)?;
+    let now = jiff::Timestamp::now();
+    let run_id = archive.begin_run("sweep", now)?;
+    // One article at a time: what registering holds is the largest article's citations, not
+    // the desk's.
+    let mut uncheckable = 0;
+    for article in articles {
+        let extracted = extract_all(std::slice::from_ref(article), settings);
+        uncheckable += extracted
+            .iter()
+            .flat_map(|(_, e)| &e.citations)
+            .filter(|c| matches!(c.target, provcheck::citation::Target::Invalid { .. }))
+            .count();
+        let pairs: Vec<_> = extracted.iter().map(|(a, e)| (*a, e)).collect();
+        archive.register_articles(run_id, &pairs, References::Keep)?;
+    }
     // Said, not only counted: a relative link without a base is never checked, and the report
     // lists it with why.
-    let uncheckable = extracted
-        .iter()
-        .flat_map(|(_, e)| &e.citations)
-        .filter(|c| matches!(c.target, provcheck::citation::Target::Invalid { .. }))
-        .count();
     if uncheckable > 0 {
         tracing::warn!(
             "{uncheckable} citation(s) of the articles read name no URL that can be checked \
@@ -267,11 +277,6 @@ fn start_run(
              provcheck report lists them"
         );
     }
-    let mut archive = open_archive(options)?;
-    let now = jiff::Timestamp::now();
-    let run_id = archive.begin_run("sweep", now)?;
-    let pairs: Vec<_> = extracted.iter().map(|(a, e)| (*a, e)).collect();
-    archive.register_articles(run_id, &pairs, References::Keep)?;
     let ids: Vec<_> = articles.iter().map(|a| a.id.clone()).collect();
     let retired = if retire {
         archive.retire_missing(run_id, &ids)?
