@@ -287,6 +287,52 @@ fn text_of(fetched: &Fetched, url: &str) -> Option<String> {
     .and_then(|e| e.text)
 }
 
+/// What a CDX answer says about one capture of ours: a witness, no capture, or the nearest
+/// other capture, whose replay is to be fetched (into `nearest`, keyed by that replay).
+fn first_pass(
+    endpoint: &Url,
+    query: &Query,
+    rows: &[CdxRow],
+    found: &mut HashMap<Query, Found>,
+    nearest: &mut HashMap<Url, Vec<(Query, String, String)>>,
+) {
+    let page = |row: &CdxRow| {
+        replay_url(endpoint, &row.timestamp, &row.original, false)
+            .map_or_else(String::new, String::from)
+    };
+    match decide(rows, query) {
+        (Some(row), true) => {
+            found.insert(
+                query.clone(),
+                Found::Witnessed {
+                    timestamp: row.timestamp.clone(),
+                    url: page(row),
+                },
+            );
+        }
+        (Some(row), false) => match replay_url(endpoint, &row.timestamp, &row.original, true) {
+            Some(raw) => nearest.entry(raw).or_default().push((
+                query.clone(),
+                row.timestamp.clone(),
+                page(row),
+            )),
+            None => {
+                found.insert(
+                    query.clone(),
+                    Found::Differs {
+                        timestamp: row.timestamp.clone(),
+                        url: page(row),
+                        text: None,
+                    },
+                );
+            }
+        },
+        (None, _) => {
+            found.insert(query.clone(), Found::None);
+        }
+    }
+}
+
 /// Asks the other archive about each capture, politely (the fetcher's per-host limits apply),
 /// and fetches the nearest capture of those it holds other bytes for.
 pub async fn look_up(
@@ -295,12 +341,17 @@ pub async fn look_up(
     window: Duration,
     queries: &[Query],
 ) -> HashMap<Query, Found> {
-    let by_api: HashMap<Url, Query> = queries
-        .iter()
-        .map(|q| (cdx_url(endpoint, q, window), q.clone()))
-        .collect();
+    // Keyed by what is fetched, each with every capture of ours it answers: two captures of a
+    // URL may ask the same thing, and their nearest other capture is often the same one.
+    let mut by_api: HashMap<Url, Vec<Query>> = HashMap::new();
+    for q in queries {
+        by_api
+            .entry(cdx_url(endpoint, q, window))
+            .or_default()
+            .push(q.clone());
+    }
     let mut found = HashMap::new();
-    let mut nearest: HashMap<Url, (Query, String, String)> = HashMap::new();
+    let mut nearest: HashMap<Url, Vec<(Query, String, String)>> = HashMap::new();
     fetch_all(
         Arc::clone(&fetcher),
         by_api.keys().cloned().collect(),
@@ -313,49 +364,12 @@ pub async fn look_up(
             )
         },
         |(url, rows)| {
-            let Some(query) = by_api.get(&url) else {
-                return;
-            };
-            let rows = match rows {
-                Ok(rows) => rows,
-                Err(why) => {
-                    found.insert(query.clone(), Found::Failed(why));
-                    return;
-                }
-            };
-            let page = |row: &CdxRow| {
-                replay_url(endpoint, &row.timestamp, &row.original, false)
-                    .map_or_else(String::new, String::from)
-            };
-            match decide(&rows, query) {
-                (Some(row), true) => {
-                    found.insert(
-                        query.clone(),
-                        Found::Witnessed {
-                            timestamp: row.timestamp.clone(),
-                            url: page(row),
-                        },
-                    );
-                }
-                (Some(row), false) => {
-                    match replay_url(endpoint, &row.timestamp, &row.original, true) {
-                        Some(raw) => {
-                            nearest.insert(raw, (query.clone(), row.timestamp.clone(), page(row)));
-                        }
-                        None => {
-                            found.insert(
-                                query.clone(),
-                                Found::Differs {
-                                    timestamp: row.timestamp.clone(),
-                                    url: page(row),
-                                    text: None,
-                                },
-                            );
-                        }
+            for query in by_api.get(&url).into_iter().flatten() {
+                match &rows {
+                    Ok(rows) => first_pass(endpoint, query, rows, &mut found, &mut nearest),
+                    Err(why) => {
+                        found.insert(query.clone(), Found::Failed(why.clone()));
                     }
-                }
-                (None, _) => {
-                    found.insert(query.clone(), Found::None);
                 }
             }
         },
@@ -372,13 +386,13 @@ pub async fn look_up(
                 (url, text)
             },
             |(url, text)| {
-                if let Some((query, timestamp, page)) = nearest.get(&url) {
+                for (query, timestamp, page) in nearest.get(&url).into_iter().flatten() {
                     found.insert(
                         query.clone(),
                         Found::Differs {
                             timestamp: timestamp.clone(),
                             url: page.clone(),
-                            text,
+                            text: text.clone(),
                         },
                     );
                 }

@@ -15,15 +15,22 @@ fn sha1_base32(bytes: &[u8]) -> String {
     data_encoding::BASE32.encode(&sha1::Sha1::digest(bytes))
 }
 
-fn witness_of<'a>(doc: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
-    let citation = doc["articles"]
+fn citation<'a>(doc: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
+    doc["articles"]
         .as_array()
         .unwrap()
         .iter()
         .flat_map(|a| a["citations"].as_array().unwrap())
         .find(|c| c["url"].as_str().unwrap().ends_with(path))
-        .unwrap_or_else(|| panic!("{path} not listed in {doc:#}"));
-    &citation["reference"]["witness"]
+        .unwrap_or_else(|| panic!("{path} not listed in {doc:#}"))
+}
+
+fn witness_of<'a>(doc: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
+    &citation(doc, path)["reference"]["witness"]
+}
+
+fn latest_witness_of<'a>(doc: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
+    &citation(doc, path)["latest_capture"]["witness"]
 }
 
 fn report(dir: &Path, cdx: &TestServer, offline: bool) -> std::process::Output {
@@ -109,16 +116,20 @@ fn each_capture_is_witnessed_differs_or_has_no_witness() {
         "provcheck.toml",
         "allow_net = [\"127.0.0.1/32\"]\nsoft404_probe = false\nwitness_window = \"0s\"\n",
     );
-    let out = provcheck(dir.path())
-        .args(["check", "story.txt"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // Checked twice: each source's reference and latest capture are two captures, asked about
+    // in one report (and /other's two share their nearest other capture).
+    for _ in 0..2 {
+        let out = provcheck(dir.path())
+            .args(["check", "story.txt"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 
     let out = report(dir.path(), &cdx, false);
     assert_eq!(
@@ -137,6 +148,12 @@ fn each_capture_is_witnessed_differs_or_has_no_witness() {
     );
     let other = witness_of(&doc, "/other");
     assert_eq!(other["status"], "witness-differs", "{doc:#}");
+    assert_eq!(
+        latest_witness_of(&doc, "/other")["status"],
+        "witness-differs",
+        "{doc:#}"
+    );
+    assert_eq!(latest_witness_of(&doc, "/same")["status"], "witnessed");
     let similarity = other["similarity"].as_f64().unwrap();
     assert!(similarity > 0.3 && similarity < 1.0, "{similarity}");
     assert_eq!(
@@ -158,10 +175,10 @@ fn each_capture_is_witnessed_differs_or_has_no_witness() {
     assert_eq!(witness_of(&doc, "/same")["status"], "witnessed");
     assert_eq!(witness_of(&doc, "/none")["status"], "no-witness");
 
-    // Online again: final answers are not asked again; the failure is (and the Wayback
-    // availability lookups of nothing: every source is fine).
+    // Online again: final answers are not asked again; the failures (of /broken's two
+    // captures) are (and the Wayback availability lookups of nothing: every source is fine).
     let doc = json(&report(dir.path(), &cdx, false).stdout);
-    assert_eq!(cdx.total_hits(), asked + 1);
+    assert_eq!(cdx.total_hits(), asked + 2);
     assert_eq!(witness_of(&doc, "/other")["status"], "witness-differs");
 
     // The HTML report says it for the desk.
