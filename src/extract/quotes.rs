@@ -141,6 +141,8 @@ impl Blockquote {
 pub(super) struct Quotes {
     paragraph: Paragraph,
     blockquotes: Vec<Blockquote>,
+    /// Blockquotes opened past the 100 kept (hostile nesting): closed without a frame.
+    untracked: usize,
 }
 
 impl Quotes {
@@ -189,6 +191,8 @@ impl Quotes {
     pub(super) fn open_blockquote(&mut self, cite: Option<usize>) {
         if self.blockquotes.len() < 100 {
             self.blockquotes.push(Blockquote::with_cite(cite));
+        } else {
+            self.untracked += 1;
         }
     }
 
@@ -198,6 +202,11 @@ impl Quotes {
 
     pub(super) fn close_blockquote(&mut self, citations: &mut [Citation]) {
         self.paragraph.end(citations);
+        if self.untracked > 0 {
+            // The closing of one opened past the cap, not of the innermost one kept.
+            self.untracked -= 1;
+            return;
+        }
         if let Some(quote) = self.blockquotes.pop() {
             quote.end(citations);
         }

@@ -572,3 +572,19 @@ fn quotations_in_markdown_and_plain_text() {
         ]
     );
 }
+
+#[test]
+fn blockquotes_nested_past_the_cap_keep_their_quotations_paired() {
+    // 150 nested blockquotes (100 are tracked) inside one that cites the source: the closings
+    // of the untracked ones must not close the tracked ones.
+    let inner = "<blockquote>".repeat(150) + "deep" + &"</blockquote>".repeat(150);
+    let html = format!(
+        "<blockquote cite=\"https://wire.test/a\"><p>Parliament must approve the budget first.</p>{inner}<p>Then the vote.</p></blockquote>"
+    );
+    let e = run(ArticleFormat::Html, &html);
+    assert_eq!(e.citations.len(), 1);
+    assert_eq!(
+        e.citations[0].quotes,
+        ["Parliament must approve the budget first. deep Then the vote."]
+    );
+}
