@@ -40,6 +40,19 @@ def corpus_pages(corpus):
     return pages
 
 
+def alternate_corpora(items, limit):
+    """Up to `limit` of `items` (tuples whose first field is the path in the corpus), taken in
+    turn from readability-pages and trafilatura-eval, so that both corpora are in a set."""
+    readability = [x for x in items if x[0].startswith("readability")]
+    trafilatura = [x for x in items if not x[0].startswith("readability")]
+    chosen = []
+    for i in range(max(len(readability), len(trafilatura))):
+        for group in (readability, trafilatura):
+            if i < len(group) and len(chosen) < limit:
+                chosen.append(group[i])
+    return chosen
+
+
 def page_lang(raw):
     """The two-letter language a page declares on <html lang>, or None."""
     m = re.search(rb"<html[^>]*\blang=[\"']?([A-Za-z]{2})", raw[:4096], re.I)

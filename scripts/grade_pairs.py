@@ -39,7 +39,7 @@ import sys
 import lxml.html
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from corpus_pages import corpus_pages, drop_long_blocks, main_container, page_lang, words  # noqa: E402
+from corpus_pages import alternate_corpora, corpus_pages, drop_long_blocks, main_container, page_lang, words  # noqa: E402
 
 TEXTS = {
     "en": {
@@ -233,13 +233,7 @@ def main():
             continue
         articles.append((rel, raw, [x.text_content().strip() for x in paragraphs(c)]))
     # Alternate the two corpora so that both are in the set.
-    readability = [x for x in articles if x[0].startswith("readability")]
-    trafilatura = [x for x in articles if not x[0].startswith("readability")]
-    chosen = []
-    for i in range(max(len(readability), len(trafilatura))):
-        for group in (readability, trafilatura):
-            if i < len(group) and len(chosen) < a.pages:
-                chosen.append(group[i])
+    chosen = alternate_corpora(articles, a.pages)
     pairs = []
     for n, (rel, raw, _) in enumerate(chosen):
         t = TEXTS[lang_of(raw)]

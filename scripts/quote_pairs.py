@@ -40,7 +40,7 @@ import sys
 import lxml.html
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from corpus_pages import corpus_pages, main_container, page_lang, words  # noqa: E402
+from corpus_pages import alternate_corpora, corpus_pages, main_container, page_lang, words  # noqa: E402
 
 KINDS = ["exact", "elided", "across", "paraphrase", "altered-word", "altered-negation", "altered-number"]
 MARKS = {"en": ("\u201c", "\u201d"), "de": ("\u201e", "\u201c"), "fr": ("\u00ab\u00a0", "\u00a0\u00bb"),
@@ -172,13 +172,7 @@ def main():
         paras, adjacent = paragraphs(c)
         if len(paras) >= 3:
             pages.append((rel, url, raw, paras, adjacent))
-    readability = [x for x in pages if x[0].startswith("readability")]
-    trafilatura = [x for x in pages if not x[0].startswith("readability")]
-    chosen = []
-    for i in range(max(len(readability), len(trafilatura))):
-        for group in (readability, trafilatura):
-            if i < len(group) and len(chosen) < a.pages:
-                chosen.append(group[i])
+    chosen = alternate_corpora(pages, a.pages)
     pairs = []
     for n, (rel, url, raw, paras, adjacent) in enumerate(chosen):
         lang = page_lang(raw) or "en"
