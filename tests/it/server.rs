@@ -148,6 +148,17 @@ impl TestServer {
             .unwrap_or(0)
     }
 
+    /// Every target asked for, with its count (for assertion messages).
+    pub fn all_hits(&self) -> std::collections::BTreeMap<String, usize> {
+        self.stats
+            .hits
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect()
+    }
+
     pub fn total_hits(&self) -> usize {
         self.stats.hits.lock().unwrap().values().sum()
     }
