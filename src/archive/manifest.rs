@@ -209,12 +209,7 @@ impl Archive {
             },
             now,
         )?;
-        if let Some(file) = &self.current {
-            file.sync().map_err(|source| ArchiveError::Write {
-                path: file.abs_path.clone(),
-                source,
-            })?;
-        }
+        self.make_durable()?;
         let tx = self.index.conn.transaction().map_err(wrap)?;
         let record = insert_record_row(&tx, &written).map_err(wrap)?;
         tx.execute(

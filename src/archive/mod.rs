@@ -8,6 +8,7 @@
 pub mod index;
 pub mod judging;
 pub mod manifest;
+pub mod objects;
 pub mod policy;
 pub mod prepare;
 pub mod query;
@@ -47,6 +48,8 @@ pub struct ArchiveOptions {
     pub thresholds: crate::content::similarity::Thresholds,
     /// Who captures, and how: written in every file's `warcinfo` record.
     pub warcinfo: WarcinfoFields,
+    /// The bucket the WARC files go to (`warc_url`), else the archive directory.
+    pub bucket: Option<objects::Bucket>,
 }
 
 /// What a `warcinfo` record says of the capture beyond the software and format.
@@ -87,6 +90,12 @@ pub enum ArchiveError {
     Index(#[from] IndexError),
     #[error("cannot write WARC file {path}: {source}")]
     Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot upload WARC file {path}: {source}")]
+    Upload {
         path: PathBuf,
         #[source]
         source: std::io::Error,
@@ -294,6 +303,14 @@ impl Archive {
                     params![state, size.cast_signed(), id],
                 )
                 .map_err(|e| self.index.wrap(e))?;
+            // Written for a bucket and never uploaded: it goes where its records belong. Until
+            // an upload succeeds the index keeps the local file, which every reader finds.
+            if state == "recovered"
+                && self.options.bucket.is_some()
+                && let Err(error) = self.upload(id, &rel, size, state)
+            {
+                tracing::warn!("{error}: kept in the archive directory");
+            }
             // The file's writer is gone: a run of that process still 'running' never ended
             // (killed, or a full disk refused its last index write). Its pid is in the file name.
             if let Some(pid) = writer_pid(&rel) {
@@ -527,6 +544,7 @@ mod tests {
             not_modified: NotModifiedRecord::Compact,
             thresholds: crate::content::similarity::Thresholds::default(),
             warcinfo: WarcinfoFields::default(),
+            bucket: None,
         };
         {
             let (archive, _) = Archive::open(options.clone()).unwrap();

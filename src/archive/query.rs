@@ -7,7 +7,7 @@ use crate::content::judge::text_of_snapshot;
 use crate::warc::{ParsedRecord, parse_record};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::Path;
 
 /// One line of a URL's history.
@@ -189,18 +189,17 @@ pub fn read_record(
         offset,
         detail,
     };
-    let mut f = std::fs::File::open(root.join(file)).map_err(|e| err(e.to_string()))?;
+    let f = super::objects::WarcSource::open(root, file).map_err(|e| err(e.to_string()))?;
     // The index says how long the record is; a damaged index is not trusted with an
     // allocation larger than the file.
-    let size = f.metadata().map_or(0, |m| m.len());
+    let size = f.len();
     if offset.checked_add(length).is_none_or(|end| end > size) {
         return Err(err(format!(
             "the file ends at byte {size}, before the record's end at offset {offset} + {length}"
         )));
     }
     let mut member = vec![0; usize::try_from(length).unwrap_or(0)];
-    f.seek(SeekFrom::Start(offset))
-        .and_then(|_| f.read_exact(&mut member))
+    f.read_exact_at(&mut member, offset)
         .map_err(|e| err(e.to_string()))?;
     let mut bytes = Vec::new();
     flate2::read::GzDecoder::new(&member[..])

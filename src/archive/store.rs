@@ -13,6 +13,9 @@ use std::collections::HashMap;
 
 impl Archive {
     pub(super) fn close_file(&mut self) -> Result<(), ArchiveError> {
+        if self.options.bucket.is_some() {
+            return self.make_durable().map(|_| ());
+        }
         if let Some(file) = self.current.take() {
             file.sync().map_err(|source| ArchiveError::Write {
                 path: file.abs_path.clone(),
@@ -27,6 +30,65 @@ impl Archive {
                 .map_err(|e| self.index.wrap(e))?;
         }
         Ok(())
+    }
+
+    /// Makes what was written durable before the index names it: synced to disk and, with a
+    /// bucket, uploaded as an object of its own (the next record then starts a new file).
+    /// Returns the uploaded file's row id and URL.
+    pub(super) fn make_durable(&mut self) -> Result<Option<(i64, String)>, ArchiveError> {
+        let Some(file) = &self.current else {
+            return Ok(None);
+        };
+        file.sync().map_err(|source| ArchiveError::Write {
+            path: file.abs_path.clone(),
+            source,
+        })?;
+        if self.options.bucket.is_none() {
+            return Ok(None);
+        }
+        let file = self.current.take().expect("checked above");
+        let (id, rel, size) = (file.id, file.rel_path.clone(), file.size);
+        drop(file);
+        let url = self.upload(id, &rel, size, "closed")?;
+        Ok(Some((id, url)))
+    }
+
+    /// Uploads the first `size` bytes of the local file `rel` (row `id`) as an object, points
+    /// the row at the object (in `state`), and removes the local copy. A failed upload leaves
+    /// the file and its row as they were: the next run's recovery uploads it.
+    pub(super) fn upload(
+        &self,
+        id: i64,
+        rel: &str,
+        size: u64,
+        state: &str,
+    ) -> Result<String, ArchiveError> {
+        let path = self.root.join(rel);
+        let bucket = self
+            .options
+            .bucket
+            .as_ref()
+            .expect("uploads only with a bucket");
+        let url = bucket
+            .put_new(rel, &path, size)
+            .map_err(|source| ArchiveError::Upload {
+                path: path.clone(),
+                source,
+            })?;
+        self.index
+            .conn
+            .execute(
+                "UPDATE warc_files SET path = ?1, state = ?2, size = ?3 WHERE id = ?4",
+                params![url, state, size.cast_signed(), id],
+            )
+            .map_err(|e| self.index.wrap(e))?;
+        if let Err(error) = std::fs::remove_file(&path) {
+            tracing::warn!(
+                "{}: uploaded to {url}, but not removed: {error}",
+                path.display()
+            );
+        }
+        Ok(url)
     }
 
     /// The file to write `next` more bytes to: the current one, or a new one past the rotation
@@ -292,11 +354,10 @@ impl Archive {
         } else {
             Some(self.write_revalidations(&lines, now)?)
         };
-        if let Some(file) = &self.current {
-            file.sync().map_err(|source| ArchiveError::Write {
-                path: file.abs_path.clone(),
-                source,
-            })?;
+        if let Some((id, url)) = self.make_durable()? {
+            for w in written.iter_mut().flatten().filter(|w| w.file_id == id) {
+                w.file.clone_from(&url);
+            }
         }
         let path = self.index_path();
         let root = self.root.clone();

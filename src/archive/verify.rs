@@ -12,9 +12,9 @@
 //! otherwise list fewer records and still read "0 problems".
 
 use super::index::Index;
+use super::objects::WarcSource;
 use crate::warc::{Sha256, parse_record};
 use serde::Serialize;
-use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
@@ -145,11 +145,11 @@ const CHUNK: usize = 4096;
 fn check_rows(root: &Path, rows: &[Row], deep: bool) -> (u64, Vec<Problem>) {
     let mut bytes = 0;
     let mut problems = Vec::new();
-    let mut open: Option<(&str, Option<File>)> = None;
+    let mut open: Option<(&str, Option<WarcSource>)> = None;
     let (mut member, mut buffer) = (Vec::new(), Vec::new());
     for row in rows {
         if open.as_ref().is_none_or(|(name, _)| *name != row.file) {
-            open = Some((row.file.as_str(), File::open(root.join(&row.file)).ok()));
+            open = Some((row.file.as_str(), WarcSource::open(root, &row.file).ok()));
         }
         let Some((_, Some(file))) = &open else {
             problems.push(problem(
@@ -179,14 +179,13 @@ fn problem(row: &Row, kind: ProblemKind, detail: &str) -> Problem {
 }
 
 fn check_record(
-    file: &File,
+    file: &WarcSource,
     row: &Row,
     deep: bool,
     member: &mut Vec<u8>,
     buffer: &mut Vec<u8>,
 ) -> Result<(), (ProblemKind, String)> {
-    use std::os::unix::fs::FileExt as _;
-    let len = file.metadata().map_or(0, |m| m.len());
+    let len = file.len();
     if row
         .offset
         .checked_add(row.length)

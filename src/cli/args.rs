@@ -72,7 +72,10 @@ impl ArchiveArg {
     /// The archive directory: the flag, else the config file's `archive`, else `./archive`.
     pub fn dir(&self, config_path: Option<&Path>) -> Result<PathBuf> {
         let (file, file_path) = config::load(config_path)?;
-        Ok(config::archive_options(&file, file_path.as_deref(), self.archive.as_deref())?.dir)
+        Ok(
+            config::archive_options(&file, file_path.as_deref(), self.archive.as_deref(), None)?
+                .dir,
+        )
     }
 }
 

@@ -55,6 +55,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "the archive directory (WARC files and index.sqlite)",
     ),
     (
+        "warc_url",
+        "(none)",
+        "an S3-compatible bucket for the WARC files, e.g. \"s3://evidence/provcheck/\" (endpoint, region and credentials from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); the index stays in the archive directory",
+    ),
+    (
         "warc_max_size",
         "\"1GB\"",
         "a new WARC file is started past this size",

@@ -51,6 +51,7 @@ pub struct FileConfig {
     pub allow_net: Option<Vec<String>>,
     pub contact: Option<String>,
     pub archive: Option<PathBuf>,
+    pub warc_url: Option<String>,
     pub warc_max_size: Option<Size>,
     pub warc_gzip_level: Option<u32>,
     pub not_modified_record: Option<String>,
@@ -341,11 +342,13 @@ fn allow_nets(
         .collect()
 }
 
-/// Validated archive settings: `--archive DIR` wins over the `archive` key.
+/// Validated archive settings: `--archive DIR` wins over the `archive` key, `--warc-url` over
+/// `warc_url`.
 pub fn archive_options(
     file: &FileConfig,
     file_path: Option<&Path>,
     dir: Option<&Path>,
+    warc_url: Option<&str>,
 ) -> Result<crate::archive::ArchiveOptions, ConfigError> {
     let origin = file_path.map_or_else(|| "config".to_owned(), |p| p.display().to_string());
     let rotate_at = match &file.warc_max_size {
@@ -383,6 +386,20 @@ pub fn archive_options(
         .map(Path::to_path_buf)
         .or_else(|| file.archive.clone())
         .unwrap_or_else(|| PathBuf::from("archive"));
+    let bucket = match (warc_url, &file.warc_url) {
+        (Some(url), _) => Some((url, "command line".to_owned())),
+        (None, Some(url)) => Some((url.as_str(), origin.clone())),
+        (None, None) => None,
+    }
+    .map(|(url, origin)| {
+        crate::archive::objects::Bucket::from_url(url).map_err(|e| ConfigError::Invalid {
+            origin,
+            key: "warc_url",
+            value: url.to_owned(),
+            message: e.to_string(),
+        })
+    })
+    .transpose()?;
     let edited = file.edited_threshold.unwrap_or(0.30);
     if !(0.0..=1.0).contains(&edited) {
         return Err(ConfigError::Invalid {
@@ -403,6 +420,7 @@ pub fn archive_options(
             user_agent: user_agent(file),
             robots: String::new(),
         },
+        bucket,
     })
 }
 

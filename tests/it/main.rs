@@ -22,6 +22,7 @@ mod proxy;
 mod quotes;
 mod replay;
 mod reports;
+mod s3;
 mod scheduling;
 mod server;
 mod sweep;

@@ -19,9 +19,7 @@ use crate::archive::index::Index;
 use crate::warc::Sha256;
 use plan::{Indexed, Page, Plan, Records, Source, plan};
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::io::{self, Seek, Write};
-use std::os::unix::fs::FileExt as _;
 use std::path::Path;
 
 /// The WACZ version written.
@@ -78,7 +76,7 @@ fn copy_records(
 ) -> Result<(Placed, u64, Sha256), WaczError> {
     let mut hashing = Hashing::new(out);
     let mut placed: Placed = BTreeMap::new();
-    let mut open: Option<(String, File)> = None;
+    let mut open: Option<(String, super::objects::WarcSource)> = None;
     let mut buffer = Vec::new();
     for (id, source) in warcinfos
         .iter()
@@ -94,7 +92,7 @@ fn copy_records(
             source: e,
         };
         if open.as_ref().is_none_or(|(name, _)| *name != source.file) {
-            let file = File::open(root.join(&source.file)).map_err(read_error)?;
+            let file = super::objects::WarcSource::open(root, &source.file).map_err(read_error)?;
             open = Some((source.file.clone(), file));
         }
         let Some((_, file)) = &open else {

@@ -35,6 +35,10 @@ pub struct CheckArgs {
     /// Archive directory [default: the config key archive, else ./archive]
     #[arg(long, value_name = "DIR", conflicts_with = "no_archive")]
     archive: Option<PathBuf>,
+    /// Write the WARC files to this S3-compatible bucket, e.g. s3://evidence/provcheck/
+    /// [default: the config key warc_url, else the archive directory]
+    #[arg(long, value_name = "URL", conflicts_with = "no_archive")]
+    warc_url: Option<String>,
     /// Only check: archive nothing
     #[arg(long)]
     no_archive: bool,
@@ -71,7 +75,12 @@ fn setup(args: &CheckArgs, global: Global<'_>) -> Result<Setup> {
     let (file, file_path) = config::load(global.config)?;
     let path = file_path.as_deref();
     let fetch = config::fetch_options(&file, path, &args.fetch.overrides())?;
-    let mut archive = config::archive_options(&file, path, args.archive.as_deref())?;
+    let mut archive = config::archive_options(
+        &file,
+        path,
+        args.archive.as_deref(),
+        args.warc_url.as_deref(),
+    )?;
     "ignore: the pre-publication check fetches each cited URL once, at an editor's request"
         .clone_into(&mut archive.warcinfo.robots);
     let endpoint = config::wayback_endpoint(&file, path, args.wayback_endpoint.as_deref())?;

@@ -31,8 +31,12 @@ pub struct DiffArgs {
 
 pub fn exec(args: &DiffArgs, global: Global<'_>) -> Result<ExitCode> {
     let (file, file_path) = config::load(global.config)?;
-    let options =
-        config::archive_options(&file, file_path.as_deref(), args.archive.archive.as_deref())?;
+    let options = config::archive_options(
+        &file,
+        file_path.as_deref(),
+        args.archive.archive.as_deref(),
+        None,
+    )?;
     let url = normalized_url(&args.url)?;
     let from = match time_arg(args.from.as_deref(), "--from")? {
         Some(t) => Pick::AtOrBefore(Some(t)),

@@ -71,8 +71,12 @@ pub struct ReportArgs {
 pub fn exec(args: &ReportArgs, global: Global<'_>) -> Result<ExitCode> {
     check_writable(args.output.as_deref())?;
     let (file, file_path) = config::load(global.config)?;
-    let options =
-        config::archive_options(&file, file_path.as_deref(), args.archive.archive.as_deref())?;
+    let options = config::archive_options(
+        &file,
+        file_path.as_deref(),
+        args.archive.archive.as_deref(),
+        None,
+    )?;
     let policy = config::verdict_policy(&file, file_path.as_deref())?;
     let endpoint = config::wayback_endpoint(
         &file,

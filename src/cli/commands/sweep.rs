@@ -54,6 +54,10 @@ pub struct SweepArgs {
     base_url: Option<url::Url>,
     #[command(flatten)]
     archive: ArchiveArg,
+    /// Write the WARC files to this S3-compatible bucket, e.g. s3://evidence/provcheck/
+    /// [default: the config key warc_url, else the archive directory]
+    #[arg(long, value_name = "URL")]
+    warc_url: Option<String>,
     #[command(flatten)]
     fetch: FetchArgs,
 }
@@ -294,17 +298,31 @@ fn start_run(
     Ok((archive, run_id, due))
 }
 
-pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
-    let (file, file_path) = config::load(global.config)?;
-    let fetch = config::fetch_options(&file, file_path.as_deref(), &args.fetch.overrides())?;
-    let (max_age, budget) = durations(args)?;
-    let mut options =
-        config::archive_options(&file, file_path.as_deref(), args.archive.archive.as_deref())?;
+/// The archive's settings, and how the sweep treats robots.txt (said in every `warcinfo`).
+fn archive_options(
+    args: &SweepArgs,
+    file: &config::FileConfig,
+    file_path: Option<&std::path::Path>,
+) -> Result<provcheck::archive::ArchiveOptions> {
+    let mut options = config::archive_options(
+        file,
+        file_path,
+        args.archive.archive.as_deref(),
+        args.warc_url.as_deref(),
+    )?;
     options.warcinfo.robots = if file.robots.unwrap_or(true) {
         "obey".to_owned()
     } else {
         "ignore: robots = false in the configuration".to_owned()
     };
+    Ok(options)
+}
+
+pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
+    let (file, file_path) = config::load(global.config)?;
+    let fetch = config::fetch_options(&file, file_path.as_deref(), &args.fetch.overrides())?;
+    let (max_age, budget) = durations(args)?;
+    let options = archive_options(args, &file, file_path.as_deref())?;
     let configured = config::verdict_policy(&file, file_path.as_deref())?;
     let soft404_probe = file.soft404_probe.unwrap_or(true);
     let gzip_level = options.gzip_level;
