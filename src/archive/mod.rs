@@ -19,6 +19,7 @@ pub mod sweeping;
 pub mod verify;
 pub mod wacz;
 mod warcfile;
+pub mod workers;
 pub mod writer;
 
 use crate::citation::Target;
@@ -378,6 +379,8 @@ impl Archive {
 
     /// Records the articles of a run and their citations. With [`References::Rebaseline`], the
     /// citations' references are dropped, so this run's captures become the new references.
+    /// `last_run_id` only grows: sweep workers register the same desk at once, and a run that
+    /// registers after a later one must not make that one retire what both saw.
     pub fn register_articles(
         &mut self,
         run_id: i64,
@@ -395,7 +398,7 @@ impl Archive {
                 let hash = Sha256::of(&[article.text.as_bytes()]).hex();
                 tx.prepare_cached("INSERT INTO articles (id, path, content_sha256, first_run_id, last_run_id)
                      VALUES (?1, ?2, ?3, ?4, ?4)
-                     ON CONFLICT (id) DO UPDATE SET path = ?2, content_sha256 = ?3, last_run_id = ?4")?.execute(
+                     ON CONFLICT (id) DO UPDATE SET path = ?2, content_sha256 = ?3, last_run_id = max(last_run_id, ?4)")?.execute(
                     params![article.id.as_str(), article.source.display().to_string(), hash, run_id],
                 )?;
                 if references == References::Rebaseline {
@@ -415,7 +418,7 @@ impl Archive {
                     tx.prepare_cached("INSERT INTO citations (article_id, url_key, url_id, url_as_written, line, col,
                                                 section, anchor, first_run_id, last_run_id, quotes)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)
-                         ON CONFLICT (article_id, url_key) DO UPDATE SET last_run_id = ?9, quotes = ?10")?.execute(
+                         ON CONFLICT (article_id, url_key) DO UPDATE SET last_run_id = max(last_run_id, ?9), quotes = ?10")?.execute(
                         params![
                             article.id.as_str(),
                             c.display_url(),

@@ -103,6 +103,7 @@ pub(super) fn insert_capture(
         revalidation.map(|r| r.record),
     ])?;
     let check_id = tx.last_insert_rowid();
+    crate::archive::workers::checked(tx, url_id)?;
     let mut snapshot = match revalidation {
         Some(r) => Some((r.holder, snapshot_ref(tx, r.holder)?)),
         None => None,

@@ -310,4 +310,48 @@ mod tests {
         // Nothing judged before: nothing to say.
         assert_eq!(carried(&[(false, true, None)]), [(None, None)]);
     }
+
+    #[test]
+    fn a_run_registering_after_a_later_one_retires_nothing_the_later_one_saw() {
+        // Two sweep workers register the same desk: the later run's registration lands first.
+        let dir = tempfile::tempdir().unwrap();
+        let options = crate::archive::ArchiveOptions {
+            dir: dir.path().to_path_buf(),
+            rotate_at: 1 << 30,
+            gzip_level: 3,
+            not_modified: crate::archive::NotModifiedRecord::Compact,
+            thresholds: crate::content::similarity::Thresholds::default(),
+            warcinfo: crate::archive::WarcinfoFields::default(),
+            bucket: None,
+        };
+        let (mut archive, _) = crate::archive::Archive::open(options).unwrap();
+        let id = crate::citation::ArticleId::new("story");
+        let article = crate::input::Article {
+            id: id.clone(),
+            source: "story.txt".into(),
+            format: crate::extract::ArticleFormat::Text,
+            text: "Story\n\n- https://a.test/one\n- https://a.test/two\n".to_owned(),
+        };
+        let extraction = crate::extract::extract(&id, article.format, &article.text, None);
+        let now = jiff::Timestamp::now();
+        let earlier = archive.begin_run("sweep", now).unwrap();
+        let later = archive.begin_run("sweep", now).unwrap();
+        for run in [later, earlier] {
+            archive
+                .register_articles(
+                    run,
+                    &[(&article, &extraction)],
+                    crate::archive::References::Keep,
+                )
+                .unwrap();
+        }
+        for run in [later, earlier] {
+            assert_eq!(
+                archive
+                    .retire_missing(run, std::slice::from_ref(&id))
+                    .unwrap(),
+                0
+            );
+        }
+    }
 }

@@ -120,6 +120,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "sweep: URLs checked per batch; a sweep's memory follows this, not the archive's size",
     ),
     (
+        "worker_lease",
+        "\"2m\"",
+        "how long a sweep worker's claims and host slots outlive its last heartbeat (sweep --worker): a worker that dies is taken over after this",
+    ),
+    (
         "quote_not_found",
         "\"problem\"",
         "check: a quotation not found in its source fails the gate (\"problem\", exit 1) or is only reported (\"report\")",

@@ -67,6 +67,8 @@ pub struct FileConfig {
     pub wayback_endpoint: Option<String>,
     pub witness: Option<bool>,
     pub sweep_batch: Option<usize>,
+    #[serde(default, deserialize_with = "duration_text")]
+    pub worker_lease: Option<String>,
     pub quote_not_found: Option<String>,
     pub quote_not_found_articles: Option<std::collections::BTreeMap<String, String>>,
     pub witness_endpoint: Option<String>,
@@ -340,6 +342,22 @@ fn allow_nets(
             })
         })
         .collect()
+}
+
+/// How long a sweep worker's claims outlive its last heartbeat (`worker_lease`, default 2m).
+pub fn worker_lease(file: &FileConfig, file_path: Option<&Path>) -> Result<Duration, ConfigError> {
+    match &file.worker_lease {
+        None => Ok(Duration::from_secs(120)),
+        Some(text) => parse_duration(text)
+            .ok()
+            .filter(|d| *d >= Duration::from_secs(1))
+            .ok_or_else(|| ConfigError::Invalid {
+                origin: file_path.map_or_else(|| "config".to_owned(), |p| p.display().to_string()),
+                key: "worker_lease",
+                value: text.clone(),
+                message: "must be a duration of at least 1s".to_owned(),
+            }),
+    }
 }
 
 /// Validated archive settings: `--archive DIR` wins over the `archive` key, `--warc-url` over

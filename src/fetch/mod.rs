@@ -156,6 +156,14 @@ impl Fetcher {
         &self.hosts
     }
 
+    /// Shares every host's politeness budget with other processes (sweep workers on one
+    /// archive): `host_concurrency` and `host_interval` then hold for all of them together.
+    #[must_use]
+    pub fn sharing_hosts(mut self, shared: Arc<dyn politeness::SharedHosts>) -> Self {
+        self.hosts.share(shared);
+        self
+    }
+
     /// Fetches `url`, following redirects. `permit`, when given, is a permit for the URL's host
     /// that the caller already holds.
     pub async fn fetch(&self, url: &Url, permit: Option<HostPermit>) -> Fetched {

@@ -26,6 +26,29 @@ impl HostKey {
     }
 }
 
+/// How often a scheduler sharing its hosts with other processes looks again for a free slot.
+pub const SHARED_POLL: Duration = Duration::from_millis(20);
+
+/// A politeness budget shared with other processes. Implementations keep it in a database the
+/// processes share; a failure to reach it is answered as "no slot yet" (or, for a start, as
+/// "now"), never as an error that would end a fetch.
+pub trait SharedHosts: Send + Sync {
+    /// Takes one of `host`'s `per_host` slots, if fewer are held by all the processes
+    /// together; the slot's id.
+    fn try_take(&self, host: &str, per_host: usize) -> Option<i64>;
+    /// Gives a slot back.
+    fn give_back(&self, slot: i64);
+    /// Books `host`'s next request start, at least `interval` after the last one any process
+    /// booked: when this one may start, in Unix milliseconds.
+    fn book_start(&self, host: &str, interval: Duration) -> Option<i64>;
+}
+
+/// A slot held in a budget shared with other processes, and where to give it back.
+type SharedSlot = (Arc<dyn SharedHosts>, i64);
+
+/// Every slot of a shared host budget is held by some process.
+struct Busy;
+
 struct HostState {
     semaphore: Arc<Semaphore>,
     // A std mutex: it guards one `Instant`, is never held across an await, and is cheaper than
@@ -39,6 +62,7 @@ pub struct Hosts {
     interval: Duration,
     table: Mutex<HashMap<HostKey, Arc<HostState>>>,
     released: Arc<Notify>,
+    shared: Option<Arc<dyn SharedHosts>>,
 }
 
 impl Hosts {
@@ -49,6 +73,23 @@ impl Hosts {
             interval,
             table: Mutex::new(HashMap::new()),
             released: Arc::new(Notify::new()),
+            shared: None,
+        }
+    }
+
+    /// Shares every host's budget with other processes through `shared`.
+    pub fn share(&mut self, shared: Arc<dyn SharedHosts>) {
+        self.shared = Some(shared);
+    }
+
+    /// One of the host's shared slots when the budget is shared (`Ok(None)`: it is not).
+    fn shared_slot(&self, host: &HostKey) -> Result<Option<SharedSlot>, Busy> {
+        match &self.shared {
+            None => Ok(None),
+            Some(shared) => shared
+                .try_take(&host.0, self.per_host)
+                .map(|slot| Some((Arc::clone(shared), slot)))
+                .ok_or(Busy),
         }
     }
 
@@ -67,17 +108,24 @@ impl Hosts {
     pub fn try_acquire(&self, host: &HostKey) -> Option<HostPermit> {
         let state = self.state(host);
         let permit = Arc::clone(&state.semaphore).try_acquire_owned().ok()?;
-        Some(self.permit(host, state, permit))
+        let slot = self.shared_slot(host).ok()?;
+        Some(self.permit(host, state, permit, slot))
     }
 
     /// A permit for `host`, waiting for one to be free.
     pub async fn acquire(&self, host: &HostKey) -> HostPermit {
         let state = self.state(host);
-        let permit = Arc::clone(&state.semaphore)
-            .acquire_owned()
-            .await
-            .expect("host semaphores are never closed");
-        self.permit(host, state, permit)
+        loop {
+            let permit = Arc::clone(&state.semaphore)
+                .acquire_owned()
+                .await
+                .expect("host semaphores are never closed");
+            if let Ok(slot) = self.shared_slot(host) {
+                return self.permit(host, Arc::clone(&state), permit, slot);
+            }
+            drop(permit);
+            tokio::time::sleep(SHARED_POLL).await;
+        }
     }
 
     fn permit(
@@ -85,6 +133,7 @@ impl Hosts {
         host: &HostKey,
         state: Arc<HostState>,
         permit: OwnedSemaphorePermit,
+        shared: Option<SharedSlot>,
     ) -> HostPermit {
         HostPermit {
             host: host.clone(),
@@ -92,12 +141,18 @@ impl Hosts {
             permit: Some(permit),
             interval: self.interval,
             released: Arc::clone(&self.released),
+            shared,
         }
     }
 
-    /// Resolves after some permit has been released since the last call.
+    /// Resolves after some permit has been released since the last call (or, when the budget
+    /// is shared, after [`SHARED_POLL`] at most: another process may have released one).
     pub async fn released(&self) {
-        self.released.notified().await;
+        if self.shared.is_some() {
+            let _ = tokio::time::timeout(SHARED_POLL, self.released.notified()).await;
+        } else {
+            self.released.notified().await;
+        }
     }
 }
 
@@ -108,6 +163,8 @@ pub struct HostPermit {
     permit: Option<OwnedSemaphorePermit>,
     interval: Duration,
     released: Arc<Notify>,
+    /// The slot held in the budget shared with other processes.
+    shared: Option<SharedSlot>,
 }
 
 impl HostPermit {
@@ -119,6 +176,25 @@ impl HostPermit {
     /// Waits until this host may be sent the next request, and books the slot after it.
     pub async fn wait_turn(&self) {
         if self.interval.is_zero() {
+            return;
+        }
+        // Booked off the runtime's threads: the shared budget is a database that can keep a
+        // caller waiting, and the other requests' tasks must not wait with it.
+        let booked = match &self.shared {
+            Some((shared, _)) => {
+                let (shared, host, interval) =
+                    (Arc::clone(shared), self.host.0.clone(), self.interval);
+                tokio::task::spawn_blocking(move || shared.book_start(&host, interval))
+                    .await
+                    .ok()
+                    .flatten()
+            }
+            None => None,
+        };
+        if let Some(at) = booked {
+            let now = jiff::Timestamp::now().as_millisecond();
+            let wait = u64::try_from(at.saturating_sub(now)).unwrap_or(0);
+            tokio::time::sleep(Duration::from_millis(wait)).await;
             return;
         }
         let start = {
@@ -136,6 +212,9 @@ impl Drop for HostPermit {
         // Release the slot before waking the scheduler, or it could wake, find the host still
         // full, and sleep through the release.
         drop(self.permit.take());
+        if let Some((shared, slot)) = self.shared.take() {
+            shared.give_back(slot);
+        }
         self.released.notify_one();
     }
 }

@@ -28,6 +28,7 @@ mod server;
 mod sweep;
 mod wire;
 mod witness;
+mod workers;
 
 use provcheck::fetch::guard::AddressGuard;
 use provcheck::fetch::resolve::StaticLookup;

@@ -9,4 +9,5 @@ pub mod history;
 pub mod report;
 pub mod show;
 pub mod sweep;
+mod sweep_batches;
 pub mod verify;

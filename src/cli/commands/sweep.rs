@@ -2,6 +2,7 @@
 //! choose what is due, check it through the same fetch, archive and judgement path as `check`,
 //! then report only what is new.
 
+use super::sweep_batches::{Batch, Due, Swept, batch_size, sweep_batches};
 use crate::cli::args::{ArchiveArg, FetchArgs, Global, TextOrJson};
 use crate::cli::output::write_output;
 use crate::cli::session::{finish_archive, open_archive, timestamp_run};
@@ -9,13 +10,14 @@ use crate::cli::signal::stop_on_signal;
 use crate::cli::stories::{self, Story};
 use anyhow::{Context, Result};
 use clap::Args;
+use provcheck::archive::workers::Worker;
 use provcheck::archive::writer::ArchiveWriter;
 use provcheck::archive::{Archive, References};
-use provcheck::check::{ArchiveSink, CheckOptions, check, extract_all};
+use provcheck::check::{ArchiveSink, CheckOptions, extract_all};
 use provcheck::config;
 use provcheck::fetch::Fetcher;
 use provcheck::input::{self, ReadOptions};
-use provcheck::sweep::{Closing, News, news_of, render_text, verdict_of};
+use provcheck::sweep::{Closing, render_text};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -52,6 +54,11 @@ pub struct SweepArgs {
     /// article's <base href> wins; without either, its canonical link or og:url is used)
     #[arg(long, value_name = "URL")]
     base_url: Option<url::Url>,
+    /// Sweep as one of several workers on this archive (on this machine, each its own
+    /// process): they share the night's queue of due URLs, claimed in batches, and each host's
+    /// politeness budget; a worker that dies is taken over once its lease (worker_lease) lapses
+    #[arg(long)]
+    worker: bool,
     #[command(flatten)]
     archive: ArchiveArg,
     /// Write the WARC files to this S3-compatible bucket, e.g. s3://evidence/provcheck/
@@ -63,8 +70,9 @@ pub struct SweepArgs {
 }
 
 /// Holds `sweep.lock` in the archive for the whole run: a second sweep is refused at once, with
-/// the pid and start time of the one running. A `check` does not take it.
-fn lock(dir: &Path) -> Result<File> {
+/// the pid and start time of the one running. Workers (`--worker`) hold it shared: any number
+/// of them, but never beside a sweep that is not a worker. A `check` does not take it.
+fn lock(dir: &Path, worker: bool) -> Result<File> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create archive directory {}", dir.display()))?;
     let path = dir.join("sweep.lock");
@@ -75,6 +83,18 @@ fn lock(dir: &Path) -> Result<File> {
         .truncate(false)
         .open(&path)
         .with_context(|| format!("cannot open {}", path.display()))?;
+    if worker {
+        if file.try_lock_shared().is_err() {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            anyhow::bail!(
+                "a sweep that is not a worker is running on {} ({}); not starting a worker beside it",
+                dir.display(),
+                holder.trim()
+            );
+        }
+        return Ok(file);
+    }
     if file.try_lock().is_err() {
         let mut holder = String::new();
         let _ = file.read_to_string(&mut holder);
@@ -94,54 +114,6 @@ fn lock(dir: &Path) -> Result<File> {
     )?;
     file.flush()?;
     Ok(file)
-}
-
-/// The news of every citation of a batch checked in `run_id`, from the batch's histories.
-fn collect_news(
-    histories: &std::collections::HashMap<
-        (String, String),
-        Vec<provcheck::archive::sweeping::CheckRow>,
-    >,
-    report: &provcheck::check::CheckReport,
-    run_id: i64,
-    policy: &provcheck::verdict::Policy,
-) -> Vec<News> {
-    let mut news = Vec::new();
-    for article in &report.articles {
-        for c in &article.citations {
-            let url = c.citation.display_url();
-            let key = (article.id.as_str().to_owned(), url.to_owned());
-            let Some(history) = histories.get(&key) else {
-                continue;
-            };
-            for what in news_of(history, run_id, policy) {
-                news.push(News {
-                    article: article.id.to_string(),
-                    source: article.source.display().to_string(),
-                    line: c.citation.line,
-                    url: url.to_owned(),
-                    what,
-                    verdict: verdict_of(history, policy),
-                    outcome: c.outcome.kind.as_str().to_owned(),
-                    http_status: c.outcome.http_status,
-                    anchor: c.citation.anchor.clone(),
-                    instead: c
-                        .suggestions
-                        .iter()
-                        .map(provcheck::suggestion::suggestion_text)
-                        .collect(),
-                    // A correction's news says what the source published; the rest, why the
-                    // check ended as it did.
-                    detail: match what {
-                        "correction" => history.last().and_then(|r| r.correction.clone()),
-                        "quote-removed" => history.last().and_then(|r| r.quote_removed.clone()),
-                        _ => c.outcome.detail.clone(),
-                    },
-                });
-            }
-        }
-    }
-    news
 }
 
 /// `--max-age` and `--budget`.
@@ -255,7 +227,7 @@ fn start_run(
     settings: &provcheck::extract::ArticleSettings,
     max_age: Duration,
     retire: bool,
-) -> Result<(Archive, i64, Vec<i64>)> {
+) -> Result<(Archive, i64, jiff::Timestamp)> {
     let mut archive = open_archive(options)?;
     let now = jiff::Timestamp::now();
     let run_id = archive.begin_run("sweep", now)?;
@@ -291,11 +263,8 @@ fn start_run(
         tracing::info!("retired {retired} citations their articles no longer have");
     }
     let max_age = jiff::SignedDuration::try_from(max_age).unwrap_or(jiff::SignedDuration::MAX);
-    let due = provcheck::archive::sweeping::due_url_ids(
-        archive.index(),
-        now.checked_sub(max_age).unwrap_or(jiff::Timestamp::MIN),
-    )?;
-    Ok((archive, run_id, due))
+    let cutoff = now.checked_sub(max_age).unwrap_or(jiff::Timestamp::MIN);
+    Ok((archive, run_id, cutoff))
 }
 
 /// The archive's settings, and how the sweep treats robots.txt (said in every `warcinfo`).
@@ -326,7 +295,14 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
     let configured = config::verdict_policy(&file, file_path.as_deref())?;
     let soft404_probe = file.soft404_probe.unwrap_or(true);
     let gzip_level = options.gzip_level;
-    let _lock = lock(&options.dir)?;
+    let _lock = lock(&options.dir, args.worker)?;
+    let worker = args
+        .worker
+        .then(|| -> Result<Worker> {
+            let lease = config::worker_lease(&file, file_path.as_deref())?;
+            Ok(Worker::start(&options.dir.join("index.sqlite"), lease)?)
+        })
+        .transpose()?;
 
     let settings = config::article_settings(&file, file_path.as_deref(), args.base_url.as_ref())?;
     let exclude = config::exclusions(&file, file_path.as_deref())?;
@@ -335,9 +311,12 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let fetcher = Arc::new(Fetcher::new(fetch)?);
+    let fetcher = Arc::new(match &worker {
+        Some(worker) => Fetcher::new(fetch)?.sharing_hosts(worker.shared_hosts()?),
+        None => Fetcher::new(fetch)?,
+    });
     let desk = read_sources(args, &runtime, &fetcher)?;
-    let (archive, run_id, due) = start_run(
+    let (archive, run_id, cutoff) = start_run(
         options,
         &desk.articles,
         &settings,
@@ -346,6 +325,7 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
         desk.unread == 0,
     )?;
     let policy = settle_policy(&archive, configured, args.set_policy)?;
+    let due = Due::of(worker.as_ref(), &archive, cutoff)?;
     let dir = archive.index().path().to_path_buf();
     let writer = ArchiveWriter::spawn(archive, run_id);
     // The batches are read through a connection of their own (the writer owns the other).
@@ -387,7 +367,7 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
         &due,
         &check_options,
         Batch {
-            size: file.sweep_batch.unwrap_or(BATCH_URLS).max(1),
+            size: batch_size(&file, args.worker),
             run_id,
             policy: &policy,
             archive_arg: archive_arg.as_deref(),
@@ -400,12 +380,6 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
     timestamp_run(&runtime, &fetcher, &mut archive, run_id, tsa.as_ref());
     tracing::debug!("archive closed");
     let swept = swept?;
-    if swept.not_checked_urls > 0 {
-        tracing::warn!(
-            "{} URLs not checked in this sweep; the next one starts with them",
-            swept.not_checked_urls
-        );
-    }
     print_news(args.format, &swept, run_id, archive_arg.as_deref())?;
     Ok(if desk.unread > 0 {
         ExitCode::from(2)
@@ -416,96 +390,20 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
     })
 }
 
-/// URLs checked per batch by default (config `sweep_batch`): what a sweep holds in memory at
-/// once (its citations, their histories and outcomes) is bounded by this, not by the archive.
-const BATCH_URLS: usize = 2_000;
-
-/// What every batch of a run shares.
-#[derive(Clone, Copy)]
-struct Batch<'a> {
-    /// URLs per batch.
-    size: usize,
-    run_id: i64,
-    policy: &'a provcheck::verdict::Policy,
-    archive_arg: Option<&'a str>,
-    replay_url: Option<&'a str>,
-}
-
-/// What a sweep found: its news (in article and line order) and its counts.
-struct Swept {
-    news: Vec<News>,
-    checked_urls: usize,
-    not_checked_urls: usize,
-}
-
-/// Checks the URLs due in batches (of [`BATCH_URLS`] by default): each batch's citations, validators and
-/// histories are read from the index, checked and archived, their news kept and the rest
-/// dropped, so that memory follows the batch and not the archive. Once the run is stopped
-/// (a signal, the budget), the URLs left are counted as not checked without a request.
-fn sweep_batches(
-    runtime: &tokio::runtime::Runtime,
-    fetcher: &Arc<Fetcher>,
-    reader: &provcheck::archive::index::Index,
-    due: &[i64],
-    options: &CheckOptions,
-    batch: Batch<'_>,
-) -> Result<Swept> {
-    use provcheck::archive::sweeping::{batch_citations, batch_histories, set_batch};
-    tracing::info!("{} URLs are due", due.len());
-    let mut swept = Swept {
-        news: Vec::new(),
-        checked_urls: 0,
-        not_checked_urls: 0,
-    };
-    let stop = options.stop.clone().unwrap_or_default();
-    for ids in due.chunks(batch.size) {
-        if stop.load(Ordering::SeqCst) {
-            swept.not_checked_urls += ids.len();
-            continue;
-        }
-        set_batch(reader, ids)?;
-        let citations = batch_citations(reader)?;
-        let urls: Vec<url::Url> = citations
-            .iter()
-            .flat_map(|(_, e)| e.citations.iter().filter_map(|c| c.target.url().cloned()))
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let mut options = options.clone();
-        options.conditional = provcheck::archive::validators_of(reader, &urls)?;
-        let refs: Vec<_> = citations.iter().map(|(a, e)| (a, e.clone())).collect();
-        let mut report = runtime
-            .block_on(check(refs, Arc::clone(fetcher), options, |_, _| {}))
-            .map_err(|e| anyhow::anyhow!("archiving failed: {e}"))?;
-        provcheck::check::suggest::from_archive(
-            &mut report,
-            Some((reader, batch.run_id, batch.archive_arg)),
-            batch.replay_url,
-        )
-        .context("cannot read the archive's index")?;
-        let histories = batch_histories(reader)?;
-        swept.news.extend(collect_news(
-            &histories,
-            &report,
-            batch.run_id,
-            batch.policy,
-        ));
-        swept.checked_urls += report.fetched_urls;
-        swept.not_checked_urls += report.not_checked;
-    }
-    swept
-        .news
-        .sort_by(|a, b| (&a.article, a.line, &a.url).cmp(&(&b.article, b.line, &b.url)));
-    Ok(swept)
-}
-
-/// The sweep's news on stdout: the mail (text, nothing when there is no news) or JSON.
+/// The sweep's news on stdout: the mail (text, nothing when there is no news) or JSON; and on
+/// stderr what it left unchecked.
 fn print_news(
     format: TextOrJson,
     swept: &Swept,
     run_id: i64,
     archive_arg: Option<&str>,
 ) -> Result<()> {
+    if swept.not_checked_urls > 0 {
+        tracing::warn!(
+            "{} URLs not checked in this sweep; the next one starts with them",
+            swept.not_checked_urls
+        );
+    }
     let news = &swept.news;
     match format {
         TextOrJson::Json => write_output(None, |out| {

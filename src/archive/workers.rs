@@ -1,0 +1,367 @@
+//! Several sweep workers on one archive (`sweep --worker`): the night's queue of due URLs,
+//! claimed in batches, and each host's politeness budget, shared through the index.
+//!
+//! A worker is alive while its heartbeat holds: every third of its lease it pushes its
+//! `alive_until` forward. Its claims and its host slots count only while it is alive, so a
+//! worker killed with kill -9 holds nothing once its lease lapses, and the others take its
+//! URLs over. A queued URL is marked done in the transaction that commits its check (see
+//! `rows::insert_capture`), so no URL is checked twice in one sweep, even when a worker dies
+//! between committing a batch and moving on. Claims are taken in an immediate transaction:
+//! SQLite has one writer at a time, which is what `FOR UPDATE SKIP LOCKED` buys elsewhere.
+
+use super::ArchiveError;
+use super::index::Index;
+use crate::fetch::politeness::SharedHosts;
+use rusqlite::{OptionalExtension, params};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Runs `f` in an immediate transaction of `conn` (taken by hand: the connection is shared,
+/// and a deferred transaction that reads first cannot wait for another process's write lock).
+fn immediate<T, E>(
+    conn: &rusqlite::Connection,
+    wrap: impl Fn(rusqlite::Error) -> E,
+    f: impl FnOnce() -> Result<T, E>,
+) -> Result<T, E> {
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(&wrap)?;
+    match f() {
+        Ok(v) => {
+            if let Err(e) = conn.execute_batch("COMMIT") {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(wrap(e));
+            }
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// One sweep worker, registered in the index while it lives.
+pub struct Worker {
+    id: String,
+    lease: Duration,
+    path: PathBuf,
+    stop: Arc<AtomicBool>,
+    heartbeat: Option<std::thread::JoinHandle<()>>,
+}
+
+/// What joining the night's sweep found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Joined {
+    /// This worker started the sweep (it found none in progress).
+    pub started: bool,
+    /// URLs of the sweep not checked yet.
+    pub pending: usize,
+}
+
+impl Worker {
+    /// Registers a worker on the index at `path` and starts its heartbeat.
+    pub fn start(path: &Path, lease: Duration) -> Result<Self, ArchiveError> {
+        let index = Index::open(path)?;
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_owned())
+            .unwrap_or_default();
+        let id = format!("{host}:{}:{:08x}", std::process::id(), fastrand::u32(..));
+        index
+            .conn
+            .execute(
+                "INSERT INTO workers (id, started_at, alive_until) VALUES (?1, ?2, ?3)",
+                params![
+                    id,
+                    crate::time::db_time(jiff::Timestamp::now()),
+                    now_ms() + millis(lease)
+                ],
+            )
+            .map_err(|e| index.wrap(e))?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let heartbeat = {
+            let (stop, id) = (Arc::clone(&stop), id.clone());
+            std::thread::Builder::new()
+                .name("worker-heartbeat".to_owned())
+                .spawn(move || beat(&index, &id, lease, &stop))
+                .map_err(|source| ArchiveError::Write {
+                    path: path.to_path_buf(),
+                    source,
+                })?
+        };
+        Ok(Self {
+            id,
+            lease,
+            path: path.to_path_buf(),
+            stop,
+            heartbeat: Some(heartbeat),
+        })
+    }
+
+    #[must_use]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Joins the sweep in progress, or starts one of the URLs `due` gives (asked only then,
+    /// inside the transaction: two workers arriving at once do not both start one).
+    pub fn join(
+        &self,
+        index: &Index,
+        due: impl FnOnce(&Index) -> Result<Vec<i64>, ArchiveError>,
+    ) -> Result<Joined, ArchiveError> {
+        let wrap = |e| ArchiveError::Index(index.wrap(e));
+        immediate(&index.conn, wrap, || {
+            let pending = self.pending(index)?;
+            if pending > 0 {
+                return Ok(Joined {
+                    started: false,
+                    pending,
+                });
+            }
+            let ids = due(index)?;
+            let fill = || -> rusqlite::Result<()> {
+                index.conn.execute("DELETE FROM sweep_queue", [])?;
+                let mut insert = index
+                    .conn
+                    .prepare_cached("INSERT OR IGNORE INTO sweep_queue (url_id) VALUES (?1)")?;
+                for id in &ids {
+                    insert.execute([id])?;
+                }
+                Ok(())
+            };
+            fill().map_err(wrap)?;
+            Ok(Joined {
+                started: true,
+                pending: ids.len(),
+            })
+        })
+    }
+
+    /// Claims up to `n` of the sweep's URLs that are not done and not held by a live worker
+    /// (in the due order: least recently checked first).
+    pub fn claim(&self, index: &Index, n: usize) -> Result<Vec<i64>, ArchiveError> {
+        let claim = || -> rusqlite::Result<Vec<i64>> {
+            let ids = index
+                .conn
+                .prepare_cached(
+                    "SELECT q.url_id FROM sweep_queue q LEFT JOIN workers w ON w.id = q.worker
+                     WHERE q.done = 0 AND (w.id IS NULL OR w.alive_until < ?1)
+                     ORDER BY q.pos LIMIT ?2",
+                )?
+                .query_map(
+                    params![now_ms(), i64::try_from(n).unwrap_or(i64::MAX)],
+                    |r| r.get::<_, i64>(0),
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut take = index
+                .conn
+                .prepare_cached("UPDATE sweep_queue SET worker = ?1 WHERE url_id = ?2")?;
+            for id in &ids {
+                take.execute(params![self.id, id])?;
+            }
+            Ok(ids)
+        };
+        immediate(
+            &index.conn,
+            |e| ArchiveError::Index(index.wrap(e)),
+            || claim().map_err(|e| ArchiveError::Index(index.wrap(e))),
+        )
+    }
+
+    /// URLs of the sweep not checked yet, whoever holds them.
+    pub fn pending(&self, index: &Index) -> Result<usize, ArchiveError> {
+        let n: i64 = index
+            .conn
+            .query_row("SELECT COUNT(*) FROM sweep_queue WHERE done = 0", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| index.wrap(e))?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    /// Marks the batch `ids` dealt with (its checks marked their own URLs already).
+    pub fn finish(&self, index: &Index, ids: &[i64]) -> Result<(), ArchiveError> {
+        let run = || -> rusqlite::Result<()> {
+            let mut done = index.conn.prepare_cached(
+                "UPDATE sweep_queue SET done = 1 WHERE url_id = ?1 AND worker = ?2 AND done = 0",
+            )?;
+            for id in ids {
+                done.execute(params![id, self.id])?;
+            }
+            Ok(())
+        };
+        immediate(
+            &index.conn,
+            |e| ArchiveError::Index(index.wrap(e)),
+            || run().map_err(|e| ArchiveError::Index(index.wrap(e))),
+        )
+    }
+
+    /// Gives back the URLs this worker claimed and did not check (a stopped run).
+    pub fn release(&self, index: &Index) -> Result<(), ArchiveError> {
+        index
+            .conn
+            .execute(
+                "UPDATE sweep_queue SET worker = NULL WHERE worker = ?1 AND done = 0",
+                [&self.id],
+            )
+            .map_err(|e| index.wrap(e))?;
+        Ok(())
+    }
+
+    /// How long to wait before looking again for URLs whose worker died.
+    #[must_use]
+    pub fn poll(&self) -> Duration {
+        (self.lease / 4).clamp(Duration::from_millis(100), Duration::from_secs(5))
+    }
+
+    /// The hosts' politeness budget shared with the other workers, through a connection of
+    /// its own.
+    pub fn shared_hosts(&self) -> Result<Arc<dyn SharedHosts>, ArchiveError> {
+        let index = Index::open(&self.path)?;
+        Ok(Arc::new(IndexHosts {
+            index: Mutex::new(index),
+            worker: self.id.clone(),
+        }))
+    }
+}
+
+/// Marks `url_id` done in the night's shared sweep, if it is queued there: called in the
+/// transaction that commits its check, so a worker killed right after the commit leaves
+/// nothing to check again.
+pub(super) fn checked(tx: &rusqlite::Transaction<'_>, url_id: i64) -> rusqlite::Result<()> {
+    tx.prepare_cached("UPDATE sweep_queue SET done = 1 WHERE url_id = ?1 AND done = 0")?
+        .execute([url_id])?;
+    Ok(())
+}
+
+/// Pushes the worker's `alive_until` forward every third of its lease until `stop`.
+fn beat(index: &Index, id: &str, lease: Duration, stop: &AtomicBool) {
+    let every = lease / 3;
+    let mut last = std::time::Instant::now();
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(50).min(every));
+        if last.elapsed() < every {
+            continue;
+        }
+        last = std::time::Instant::now();
+        if let Err(error) = index.conn.execute(
+            "UPDATE workers SET alive_until = ?1 WHERE id = ?2",
+            params![now_ms() + millis(lease), id],
+        ) {
+            tracing::warn!("worker {id}: heartbeat not written: {error}");
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(heartbeat) = self.heartbeat.take() {
+            let _ = heartbeat.join();
+        }
+        // What it held is free at once for the others (a killed worker's lapses instead).
+        if let Ok(index) = Index::open(&self.path) {
+            let _ = immediate(
+                &index.conn,
+                |e| e,
+                || {
+                    index.conn.execute(
+                        "UPDATE sweep_queue SET worker = NULL WHERE worker = ?1 AND done = 0",
+                        [&self.id],
+                    )?;
+                    index
+                        .conn
+                        .execute("DELETE FROM host_slots WHERE worker = ?1", [&self.id])?;
+                    index
+                        .conn
+                        .execute("DELETE FROM workers WHERE id = ?1", [&self.id])
+                },
+            );
+        }
+    }
+}
+
+/// The politeness budget in the index: `host_slots` (requests in flight, per host, among live
+/// workers) and `host_turns` (the next start any worker may book).
+struct IndexHosts {
+    index: Mutex<Index>,
+    worker: String,
+}
+
+impl IndexHosts {
+    /// Runs `f` in an immediate transaction; `None` (logged) when the index cannot be written.
+    fn immediate<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Option<T> {
+        let index = self.index.lock().expect("shared hosts lock");
+        match immediate(&index.conn, |e| e, || f(&index.conn)) {
+            Ok(v) => Some(v),
+            Err(error) => {
+                tracing::warn!("shared host budget in {}: {error}", index.path().display());
+                None
+            }
+        }
+    }
+}
+
+impl SharedHosts for IndexHosts {
+    fn try_take(&self, host: &str, per_host: usize) -> Option<i64> {
+        let now = now_ms();
+        self.immediate(|conn| {
+            conn.prepare_cached(
+                "DELETE FROM host_slots WHERE host = ?1 AND worker NOT IN
+                 (SELECT id FROM workers WHERE alive_until >= ?2)",
+            )?
+            .execute(params![host, now])?;
+            let held: i64 = conn
+                .prepare_cached("SELECT COUNT(*) FROM host_slots WHERE host = ?1")?
+                .query_row([host], |r| r.get(0))?;
+            if usize::try_from(held).unwrap_or(usize::MAX) >= per_host {
+                return Ok(None);
+            }
+            conn.prepare_cached("INSERT INTO host_slots (host, worker) VALUES (?1, ?2)")?
+                .execute(params![host, self.worker])?;
+            Ok(Some(conn.last_insert_rowid()))
+        })
+        .flatten()
+    }
+
+    fn give_back(&self, slot: i64) {
+        let index = self.index.lock().expect("shared hosts lock");
+        if let Err(error) = index
+            .conn
+            .prepare_cached("DELETE FROM host_slots WHERE id = ?1")
+            .and_then(|mut stmt| stmt.execute([slot]))
+        {
+            tracing::warn!("shared host budget: slot {slot} not given back: {error}");
+        }
+    }
+
+    fn book_start(&self, host: &str, interval: Duration) -> Option<i64> {
+        let now = now_ms();
+        self.immediate(|conn| {
+            let next: Option<i64> = conn
+                .prepare_cached("SELECT next_start FROM host_turns WHERE host = ?1")?
+                .query_row([host], |r| r.get(0))
+                .optional()?;
+            let start = next.unwrap_or(now).max(now);
+            conn.prepare_cached(
+                "INSERT INTO host_turns (host, next_start) VALUES (?1, ?2)
+                 ON CONFLICT (host) DO UPDATE SET next_start = excluded.next_start",
+            )?
+            .execute(params![host, start + millis(interval)])?;
+            Ok(start)
+        })
+    }
+}
