@@ -218,10 +218,12 @@ impl Worker {
         Ok(())
     }
 
-    /// How long to wait before looking again for URLs whose worker died.
+    /// How long to wait, with nothing left to claim, before looking again: for the other
+    /// workers to finish (then the sweep is over) or to die (then their URLs are free once
+    /// their lease lapses). A count of the pending rows, cheap enough to ask often.
     #[must_use]
     pub fn poll(&self) -> Duration {
-        (self.lease / 4).clamp(Duration::from_millis(100), Duration::from_secs(5))
+        (self.lease / 4).min(Duration::from_millis(200))
     }
 
     /// The hosts' politeness budget shared with the other workers, through a connection of
