@@ -8,6 +8,7 @@
 pub mod index;
 pub mod judging;
 pub mod manifest;
+pub mod migrate;
 pub mod objects;
 pub mod policy;
 pub mod prepare;

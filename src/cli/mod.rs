@@ -19,7 +19,7 @@ mod stories;
 use anyhow::Result;
 use args::Global;
 use clap::{Parser, Subcommand};
-use commands::{check, diff, export, extract, history, report, show, sweep, verify};
+use commands::{archive, check, diff, export, extract, history, report, show, sweep, verify};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -74,6 +74,9 @@ enum Command {
     /// Export the archive's index for other tools
     #[command(subcommand)]
     Export(export::ExportCommand),
+    /// Operations on a whole archive: migrate it to another directory or into a bucket
+    #[command(subcommand)]
+    Archive(archive::ArchiveCommand),
 }
 
 /// Runs the command line and returns the exit code.
@@ -93,6 +96,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Diff(args) => diff::exec(args, global),
         Command::Report(args) => report::exec(args, global),
         Command::Export(command) => export::exec(command, global),
+        Command::Archive(command) => archive::exec(command, global),
     }
 }
 

@@ -396,3 +396,157 @@ fn a_warc_url_that_is_not_s3_is_a_config_error_naming_it() {
         "{stderr}"
     );
 }
+
+/// `(record_id, block digest)` of every record the index at `dir` knows, in order.
+fn records(dir: &Path) -> Vec<(String, String)> {
+    let index = rusqlite::Connection::open(dir.join("index.sqlite")).unwrap();
+    let mut stmt = index
+        .prepare("SELECT record_id, block_sha256 FROM records ORDER BY id")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn verified(cmd: &mut Command, archive: &Path) -> String {
+    let out = ok(&cmd
+        .args(["verify", "--chain", "--archive"])
+        .arg(archive)
+        .output()
+        .unwrap());
+    assert!(out.contains("0 problems"), "{out}");
+    out
+}
+
+/// Checked, then swept (a 304 each), into the archive under `dir`.
+fn archived(dir: &Path, site: &TestServer) {
+    desk(dir, site);
+    for args in [
+        &["check", "desk/story.txt"][..],
+        &["sweep", "desk", "--max-age", "0s"],
+    ] {
+        ok(&provcheck(dir).args(args).output().unwrap());
+    }
+}
+
+#[test]
+fn an_archive_migrates_to_another_directory_and_never_onto_one() {
+    let site = site();
+    let dir = tempfile::tempdir().unwrap();
+    archived(dir.path(), &site);
+    let from = dir.path().join("archive");
+    let to = dir.path().join("moved");
+    ok(&provcheck(dir.path())
+        .args(["archive", "migrate", "--to"])
+        .arg(&to)
+        .output()
+        .unwrap());
+    assert_eq!(records(&to), records(&from));
+    assert!(!records(&to).is_empty());
+    let a = verified(&mut provcheck(dir.path()), &from);
+    let b = verified(&mut provcheck(dir.path()), &to);
+    let counts = |s: &str| {
+        s.split(" records")
+            .next()
+            .unwrap()
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(counts(&a), counts(&b));
+    // The copy stands alone: the source's files gone, it still verifies.
+    std::fs::remove_dir_all(from.join("warc")).unwrap();
+    verified(&mut provcheck(dir.path()), &to);
+    // Never onto an archive.
+    let out = provcheck(dir.path())
+        .args(["archive", "migrate", "--archive"])
+        .arg(&to)
+        .arg("--to")
+        .arg(&to)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("an archive is already there"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn an_archive_migrates_into_a_bucket_and_back() {
+    let Some(s3) = S3::from_env() else { return };
+    let (bucket, prefix) = s3.new_prefix("migrate");
+    let warc_url = format!("s3://{bucket}/{prefix}/");
+    let site = site();
+    let dir = tempfile::tempdir().unwrap();
+    archived(dir.path(), &site);
+    let from = dir.path().join("archive");
+    let there = dir.path().join("in-bucket");
+    let back = dir.path().join("back");
+    ok(&s3
+        .command(dir.path())
+        .args(["archive", "migrate", "--to"])
+        .arg(&there)
+        .args(["--to-warc-url", &warc_url])
+        .output()
+        .unwrap());
+    let index = rusqlite::Connection::open(there.join("index.sqlite")).unwrap();
+    let paths: Vec<String> = index
+        .prepare("SELECT path FROM warc_files")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    drop(index);
+    assert!(!paths.is_empty());
+    assert!(paths.iter().all(|p| p.starts_with(&warc_url)), "{paths:?}");
+    ok(&s3
+        .command(dir.path())
+        .args(["archive", "migrate", "--archive"])
+        .arg(&there)
+        .arg("--to")
+        .arg(&back)
+        .output()
+        .unwrap());
+    assert_eq!(records(&there), records(&from));
+    assert_eq!(records(&back), records(&from));
+    let outs: Vec<String> = [&from, &there, &back]
+        .iter()
+        .map(|a| verified(&mut s3.command(dir.path()), a))
+        .collect();
+    let counts: Vec<&str> = outs
+        .iter()
+        .map(|s| {
+            s.split(" records")
+                .next()
+                .unwrap()
+                .rsplit(' ')
+                .next()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(counts[0], counts[1]);
+    assert_eq!(counts[0], counts[2]);
+    // The history reads the same from each side.
+    let history = |archive: &Path| {
+        let out = ok(&s3
+            .command(dir.path())
+            .args([
+                "history",
+                "--format",
+                "json",
+                &site.url("/tagged"),
+                "--archive",
+            ])
+            .arg(archive)
+            .output()
+            .unwrap());
+        json(out.as_bytes())["history"].as_array().unwrap().len()
+    };
+    assert!(history(&from) >= 3, "a snapshot and two checks");
+    assert_eq!(history(&from), history(&there));
+    assert_eq!(history(&from), history(&back));
+}

@@ -1,6 +1,7 @@
 //! One file per subcommand: its arguments (clap derive) and an `exec` that calls the library.
 //! Commands import the shared helpers in `cli::{args, output, session, signal}`, never each other.
 
+pub mod archive;
 pub mod check;
 pub mod diff;
 pub mod export;
