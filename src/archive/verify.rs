@@ -145,19 +145,28 @@ const CHUNK: usize = 4096;
 fn check_rows(root: &Path, rows: &[Row], deep: bool) -> (u64, Vec<Problem>) {
     let mut bytes = 0;
     let mut problems = Vec::new();
-    let mut open: Option<(&str, Option<WarcSource>)> = None;
+    let mut open: Option<(&str, Result<WarcSource, String>)> = None;
     let (mut member, mut buffer) = (Vec::new(), Vec::new());
     for row in rows {
         if open.as_ref().is_none_or(|(name, _)| *name != row.file) {
-            open = Some((row.file.as_str(), WarcSource::open(root, &row.file).ok()));
+            // A file that is not there is missing; one that cannot be reached (an object
+            // store that refuses or is down) says why.
+            let opened = WarcSource::open(root, &row.file).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    "the WARC file is missing".to_owned()
+                } else {
+                    format!("cannot open the WARC file: {e}")
+                }
+            });
+            open = Some((row.file.as_str(), opened));
         }
-        let Some((_, Some(file))) = &open else {
-            problems.push(problem(
-                row,
-                ProblemKind::MissingFile,
-                "the WARC file is missing",
-            ));
-            continue;
+        let file = match &open {
+            Some((_, Ok(file))) => file,
+            Some((_, Err(why))) => {
+                problems.push(problem(row, ProblemKind::MissingFile, why));
+                continue;
+            }
+            None => unreachable!("opened above"),
         };
         match check_record(file, row, deep, &mut member, &mut buffer) {
             Ok(()) => bytes += row.length,

@@ -374,6 +374,21 @@ fn a_refused_upload_loses_nothing_and_the_next_run_uploads_it() {
     assert!(local_warc_files(dir.path()).is_empty());
     let verify = ok(&s3.command(dir.path()).arg("verify").output().unwrap());
     assert!(verify.contains("0 problems"), "{verify}");
+
+    // The bucket unreachable: verify says which object and why, not that a file is gone.
+    let out = s3
+        .command(dir.path())
+        .env("AWS_ENDPOINT_URL", refusing.url(""))
+        .arg("verify")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains(&warc_url) && text.contains("503") && !text.contains("is missing"),
+        "{text}"
+    );
 }
 
 #[test]
