@@ -9,8 +9,9 @@
 //! sent blocking (`ureq`): the archive writer and the readers are plain threads.
 //!
 //! An object is written once, whole, and never rewritten: the upload carries `Content-MD5`
-//! (the server refuses a body that arrived damaged) and `If-None-Match: *` (a server that knows
-//! it refuses to replace an object), and the answer's `ETag` must be the MD5 of what was sent.
+//! (the server refuses a body that arrived damaged: S3 answers BadDigest) and
+//! `If-None-Match: *` (a server that knows it refuses to replace an object). The answer's
+//! `ETag` is not relied on: under SSE-KMS it is not the MD5.
 //! Reads are ranged, straight to a record.
 
 use rusty_s3::S3Action as _;
@@ -118,36 +119,37 @@ impl Bucket {
         }
         let md5 = hasher.finalize();
         let md5_b64 = data_encoding::BASE64.encode(&md5);
-        let mut action = self.s3.put_object(self.credentials.as_ref(), &key);
-        action.headers_mut().insert("content-md5", md5_b64.clone());
-        action.headers_mut().insert("if-none-match", "*");
-        let signed = action.sign(SIGNED_FOR);
-        let mut body = std::fs::File::open(path)?.take(size);
-        let response = agent()
-            .put(signed.as_str())
-            .header("content-md5", &md5_b64)
-            .header("if-none-match", "*")
-            .header("content-length", &size.to_string())
-            .send(ureq::SendBody::from_reader(&mut body))
-            .map_err(|e| failed(&url, "upload", &e))?;
-        let status = response.status().as_u16();
-        if !(200..300).contains(&status) {
-            return Err(refused(&url, "upload", response));
-        }
-        // A single-part upload's ETag is the MD5 of the body (where the server says so).
-        let etag = response
-            .headers()
-            .get("etag")
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.trim_matches('"').to_ascii_lowercase());
-        let hex = data_encoding::HEXLOWER.encode(&md5);
-        if let Some(etag) = etag
-            && etag.len() == 32
-            && etag != hex
-        {
-            return Err(io::Error::other(format!(
-                "{url}: the server acknowledged an upload whose MD5 is {etag}, not the {hex} sent"
-            )));
+        // Only a server that knows `If-None-Match` on PUT refuses to replace an object; one
+        // that answers it with 501 gets the upload again without it (the key is the writer's
+        // own: its time, pid and serial).
+        let mut conditional = true;
+        loop {
+            let mut action = self.s3.put_object(self.credentials.as_ref(), &key);
+            action.headers_mut().insert("content-md5", md5_b64.clone());
+            if conditional {
+                action.headers_mut().insert("if-none-match", "*");
+            }
+            let signed = action.sign(SIGNED_FOR);
+            let mut request = agent()
+                .put(signed.as_str())
+                .header("content-md5", &md5_b64)
+                .header("content-length", &size.to_string());
+            if conditional {
+                request = request.header("if-none-match", "*");
+            }
+            let mut body = std::fs::File::open(path)?.take(size);
+            let response = request
+                .send(ureq::SendBody::from_reader(&mut body))
+                .map_err(|e| failed(&url, "upload", &e))?;
+            let status = response.status().as_u16();
+            if status == 501 && conditional {
+                conditional = false;
+                continue;
+            }
+            if !(200..300).contains(&status) {
+                return Err(refused(&url, "upload", response));
+            }
+            break;
         }
         Ok(url)
     }

@@ -111,8 +111,10 @@ impl Worker {
         &self.id
     }
 
-    /// Joins the sweep in progress, or starts one of the URLs `due` gives (asked only then,
-    /// inside the transaction: two workers arriving at once do not both start one).
+    /// Joins the sweep in progress — one whose queue a live worker has claimed from — or
+    /// starts one of the URLs `due` gives (asked only then, inside the transaction: two
+    /// workers arriving at once do not both start one). A queue left by workers that all died
+    /// gives way to what is due now (which holds what it had not checked).
     pub fn join(
         &self,
         index: &Index,
@@ -121,7 +123,16 @@ impl Worker {
         let wrap = |e| ArchiveError::Index(index.wrap(e));
         immediate(&index.conn, wrap, || {
             let pending = self.pending(index)?;
-            if pending > 0 {
+            let live: i64 = index
+                .conn
+                .query_row(
+                    "SELECT COUNT(*) FROM sweep_queue q JOIN workers w ON w.id = q.worker
+                     WHERE w.alive_until >= ?1 AND w.id <> ?2",
+                    params![now_ms(), self.id],
+                    |r| r.get(0),
+                )
+                .map_err(wrap)?;
+            if pending > 0 && live > 0 {
                 return Ok(Joined {
                     started: false,
                     pending,
@@ -365,5 +376,63 @@ impl SharedHosts for IndexHosts {
             .execute(params![host, start + millis(interval)])?;
             Ok(start)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue(index: &Index) -> Vec<(i64, i64)> {
+        index
+            .conn
+            .prepare("SELECT url_id, done FROM sweep_queue ORDER BY pos")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_queue_left_by_dead_workers_gives_way_and_a_live_one_is_joined() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.sqlite");
+        let index = Index::open(&path).unwrap();
+        index
+            .conn
+            .execute_batch(
+                "INSERT INTO urls (id, url, host) VALUES (1, 'http://a.test/1', 'a.test'),
+                     (2, 'http://a.test/2', 'a.test'), (3, 'http://a.test/3', 'a.test');
+                 INSERT INTO workers (id, started_at, alive_until) VALUES ('dead', 'x', 0);
+                 INSERT INTO sweep_queue (url_id, worker, done) VALUES (1, 'dead', 1), (2, 'dead', 0);",
+            )
+            .unwrap();
+        let lease = Duration::from_secs(60);
+        let first = Worker::start(&path, lease).unwrap();
+        // Last night's workers all died: tonight's due list replaces their queue.
+        let joined = first.join(&index, |_| Ok(vec![2, 3])).unwrap();
+        assert_eq!(
+            joined,
+            Joined {
+                started: true,
+                pending: 2
+            }
+        );
+        assert_eq!(queue(&index), [(2, 0), (3, 0)]);
+        assert_eq!(first.claim(&index, 1).unwrap(), [2]);
+        // A second worker joins the queue a live worker claims from, and asks for no list.
+        let second = Worker::start(&path, lease).unwrap();
+        let joined = second
+            .join(&index, |_| panic!("a live sweep is joined"))
+            .unwrap();
+        assert!(!joined.started);
+        assert_eq!(second.claim(&index, 5).unwrap(), [3]);
+        assert!(second.claim(&index, 5).unwrap().is_empty());
+        // The first gives its claim back when it stops; the second takes it.
+        first.release(&index).unwrap();
+        assert_eq!(second.claim(&index, 5).unwrap(), [2]);
+        second.finish(&index, &[2, 3]).unwrap();
+        assert_eq!(second.pending(&index).unwrap(), 0);
     }
 }
