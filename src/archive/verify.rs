@@ -147,7 +147,8 @@ fn check_rows(root: &Path, rows: &[Row], deep: bool) -> (u64, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut open: Option<(&str, Result<WarcSource, String>)> = None;
     let (mut member, mut buffer) = (Vec::new(), Vec::new());
-    for row in rows {
+    let mut span: Option<Span<'_>> = None;
+    for (i, row) in rows.iter().enumerate() {
         if open.as_ref().is_none_or(|(name, _)| *name != row.file) {
             // A file that is not there is missing; one that cannot be reached (an object
             // store that refuses or is down) says why.
@@ -168,7 +169,15 @@ fn check_rows(root: &Path, rows: &[Row], deep: bool) -> (u64, Vec<Problem>) {
             }
             None => unreachable!("opened above"),
         };
-        match check_record(file, row, deep, &mut member, &mut buffer) {
+        // An object is read a run of records at a time: one request per record would make
+        // the round trip, not the hashing, the cost.
+        if matches!(file, WarcSource::Object { .. })
+            && span.as_ref().is_none_or(|s| !s.covers(row))
+        {
+            span = Span::read(file, &rows[i..]);
+        }
+        let held = span.as_ref().filter(|s| s.covers(row));
+        match check_record(file, row, held, deep, &mut member, &mut buffer) {
             Ok(()) => bytes += row.length,
             Err((kind, detail)) => problems.push(problem(row, kind, &detail)),
         }
@@ -187,9 +196,51 @@ fn problem(row: &Row, kind: ProblemKind, detail: &str) -> Problem {
     }
 }
 
+/// Bytes of one file read in one request: the records of a run of rows.
+struct Span<'a> {
+    file: &'a str,
+    start: u64,
+    bytes: Vec<u8>,
+}
+
+impl<'a> Span<'a> {
+    /// Most bytes read at once.
+    const MAX: u64 = 8 << 20;
+
+    /// The records of `rows` (sorted by file and offset), from the first on, that one read of
+    /// at most [`Self::MAX`] bytes of its file holds; `None` when it cannot be read (each
+    /// record is then read on its own, and its failure said).
+    fn read(file: &WarcSource, rows: &'a [Row]) -> Option<Self> {
+        let first = rows.first()?;
+        let (start, mut end) = (first.offset, first.offset.checked_add(first.length)?);
+        for row in &rows[1..] {
+            let row_end = row.offset.checked_add(row.length)?;
+            if row.file != first.file || row.offset < end || row_end - start > Self::MAX {
+                break;
+            }
+            end = row_end;
+        }
+        let end = end.min(file.len());
+        let mut bytes = vec![0; usize::try_from(end.checked_sub(start)?).ok()?];
+        file.read_exact_at(&mut bytes, start).ok()?;
+        Some(Self {
+            file: &first.file,
+            start,
+            bytes,
+        })
+    }
+
+    fn covers(&self, row: &Row) -> bool {
+        row.file == self.file
+            && row.offset >= self.start
+            && row.offset.saturating_add(row.length) <= self.start + self.bytes.len() as u64
+    }
+}
+
 fn check_record(
     file: &WarcSource,
     row: &Row,
+    span: Option<&Span<'_>>,
     deep: bool,
     member: &mut Vec<u8>,
     buffer: &mut Vec<u8>,
@@ -209,8 +260,18 @@ fn check_record(
         ));
     }
     member.clear();
+    if let Some(span) = span {
+        let at = usize::try_from(row.offset - span.start).unwrap_or(0);
+        let length = usize::try_from(row.length).unwrap_or(0);
+        member.extend_from_slice(&span.bytes[at..at + length]);
+    }
     member.resize(usize::try_from(row.length).unwrap_or(0), 0);
-    file.read_exact_at(member, row.offset).map_err(|e| {
+    let read = if span.is_some() {
+        Ok(())
+    } else {
+        file.read_exact_at(member, row.offset)
+    };
+    read.map_err(|e| {
         (
             ProblemKind::Truncated,
             format!("cannot read the record: {e}"),
