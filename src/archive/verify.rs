@@ -171,8 +171,7 @@ fn check_rows(root: &Path, rows: &[Row], deep: bool) -> (u64, Vec<Problem>) {
         };
         // An object is read a run of records at a time: one request per record would make
         // the round trip, not the hashing, the cost.
-        if matches!(file, WarcSource::Object { .. })
-            && span.as_ref().is_none_or(|s| !s.covers(row))
+        if matches!(file, WarcSource::Object { .. }) && span.as_ref().is_none_or(|s| !s.covers(row))
         {
             span = Span::read(file, &rows[i..]);
         }

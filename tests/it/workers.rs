@@ -227,7 +227,8 @@ fn a_sweep_and_workers_never_run_beside_each_other() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("another sweep is running"),
+        String::from_utf8_lossy(&out.stderr).contains("another sweep is running")
+            && String::from_utf8_lossy(&out.stderr).contains("sweep workers"),
         "{out:?}"
     );
     let out = running.wait_with_output().unwrap();

@@ -72,7 +72,7 @@ pub struct SweepArgs {
 /// Holds `sweep.lock` in the archive for the whole run: a second sweep is refused at once, with
 /// the pid and start time of the one running. Workers (`--worker`) hold it shared: any number
 /// of them, but never beside a sweep that is not a worker. A `check` does not take it.
-fn lock(dir: &Path, worker: bool) -> Result<File> {
+fn lock(dir: &Path, worker: bool) -> Result<SweepLock> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create archive directory {}", dir.display()))?;
     let path = dir.join("sweep.lock");
@@ -93,15 +93,22 @@ fn lock(dir: &Path, worker: bool) -> Result<File> {
                 holder.trim()
             );
         }
-        return Ok(file);
+        return Ok(SweepLock {
+            file,
+            holder: false,
+        });
     }
     if file.try_lock().is_err() {
         let mut holder = String::new();
         let _ = file.read_to_string(&mut holder);
+        // Workers hold the lock shared and write nothing in it.
+        let holder = match holder.trim() {
+            "" => "sweep workers (sweep --worker)",
+            text => text,
+        };
         anyhow::bail!(
-            "another sweep is running on {} ({}); not starting a second one",
+            "another sweep is running on {} ({holder}); not starting a second one",
             dir.display(),
-            holder.trim()
         );
     }
     file.set_len(0)?;
@@ -113,7 +120,22 @@ fn lock(dir: &Path, worker: bool) -> Result<File> {
         jiff::Timestamp::now()
     )?;
     file.flush()?;
-    Ok(file)
+    Ok(SweepLock { file, holder: true })
+}
+
+/// `sweep.lock`, held: a sweep that is not a worker writes its pid and start in it, and clears
+/// them when it ends, so that workers who come later are not named after it.
+struct SweepLock {
+    file: File,
+    holder: bool,
+}
+
+impl Drop for SweepLock {
+    fn drop(&mut self) {
+        if self.holder {
+            let _ = self.file.set_len(0);
+        }
+    }
 }
 
 /// `--max-age` and `--budget`.
