@@ -152,16 +152,22 @@ fn desk(dir: &Path, site: &TestServer) {
     );
 }
 
-/// `(path, state)` of every WARC file the index knows.
-fn warc_rows(dir: &Path) -> Vec<(String, String)> {
-    let index = rusqlite::Connection::open(dir.join("archive/index.sqlite")).unwrap();
-    let mut stmt = index
-        .prepare("SELECT path, state FROM warc_files ORDER BY id")
-        .unwrap();
+/// The two text columns `sql` selects, of every row, from the index in `archive`.
+fn pairs(archive: &Path, sql: &str) -> Vec<(String, String)> {
+    let index = rusqlite::Connection::open(archive.join("index.sqlite")).unwrap();
+    let mut stmt = index.prepare(sql).unwrap();
     stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap()
+}
+
+/// `(path, state)` of every WARC file the index knows.
+fn warc_rows(dir: &Path) -> Vec<(String, String)> {
+    pairs(
+        &dir.join("archive"),
+        "SELECT path, state FROM warc_files ORDER BY id",
+    )
 }
 
 fn local_warc_files(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -414,14 +420,10 @@ fn a_warc_url_that_is_not_s3_is_a_config_error_naming_it() {
 
 /// `(record_id, block digest)` of every record the index at `dir` knows, in order.
 fn records(dir: &Path) -> Vec<(String, String)> {
-    let index = rusqlite::Connection::open(dir.join("index.sqlite")).unwrap();
-    let mut stmt = index
-        .prepare("SELECT record_id, block_sha256 FROM records ORDER BY id")
-        .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+    pairs(
+        dir,
+        "SELECT record_id, block_sha256 FROM records ORDER BY id",
+    )
 }
 
 fn verified(cmd: &mut Command, archive: &Path) -> String {

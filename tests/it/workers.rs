@@ -51,21 +51,22 @@ fn checks_per_page(dir: &Path, n: usize) -> Vec<i64> {
         .collect()
 }
 
-fn page_starts(site: &TestServer) -> Vec<Instant> {
-    site.starts()
+/// A site whose pages `/p/N` answer after `delay` (robots.txt and the rest: 404).
+fn pages(delay: Duration) -> TestServer {
+    TestServer::start(move |req| {
+        if req.target.starts_with("/p/") {
+            Resp::ok("<html><title>Page</title><p>A page of the story.</p></html>")
+                .header("content-type", "text/html")
+                .delay(delay)
+        } else {
+            Resp::status(404)
+        }
+    })
 }
 
 #[test]
 fn workers_share_the_queue_and_each_hosts_budget() {
-    let site = TestServer::start(|req| {
-        if req.target.starts_with("/p/") {
-            Resp::ok("<html><title>Page</title><p>A page of the story.</p></html>")
-                .header("content-type", "text/html")
-                .delay(Duration::from_millis(30))
-        } else {
-            Resp::status(404)
-        }
-    });
+    let site = pages(Duration::from_millis(30));
     let n = 45;
     let interval = Duration::from_millis(40);
     for (round, workers) in [2, 3].into_iter().enumerate() {
@@ -76,7 +77,7 @@ fn workers_share_the_queue_and_each_hosts_budget() {
             n,
             "host_concurrency = 2\nhost_interval = \"40ms\"\nsweep_batch = 5\nworker_lease = \"3s\"\n",
         );
-        let before = page_starts(&site).len();
+        let before = site.starts().len();
         let children: Vec<Child> = (0..workers).map(|_| worker(dir.path())).collect();
         let mut checked = Vec::new();
         let mut logs = String::new();
@@ -110,7 +111,7 @@ fn workers_share_the_queue_and_each_hosts_budget() {
             "{} in flight",
             site.max_in_flight()
         );
-        let starts = &page_starts(&site)[before..];
+        let starts = &site.starts()[before..];
         let closest = starts.windows(2).map(|w| w[1] - w[0]).min().unwrap();
         // The server's threads may see an arrival late (a loaded machine), which shortens the
         // next gap by as much; without a shared budget the gaps are ~0.
@@ -137,15 +138,7 @@ fn workers_share_the_queue_and_each_hosts_budget() {
 
 #[test]
 fn a_worker_killed_mid_sweep_is_taken_over_and_nothing_is_checked_twice() {
-    let site = TestServer::start(|req| {
-        if req.target.starts_with("/p/") {
-            Resp::ok("<html><title>Page</title><p>A page of the story.</p></html>")
-                .header("content-type", "text/html")
-                .delay(Duration::from_millis(60))
-        } else {
-            Resp::status(404)
-        }
-    });
+    let site = pages(Duration::from_millis(60));
     let n = 40;
     let dir = tempfile::tempdir().unwrap();
     desk(
