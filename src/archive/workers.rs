@@ -304,6 +304,9 @@ impl Drop for Worker {
     }
 }
 
+/// The slot of a request let through without the shared budget (the index failed).
+const UNSHARED: i64 = -1;
+
 /// The politeness budget in the index: `host_slots` (requests in flight, per host, among live
 /// workers) and `host_turns` (the next start any worker may book).
 struct IndexHosts {
@@ -347,10 +350,16 @@ impl SharedHosts for IndexHosts {
                 .execute(params![host, self.worker])?;
             Ok(Some(conn.last_insert_rowid()))
         })
-        .flatten()
+        // An index that cannot be written (said above) must not hold every fetch back for
+        // ever: the request goes ahead within this worker's own limits, and the run ends on
+        // the writer's failure soon after.
+        .unwrap_or(Some(UNSHARED))
     }
 
     fn give_back(&self, slot: i64) {
+        if slot == UNSHARED {
+            return;
+        }
         let index = self.index.lock().expect("shared hosts lock");
         if let Err(error) = index
             .conn
@@ -434,5 +443,31 @@ mod tests {
         assert_eq!(second.claim(&index, 5).unwrap(), [2]);
         second.finish(&index, &[2, 3]).unwrap();
         assert_eq!(second.pending(&index).unwrap(), 0);
+    }
+
+    #[test]
+    fn the_shared_budget_holds_per_host_and_a_broken_index_holds_nothing_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.sqlite");
+        let worker = Worker::start(&path, Duration::from_secs(60)).unwrap();
+        let hosts = worker.shared_hosts().unwrap();
+        let a = hosts.try_take("a.test", 2).unwrap();
+        let _b = hosts.try_take("a.test", 2).unwrap();
+        assert_eq!(hosts.try_take("a.test", 2), None);
+        assert!(hosts.try_take("b.test", 2).is_some());
+        hosts.give_back(a);
+        assert!(hosts.try_take("a.test", 2).is_some());
+        let first = hosts
+            .book_start("a.test", Duration::from_millis(500))
+            .unwrap();
+        let second = hosts
+            .book_start("a.test", Duration::from_millis(500))
+            .unwrap();
+        assert_eq!(second - first, 500);
+        // The index fails: requests go ahead (within the worker's own limits).
+        let index = Index::open(&path).unwrap();
+        index.conn.execute_batch("DROP TABLE host_slots").unwrap();
+        assert_eq!(hosts.try_take("a.test", 2), Some(UNSHARED));
+        hosts.give_back(UNSHARED);
     }
 }
