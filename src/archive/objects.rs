@@ -5,7 +5,8 @@
 //! object, so every reader (show, report, verify, export) finds the bytes from the index alone,
 //! and an archive may hold both. The endpoint, region and credentials come from the standard
 //! AWS variables (`AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`,
-//! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`). Requests are signed (SigV4, `rusty-s3`) and
+//! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`; `AWS_CA_BUNDLE` for an endpoint behind an
+//! internal CA). Requests are signed (SigV4, `rusty-s3`) and
 //! sent blocking (`ureq`): the archive writer and the readers are plain threads.
 //!
 //! An object is written once, whole, and never rewritten: the upload carries `Content-MD5`
@@ -80,6 +81,7 @@ impl Bucket {
             .map_err(|e| BucketError(format!("AWS_ENDPOINT_URL {endpoint}: {e}")))?;
         let bucket = rusty_s3::Bucket::new(endpoint.clone(), style, name.to_owned(), region)
             .map_err(|e| BucketError(format!("{url} at {endpoint}: {e}")))?;
+        ca_bundle().map_err(BucketError)?;
         Ok(Self {
             s3: bucket,
             credentials: rusty_s3::Credentials::from_env(),
@@ -130,7 +132,7 @@ impl Bucket {
                 action.headers_mut().insert("if-none-match", "*");
             }
             let signed = action.sign(SIGNED_FOR);
-            let mut request = agent()
+            let mut request = agent()?
                 .put(signed.as_str())
                 .header("content-md5", &md5_b64)
                 .header("content-length", &size.to_string());
@@ -169,24 +171,49 @@ impl<D: md5::Digest> io::Write for DigestWriter<'_, D> {
     }
 }
 
+/// The certificates of `AWS_CA_BUNDLE` (a PEM file, as the AWS tools read it): the only roots
+/// an HTTPS endpoint is checked against when it is set (an object store behind an internal CA).
+fn ca_bundle() -> Result<Option<Vec<ureq::tls::Certificate<'static>>>, String> {
+    let Some(path) = std::env::var_os("AWS_CA_BUNDLE").filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let shown = Path::new(&path).display().to_string();
+    let pem = std::fs::read(&path).map_err(|e| format!("AWS_CA_BUNDLE {shown}: {e}"))?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(cert)) => certs.push(cert),
+            Ok(_) => {}
+            Err(e) => return Err(format!("AWS_CA_BUNDLE {shown}: {e}")),
+        }
+    }
+    if certs.is_empty() {
+        return Err(format!("AWS_CA_BUNDLE {shown}: no PEM certificate in it"));
+    }
+    Ok(Some(certs))
+}
+
 /// The HTTP client of every object request: one per process, its connections reused.
-fn agent() -> &'static ureq::Agent {
-    static AGENT: OnceLock<ureq::Agent> = OnceLock::new();
-    AGENT.get_or_init(|| {
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(10)))
-            .timeout_recv_response(Some(Duration::from_secs(120)))
-            .timeout_per_read(Some(Duration::from_secs(60)))
-            .tls_config(
-                ureq::tls::TlsConfig::builder()
-                    .root_certs(ureq::tls::RootCerts::PlatformVerifier)
-                    .build(),
-            )
-            .user_agent(format!("provcheck/{}", env!("CARGO_PKG_VERSION")))
-            .build()
-            .new_agent()
-    })
+fn agent() -> io::Result<&'static ureq::Agent> {
+    static AGENT: OnceLock<Result<ureq::Agent, String>> = OnceLock::new();
+    AGENT
+        .get_or_init(|| {
+            let roots = match ca_bundle()? {
+                Some(certs) => ureq::tls::RootCerts::new_with_certs(&certs),
+                None => ureq::tls::RootCerts::PlatformVerifier,
+            };
+            Ok(ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_connect(Some(Duration::from_secs(10)))
+                .timeout_recv_response(Some(Duration::from_secs(120)))
+                .timeout_per_read(Some(Duration::from_secs(60)))
+                .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
+                .user_agent(format!("provcheck/{}", env!("CARGO_PKG_VERSION")))
+                .build()
+                .new_agent())
+        })
+        .as_ref()
+        .map_err(|e| io::Error::other(e.clone()))
 }
 
 fn failed(url: &str, what: &str, error: &ureq::Error) -> io::Error {
@@ -248,7 +275,7 @@ impl Object {
             .s3
             .head_object(self.bucket.credentials.as_ref(), &self.key)
             .sign(SIGNED_FOR);
-        let response = agent()
+        let response = agent()?
             .head(signed.as_str())
             .call()
             .map_err(|e| failed(&self.url, "HEAD", &e))?;
@@ -274,7 +301,7 @@ impl Object {
             .get_object(self.bucket.credentials.as_ref(), &self.key)
             .sign(SIGNED_FOR);
         let last = offset + buf.len() as u64 - 1;
-        let mut response = agent()
+        let mut response = agent()?
             .get(signed.as_str())
             .header("range", &format!("bytes={offset}-{last}"))
             .call()

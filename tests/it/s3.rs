@@ -567,3 +567,50 @@ fn an_archive_migrates_into_a_bucket_and_back() {
     assert_eq!(history(&from), history(&there));
     assert_eq!(history(&from), history(&back));
 }
+
+#[test]
+fn an_endpoint_behind_an_internal_ca_is_trusted_through_aws_ca_bundle() {
+    use crate::wire::{TLS_DIR, TlsServer};
+    // An HTTPS endpoint with the tests' own CA; it holds no object (404 to anything).
+    let endpoint = TlsServer::start(&[b"http/1.1"], "/none", "", Vec::new());
+    let site = site();
+    let dir = tempfile::tempdir().unwrap();
+    archived(dir.path(), &site);
+    // The index names an object there.
+    let index = rusqlite::Connection::open(dir.path().join("archive/index.sqlite")).unwrap();
+    index
+        .execute(
+            "UPDATE warc_files SET path = 's3://evidence/' || id || '.warc.gz'",
+            [],
+        )
+        .unwrap();
+    drop(index);
+    let verify = |bundle: Option<&str>| {
+        let mut cmd = provcheck(dir.path());
+        cmd.env(
+            "AWS_ENDPOINT_URL",
+            format!("https://127.0.0.1:{}", endpoint.addr.port()),
+        )
+        .env("AWS_ACCESS_KEY_ID", "k")
+        .env("AWS_SECRET_ACCESS_KEY", "s")
+        .env_remove("AWS_CA_BUNDLE");
+        if let Some(bundle) = bundle {
+            cmd.env("AWS_CA_BUNDLE", bundle);
+        }
+        let out = cmd.args(["verify", "--format", "json"]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    };
+    // Without the bundle the certificate is refused; with it the server is reached (and says
+    // it has no such object).
+    let refused = verify(None);
+    assert!(refused.contains("certificate"), "{refused}");
+    let reached = verify(Some(&format!("{TLS_DIR}/ca.pem")));
+    assert!(reached.contains("the WARC file is missing"), "{reached}");
+    assert!(!reached.contains("certificate"), "{reached}");
+    // A bundle that cannot be read is said, naming it.
+    let bad = verify(Some("/nonexistent/ca.pem"));
+    assert!(
+        bad.contains("AWS_CA_BUNDLE") && bad.contains("/nonexistent/ca.pem"),
+        "{bad}"
+    );
+}
