@@ -40,8 +40,16 @@ pub struct Bucket {
 pub struct BucketError(String);
 
 impl Bucket {
-    /// The bucket of `s3://bucket/prefix/`, reached through the endpoint of the AWS variables.
+    /// The bucket of `s3://bucket/prefix/`, reached through the endpoint of the AWS variables
+    /// (`AWS_CA_BUNDLE` read here once, so that a bad one is a configuration error).
     pub fn from_url(url: &str) -> Result<Self, BucketError> {
+        let bucket = Self::at(url)?;
+        ca_bundle().map_err(BucketError)?;
+        Ok(bucket)
+    }
+
+    /// [`Self::from_url`] without reading `AWS_CA_BUNDLE` (the client reads it when it is made).
+    fn at(url: &str) -> Result<Self, BucketError> {
         let rest = url.strip_prefix("s3://").ok_or_else(|| {
             BucketError(format!(
                 "{url}: not an s3:// URL (write s3://bucket/prefix/)"
@@ -81,7 +89,6 @@ impl Bucket {
             .map_err(|e| BucketError(format!("AWS_ENDPOINT_URL {endpoint}: {e}")))?;
         let bucket = rusty_s3::Bucket::new(endpoint.clone(), style, name.to_owned(), region)
             .map_err(|e| BucketError(format!("{url} at {endpoint}: {e}")))?;
-        ca_bundle().map_err(BucketError)?;
         Ok(Self {
             s3: bucket,
             credentials: rusty_s3::Credentials::from_env(),
@@ -259,8 +266,9 @@ impl Object {
         let (name, key) = rest
             .split_once('/')
             .ok_or_else(|| io::Error::other(format!("{url}: no key")))?;
-        let bucket = Bucket::from_url(&format!("s3://{name}/"))
-            .map_err(|e| io::Error::other(e.to_string()))?;
+        // Once per file a reader opens: the CA bundle is the client's business, read once.
+        let bucket =
+            Bucket::at(&format!("s3://{name}/")).map_err(|e| io::Error::other(e.to_string()))?;
         Ok(Self {
             bucket,
             key: key.to_owned(),

@@ -81,14 +81,7 @@ impl Archive {
                 path: file.abs_path.clone(),
                 source,
             })?;
-        Ok(WrittenRecord {
-            file_id: file.id,
-            at,
-            record_type: "metadata",
-            record_id,
-            date,
-            block,
-        })
+        Ok(metadata_record(file.id, at, record_id, date, block))
     }
 
     /// Appends a `metadata` record of `content_type` holding `block` (not synced: the caller
@@ -108,14 +101,25 @@ impl Archive {
             path: file.abs_path.clone(),
             source,
         })?;
-        Ok(WrittenRecord {
-            file_id: file.id,
-            at,
-            record_type: "metadata",
-            record_id,
-            date,
-            block,
-        })
+        Ok(metadata_record(file.id, at, record_id, date, block))
+    }
+}
+
+/// The row of a `metadata` record written at `at` in file `file_id`.
+fn metadata_record(
+    file_id: i64,
+    at: (u64, u64),
+    record_id: String,
+    date: String,
+    block: Sha256,
+) -> WrittenRecord {
+    WrittenRecord {
+        file_id,
+        at,
+        record_type: "metadata",
+        record_id,
+        date,
+        block,
     }
 }
 

@@ -126,8 +126,8 @@ impl OpenWarc {
     }
 }
 
-/// The host's name, for `warcinfo`.
-fn hostname() -> String {
+/// The host's name, for `warcinfo` and a sweep worker's id.
+pub(super) fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .map(|h| h.trim().to_owned())

@@ -71,10 +71,12 @@ impl Worker {
     /// Registers a worker on the index at `path` and starts its heartbeat.
     pub fn start(path: &Path, lease: Duration) -> Result<Self, ArchiveError> {
         let index = Index::open(path)?;
-        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|h| h.trim().to_owned())
-            .unwrap_or_default();
-        let id = format!("{host}:{}:{:08x}", std::process::id(), fastrand::u32(..));
+        let id = format!(
+            "{}:{}:{:08x}",
+            super::warcfile::hostname(),
+            std::process::id(),
+            fastrand::u32(..)
+        );
         index
             .conn
             .execute(
