@@ -21,6 +21,7 @@ pub mod check;
 pub mod citation;
 pub mod config;
 pub mod content;
+pub mod db;
 pub mod exclude;
 pub mod extract;
 pub mod fetch;

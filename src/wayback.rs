@@ -9,10 +9,10 @@
 
 use crate::archive::index::Index;
 use crate::content::decode::decode_content;
+use crate::db::{OptionalExtension, params};
 use crate::fetch::{Fetched, Fetcher, fetch_all};
 use crate::outcome::OutcomeKind;
 use crate::suggestion::Suggestion;
-use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -89,7 +89,7 @@ pub fn parse_answer(body: &[u8]) -> Result<Answer, String> {
 }
 
 /// The cached answer for a query, if any.
-pub fn cached(index: &Index, endpoint: &Url, query: &Query) -> rusqlite::Result<Option<Answer>> {
+pub fn cached(index: &Index, endpoint: &Url, query: &Query) -> crate::db::Result<Option<Answer>> {
     index
         .conn
         .prepare_cached(
@@ -112,7 +112,7 @@ pub fn store(
     query: &Query,
     answer: &Answer,
     at: jiff::Timestamp,
-) -> rusqlite::Result<()> {
+) -> crate::db::Result<()> {
     let (url, timestamp) = match answer {
         Answer::Found { url, timestamp } => (Some(url.as_str()), Some(timestamp.as_str())),
         Answer::None => (None, None),
@@ -145,7 +145,7 @@ pub fn answers(
     endpoint: &Url,
     queries: Vec<Query>,
     ask: impl FnOnce(&[Query]) -> HashMap<Query, Answer>,
-) -> rusqlite::Result<HashMap<Query, Answer>> {
+) -> crate::db::Result<HashMap<Query, Answer>> {
     let mut answers = HashMap::new();
     let mut missing = Vec::new();
     for query in queries {

@@ -5,7 +5,8 @@
 //! forward on open; an index written by a newer provcheck is refused, never altered. The schema
 //! text is readable with `sqlite3 archive/index.sqlite .schema`.
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use crate::db::{Connection, OptionalExtension, params};
+use rusqlite::OpenFlags;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -41,7 +42,7 @@ pub enum IndexError {
     Sqlite {
         path: PathBuf,
         #[source]
-        source: rusqlite::Error,
+        source: crate::db::Error,
     },
     #[error(
         "index {path} has schema version {found}, newer than this provcheck understands ({SCHEMA_VERSION}); upgrade provcheck to use this archive"
@@ -93,7 +94,8 @@ impl Index {
             path: path.to_path_buf(),
             source,
         };
-        let conn = Connection::open(path).map_err(wrap)?;
+        let conn = rusqlite::Connection::open(path).map_err(|e| wrap(e.into()))?;
+        let wrap = |e: rusqlite::Error| wrap(e.into());
         conn.busy_timeout(Duration::from_secs(60)).map_err(wrap)?;
         // The writer alone cycles through about twenty statements per capture; rusqlite's
         // default cache of 16 would evict and re-parse some of them for every capture. And
@@ -113,7 +115,7 @@ impl Index {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(wrap)?;
         let mut index = Self {
-            conn,
+            conn: Connection::from_sqlite(conn),
             path: path.to_path_buf(),
         };
         index.migrate()?;
@@ -129,7 +131,7 @@ impl Index {
             path: path.to_path_buf(),
             source,
         };
-        let read_only = |uri: bool| -> rusqlite::Result<(Connection, i64)> {
+        let read_only = |uri: bool| -> rusqlite::Result<(rusqlite::Connection, i64)> {
             let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
             let conn = if uri {
                 let uri = format!(
@@ -140,9 +142,9 @@ impl Index {
                         .replace('?', "%3f")
                         .replace('#', "%23")
                 );
-                Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)?
+                rusqlite::Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)?
             } else {
-                Connection::open_with_flags(path, flags)?
+                rusqlite::Connection::open_with_flags(path, flags)?
             };
             conn.busy_timeout(Duration::from_secs(60))?;
             let version = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -152,7 +154,7 @@ impl Index {
         // refused, the file is read as it stands.
         let (conn, found) = read_only(false)
             .or_else(|_| read_only(true))
-            .map_err(wrap)?;
+            .map_err(|e| wrap(e.into()))?;
         if found > SCHEMA_VERSION {
             return Err(IndexError::TooNew {
                 path: path.to_path_buf(),
@@ -176,16 +178,24 @@ impl Index {
         }
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(Self {
-            conn,
+            conn: Connection::from_sqlite(conn),
             path: path.to_path_buf(),
         })
+    }
+
+    /// A second connection to the same index, for reading only: rows streamed from it while
+    /// this connection writes elsewhere (the run's manifest, read twice).
+    pub(crate) fn second_reader(&self) -> Result<Connection, IndexError> {
+        rusqlite::Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map(Connection::from_sqlite)
+            .map_err(|e| self.wrap(e.into()))
     }
 
     /// Whether this connection cannot write (the caches of texts and Wayback answers are then
     /// not filled).
     #[must_use]
     pub fn is_read_only(&self) -> bool {
-        self.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true)
+        self.conn.is_read_only()
     }
 
     #[must_use]
@@ -193,7 +203,7 @@ impl Index {
         &self.path
     }
 
-    pub(crate) fn wrap(&self, source: rusqlite::Error) -> IndexError {
+    pub(crate) fn wrap(&self, source: crate::db::Error) -> IndexError {
         IndexError::Sqlite {
             path: self.path.clone(),
             source,
@@ -210,10 +220,10 @@ impl Index {
         };
         let tx = self
             .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .transaction_with_behavior(crate::db::TransactionBehavior::Immediate)
             .map_err(wrap)?;
         let found: i64 = tx
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .query_row("PRAGMA user_version", (), |r| r.get(0))
             .map_err(wrap)?;
         if found > SCHEMA_VERSION {
             return Err(IndexError::TooNew { path, found });
@@ -224,12 +234,8 @@ impl Index {
             .skip(usize::try_from(found).unwrap_or(0))
         {
             tx.execute_batch(sql).map_err(wrap)?;
-            tx.pragma_update(
-                None,
-                "user_version",
-                i64::try_from(version + 1).unwrap_or(i64::MAX),
-            )
-            .map_err(wrap)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {}", version + 1))
+                .map_err(wrap)?;
         }
         tx.commit().map_err(wrap)
     }
@@ -237,12 +243,12 @@ impl Index {
     /// The schema version stored in the file.
     pub fn schema_version(&self) -> Result<i64, IndexError> {
         self.conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .query_row("PRAGMA user_version", (), |r| r.get(0))
             .map_err(|e| self.wrap(e))
     }
 
     /// The id of `url`, inserting it if new.
-    pub(crate) fn url_id(conn: &Connection, url: &url::Url) -> rusqlite::Result<i64> {
+    pub(crate) fn url_id(conn: &Connection, url: &url::Url) -> crate::db::Result<i64> {
         if let Some(id) = conn
             .prepare_cached("SELECT id FROM urls WHERE url = ?1")?
             .query_row([url.as_str()], |r| r.get(0))
@@ -252,16 +258,13 @@ impl Index {
         }
         conn.prepare_cached("INSERT INTO urls (url, host) VALUES (?1, ?2)")?
             .execute(params![url.as_str(), url.host_str().unwrap_or_default()])?;
-        Ok(conn.last_insert_rowid())
+        conn.last_insert_rowid()
     }
 }
 
 /// Whether SQLite said another connection holds the lock.
-fn is_busy(error: &rusqlite::Error) -> bool {
-    matches!(
-        error.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-    )
+fn is_busy(error: &crate::db::Error) -> bool {
+    error.is_busy()
 }
 
 #[cfg(test)]
@@ -301,7 +304,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("index.sqlite");
         {
-            let conn = Connection::open(&path).unwrap();
+            let conn = rusqlite::Connection::open(&path).unwrap();
             conn.execute_batch(MIGRATIONS[0]).unwrap();
             conn.execute_batch("PRAGMA user_version = 1;").unwrap();
         }
@@ -320,18 +323,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("index.sqlite");
         {
-            let conn = Connection::open(&path).unwrap();
+            let conn = rusqlite::Connection::open(&path).unwrap();
             conn.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;")
                 .unwrap();
         }
         let err = Index::open(&path).err().unwrap();
         assert!(matches!(err, IndexError::TooNew { found: 99, .. }), "{err}");
         assert!(err.to_string().contains("99"));
-        let conn = Connection::open(&path).unwrap();
+        let conn = rusqlite::Connection::open(&path).unwrap();
         let tables: i64 = conn
             .query_row(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
-                [],
+                (),
                 |r| r.get(0),
             )
             .unwrap();

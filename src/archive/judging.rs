@@ -5,7 +5,7 @@
 use super::query::read_record;
 use crate::content::judge::{CitationRef, JudgeStore, JudgementRow, SnapshotId};
 use crate::content::{ContentKind, EXTRACTOR_VERSION, Extracted};
-use rusqlite::{OptionalExtension, Transaction, params};
+use crate::db::{OptionalExtension, Transaction, params};
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -41,9 +41,9 @@ pub fn capture_text(index: &super::index::Index, root: &Path, snapshot: i64) -> 
 type TextRow = (String, Option<String>, Option<String>, Option<Vec<u8>>);
 
 impl JudgeStore for TxStore<'_, '_> {
-    type Error = rusqlite::Error;
+    type Error = crate::db::Error;
 
-    fn citations_of(&mut self, url_id: i64) -> rusqlite::Result<Vec<CitationRef>> {
+    fn citations_of(&mut self, url_id: i64) -> crate::db::Result<Vec<CitationRef>> {
         self.tx
             .prepare_cached(
                 "SELECT id, article_id, reference_snapshot_id, quotes FROM citations
@@ -63,7 +63,7 @@ impl JudgeStore for TxStore<'_, '_> {
             .collect()
     }
 
-    fn previous_success(&mut self, url_id: i64, check_id: i64) -> rusqlite::Result<Option<i64>> {
+    fn previous_success(&mut self, url_id: i64, check_id: i64) -> crate::db::Result<Option<i64>> {
         self.tx
             .prepare_cached(
                 "SELECT s.id FROM checks c JOIN snapshots s ON s.id = c.snapshot_id
@@ -74,14 +74,14 @@ impl JudgeStore for TxStore<'_, '_> {
             .optional()
     }
 
-    fn set_reference(&mut self, citation_id: i64, snapshot: Option<i64>) -> rusqlite::Result<()> {
+    fn set_reference(&mut self, citation_id: i64, snapshot: Option<i64>) -> crate::db::Result<()> {
         self.tx
             .prepare_cached("UPDATE citations SET reference_snapshot_id = ?1 WHERE id = ?2")?
             .execute(params![snapshot, citation_id])?;
         Ok(())
     }
 
-    fn snapshot(&mut self, snapshot: i64) -> rusqlite::Result<SnapshotId> {
+    fn snapshot(&mut self, snapshot: i64) -> crate::db::Result<SnapshotId> {
         self.tx
             .prepare_cached(
                 "SELECT s.payload_sha256, u.url FROM snapshots s
@@ -95,7 +95,7 @@ impl JudgeStore for TxStore<'_, '_> {
             })
     }
 
-    fn captured_at(&mut self, snapshot: i64) -> rusqlite::Result<String> {
+    fn captured_at(&mut self, snapshot: i64) -> crate::db::Result<String> {
         self.tx
             .prepare_cached("SELECT captured_at FROM snapshots WHERE id = ?1")?
             .query_row([snapshot], |row| row.get(0))
@@ -104,7 +104,7 @@ impl JudgeStore for TxStore<'_, '_> {
     fn last_judgement(
         &mut self,
         citation_id: i64,
-    ) -> rusqlite::Result<Option<(Option<i64>, Option<String>)>> {
+    ) -> crate::db::Result<Option<(Option<i64>, Option<String>)>> {
         self.tx
             .prepare_cached(
                 "SELECT reference_snapshot_id, change_vs_reference FROM judgements
@@ -114,7 +114,7 @@ impl JudgeStore for TxStore<'_, '_> {
             .optional()
     }
 
-    fn insert_judgement(&mut self, row: &JudgementRow<'_>) -> rusqlite::Result<()> {
+    fn insert_judgement(&mut self, row: &JudgementRow<'_>) -> crate::db::Result<()> {
         self.tx
             .prepare_cached(
                 "INSERT INTO judgements (citation_id, check_id, reference_snapshot_id,
@@ -139,7 +139,7 @@ impl JudgeStore for TxStore<'_, '_> {
         Ok(())
     }
 
-    fn cached_text(&mut self, sha: &str) -> rusqlite::Result<Option<Extracted>> {
+    fn cached_text(&mut self, sha: &str) -> crate::db::Result<Option<Extracted>> {
         let row: Option<TextRow> = self
             .tx
             .prepare_cached(
@@ -168,15 +168,15 @@ impl JudgeStore for TxStore<'_, '_> {
         }))
     }
 
-    fn cached_title(&mut self, sha: &str) -> rusqlite::Result<Option<Option<String>>> {
+    fn cached_title(&mut self, sha: &str) -> crate::db::Result<Option<Option<String>>> {
         self.tx
             .prepare_cached("SELECT title FROM texts WHERE payload_sha256 = ?1 AND extractor = ?2")?
             .query_row(params![sha, EXTRACTOR_VERSION], |r| r.get(0))
             .optional()
     }
 
-    fn store_text(&mut self, sha: &str, extracted: &Extracted) -> rusqlite::Result<()> {
-        if self.tx.is_readonly(rusqlite::MAIN_DB)? {
+    fn store_text(&mut self, sha: &str, extracted: &Extracted) -> crate::db::Result<()> {
+        if self.tx.is_read_only() {
             // A reader of a read-only archive: the text is used, not kept.
             return Ok(());
         }
@@ -208,7 +208,7 @@ impl JudgeStore for TxStore<'_, '_> {
         Ok(())
     }
 
-    fn http_parts(&mut self, snapshot: i64) -> rusqlite::Result<Option<(String, Vec<u8>)>> {
+    fn http_parts(&mut self, snapshot: i64) -> crate::db::Result<Option<(String, Vec<u8>)>> {
         let (file, offset, length): (String, i64, i64) = self
             .tx
             .prepare_cached(

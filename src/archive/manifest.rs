@@ -8,8 +8,8 @@
 
 use super::rows::{WrittenRecord, insert_record_row};
 use super::{Archive, ArchiveError};
+use crate::db::{OptionalExtension, params};
 use crate::warc::Sha256;
-use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
 /// The `Content-Type` of a manifest record.
@@ -21,7 +21,7 @@ pub const MANIFEST_TYPE: &str = "application/x-ndjson; profile=provcheck-manifes
 /// Each line goes to `sink` as it is read, so that a run of a million checks is never held in
 /// memory (`sink`'s errors stop the reading).
 pub(super) fn manifest_lines(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Connection,
     run_id: i64,
     prev: Option<&str>,
     sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
@@ -103,7 +103,7 @@ pub(super) fn manifest_lines(
 #[derive(Debug, thiserror::Error)]
 pub(super) enum ManifestError {
     #[error(transparent)]
-    Index(#[from] rusqlite::Error),
+    Index(#[from] crate::db::Error),
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
@@ -123,7 +123,7 @@ impl ManifestError {
 
 /// The manifest's SHA-256 and length, read once through.
 pub(super) fn manifest_digest(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Connection,
     run_id: i64,
     prev: Option<&str>,
 ) -> Result<(Sha256, u64), ManifestError> {
@@ -189,11 +189,7 @@ impl Archive {
             .map_err(|e| e.into_archive(&path))?;
         // The record's bytes come from a second connection-free pass over the same rows: the
         // index is not written between the two (this is the writer's own connection).
-        let conn = rusqlite::Connection::open_with_flags(
-            self.index.path(),
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-        )
-        .map_err(wrap)?;
+        let conn = self.index.second_reader().map_err(ArchiveError::Index)?;
         let written: WrittenRecord = self.write_metadata_streamed(
             MANIFEST_TYPE,
             Some(&format!("urn:provcheck:run:{run_id}")),
@@ -279,7 +275,7 @@ pub fn verify_chain(
              FROM runs r LEFT JOIN manifests m ON m.run_id = r.id ORDER BY r.id",
         )
         .and_then(|mut s| {
-            s.query_map([], |r| {
+            s.query_map((), |r| {
                 let manifest = match r.get::<_, Option<String>>(2)? {
                     Some(sha) => Some((sha, r.get(3)?, r.get(4)?, r.get(5)?)),
                     None => None,

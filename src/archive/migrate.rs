@@ -10,7 +10,7 @@
 
 use super::objects::{Bucket, WarcSource};
 use super::{Archive, ArchiveError};
-use rusqlite::params;
+use crate::db::params;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
@@ -62,7 +62,7 @@ pub fn migrate(
     })?;
     source
         .conn
-        .execute("VACUUM INTO ?1", [target.to_string_lossy()])
+        .execute("VACUUM INTO ?1", [&*target.to_string_lossy()])
         .map_err(|e| source.wrap(e))?;
     drop(source);
     let index = super::index::Index::open(&target)?;
@@ -74,7 +74,7 @@ pub fn migrate(
              FROM warc_files f ORDER BY f.id",
         )
         .and_then(|mut stmt| {
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
                 .collect()
         })
         .map_err(|e| index.wrap(e))?;

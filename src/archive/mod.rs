@@ -24,13 +24,13 @@ pub mod workers;
 pub mod writer;
 
 use crate::citation::Target;
+use crate::db::{OptionalExtension, params};
 use crate::extract::Extraction;
 use crate::input::Article;
 use crate::outcome::Outcome;
 use crate::warc::Sha256;
 use index::{Index, IndexError};
 use prepare::PreparedExchange;
-use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use url::Url;
@@ -273,7 +273,7 @@ impl Archive {
                      WHERE f.state = 'open' GROUP BY f.id",
                 )
                 .map_err(|e| self.index.wrap(e))?;
-            stmt.query_map([], |r| {
+            stmt.query_map((), |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.cast_unsigned()))
             })
             .and_then(Iterator::collect)
@@ -341,7 +341,7 @@ impl Archive {
             .conn
             .prepare("SELECT id, pid FROM runs WHERE status = 'running'")
             .and_then(|mut stmt| {
-                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?
                     .collect()
             })
             .map_err(|e| self.index.wrap(e))?;
@@ -375,7 +375,10 @@ impl Archive {
                 ],
             )
             .map_err(|e| self.index.wrap(e))?;
-        Ok(self.index.conn.last_insert_rowid())
+        self.index
+            .conn
+            .last_insert_rowid()
+            .map_err(|e| self.index.wrap(e).into())
     }
 
     /// Records the articles of a run and their citations. With [`References::Rebaseline`], the
@@ -392,7 +395,7 @@ impl Archive {
         let tx = self
             .index
             .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .transaction_with_behavior(crate::db::TransactionBehavior::Immediate)
             .map_err(|e| wrap(&path, e))?;
         let result = (|| {
             for (article, extraction) in articles {
@@ -480,7 +483,7 @@ impl Archive {
     }
 }
 
-pub(super) fn wrap(path: &Path, source: rusqlite::Error) -> ArchiveError {
+pub(super) fn wrap(path: &Path, source: crate::db::Error) -> ArchiveError {
     ArchiveError::Index(IndexError::Sqlite {
         path: path.to_path_buf(),
         source,
@@ -570,7 +573,7 @@ mod tests {
             .conn
             .prepare("SELECT status FROM runs ORDER BY id")
             .unwrap()
-            .query_map([], |r| r.get(0))
+            .query_map((), |r| r.get(0))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();

@@ -2,8 +2,8 @@
 //! verdicts under (schema 10). The latest row is in force; each change is a row of its own.
 
 use super::index::Index;
+use crate::db::OptionalExtension as _;
 use crate::verdict::Policy;
-use rusqlite::OptionalExtension as _;
 use std::time::Duration;
 
 /// The policy in force and when it was set.
@@ -35,10 +35,10 @@ fn from_json(text: &str) -> Option<Policy> {
 
 /// The policy in force, `None` before one is stored (or in an archive older than schema 10,
 /// read as it stands).
-pub fn stored(index: &Index) -> rusqlite::Result<Option<StoredPolicy>> {
+pub fn stored(index: &Index) -> crate::db::Result<Option<StoredPolicy>> {
     let exists: bool = index.conn.query_row(
         "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'policies'",
-        [],
+        (),
         |r| r.get(0),
     )?;
     if !exists {
@@ -48,7 +48,7 @@ pub fn stored(index: &Index) -> rusqlite::Result<Option<StoredPolicy>> {
         .conn
         .query_row(
             "SELECT policy, set_at FROM policies ORDER BY id DESC LIMIT 1",
-            [],
+            (),
             |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
         )
         .optional()?
@@ -56,10 +56,10 @@ pub fn stored(index: &Index) -> rusqlite::Result<Option<StoredPolicy>> {
 }
 
 /// Records `policy` as the archive's from `at`.
-pub fn store(index: &Index, policy: &Policy, at: jiff::Timestamp) -> rusqlite::Result<()> {
+pub fn store(index: &Index, policy: &Policy, at: jiff::Timestamp) -> crate::db::Result<()> {
     index.conn.execute(
         "INSERT INTO policies (set_at, policy) VALUES (?1, ?2)",
-        rusqlite::params![crate::time::db_time(at), to_json(policy)],
+        crate::db::params![crate::time::db_time(at), to_json(policy)],
     )?;
     Ok(())
 }

@@ -4,8 +4,8 @@ use super::index::Index;
 use super::judging::TxStore;
 use crate::content::diff::Side;
 use crate::content::judge::text_of_snapshot;
+use crate::db::{OptionalExtension, params};
 use crate::warc::{ParsedRecord, parse_record};
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use std::io::Read;
 use std::path::Path;
@@ -28,7 +28,7 @@ pub struct HistoryEntry {
 }
 
 /// Every check and snapshot of `url`, oldest first.
-pub fn history(index: &Index, url: &str) -> rusqlite::Result<Vec<HistoryEntry>> {
+pub fn history(index: &Index, url: &str) -> crate::db::Result<Vec<HistoryEntry>> {
     let conn = &index.conn;
     let Some(url_id): Option<i64> = conn
         .query_row("SELECT id FROM urls WHERE url = ?1", [url], |r| r.get(0))
@@ -105,7 +105,7 @@ pub struct Capture {
 #[derive(Debug, thiserror::Error)]
 pub enum ShowError {
     #[error(transparent)]
-    Index(#[from] rusqlite::Error),
+    Index(#[from] crate::db::Error),
     #[error("no capture of {url}{}", .before.as_ref().map(|b| format!(" at or before {b}")).unwrap_or_default())]
     NotFound { url: String, before: Option<String> },
     #[error("cannot read {file} at offset {offset}: {detail}")]
@@ -209,7 +209,7 @@ pub fn read_record(
 }
 
 /// One CDXJ line per response and revisit record, sorted: `SURT TIMESTAMP JSON`.
-pub fn cdxj(index: &Index) -> rusqlite::Result<Vec<String>> {
+pub fn cdxj(index: &Index) -> crate::db::Result<Vec<String>> {
     // Each capture's own record, but a 304's: a revisit that says "not modified" replays as an
     // empty 304 in pywb, so its line points at the record holding the payload it confirmed,
     // at the 304's time (the record itself stays what crossed the wire).
@@ -234,7 +234,7 @@ pub fn cdxj(index: &Index) -> rusqlite::Result<Vec<String>> {
          LEFT JOIN records pr ON pr.id = ps.record_id
          LEFT JOIN warc_files pf ON pf.id = pr.warc_file_id",
     )?;
-    let row = |r: &rusqlite::Row<'_>| {
+    let row = |r: &crate::db::Row<'_>| {
         Ok(cdxj_line(
             &r.get::<_, String>(0)?,
             &r.get::<_, String>(1)?,
@@ -247,7 +247,7 @@ pub fn cdxj(index: &Index) -> rusqlite::Result<Vec<String>> {
             &r.get::<_, String>(8)?,
         ))
     };
-    let mut lines: Vec<String> = stmt.query_map([], row)?.collect::<rusqlite::Result<_>>()?;
+    let mut lines: Vec<String> = stmt.query_map((), row)?.collect::<crate::db::Result<_>>()?;
     // A 304 written compactly has no record of its own: it is a memento too, at its check's
     // time, pointing at the record that holds the payload it confirmed.
     let mut compact = index.conn.prepare(
@@ -261,8 +261,8 @@ pub fn cdxj(index: &Index) -> rusqlite::Result<Vec<String>> {
     )?;
     lines.extend(
         compact
-            .query_map([], row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?,
+            .query_map((), row)?
+            .collect::<crate::db::Result<Vec<_>>>()?,
     );
     lines.sort();
     Ok(lines)
@@ -341,14 +341,14 @@ pub enum Pick {
 #[derive(Debug, thiserror::Error)]
 pub enum PickError {
     #[error(transparent)]
-    Index(#[from] rusqlite::Error),
+    Index(#[from] crate::db::Error),
     #[error("{0}")]
     NotFound(String),
 }
 
 /// The capture `pick` names, with its main text (extracted and cached on first need).
 fn pick(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::db::Transaction<'_>,
     root: &Path,
     url: &str,
     pick: &Pick,

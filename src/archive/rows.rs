@@ -6,8 +6,8 @@ use super::judging;
 use super::prepare::PreparedExchange;
 use super::revalidation::Revalidation;
 use super::{PreparedCapture, SnapshotRef, Stored};
+use crate::db::{OptionalExtension, params};
 use crate::warc::Sha256;
-use rusqlite::{OptionalExtension, params};
 use std::path::Path;
 use url::Url;
 
@@ -23,9 +23,9 @@ pub(super) struct WrittenRecord {
 }
 
 pub(super) fn insert_record_row(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Connection,
     r: &WrittenRecord,
-) -> rusqlite::Result<i64> {
+) -> crate::db::Result<i64> {
     conn.prepare_cached(
         "INSERT INTO records (warc_file_id, offset, length, record_type, record_id, date, block_sha256)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -39,7 +39,7 @@ pub(super) fn insert_record_row(
         r.date,
         r.block.hex()
     ])?;
-    Ok(conn.last_insert_rowid())
+    conn.last_insert_rowid()
 }
 
 /// Where one exchange's records went.
@@ -57,14 +57,14 @@ pub(super) struct WrittenExchange {
 }
 
 pub(super) fn insert_capture(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::db::Transaction<'_>,
     root: &Path,
     run_id: i64,
     capture: &PreparedCapture,
     written: &[WrittenExchange],
     revalidation: Option<Revalidation>,
     thresholds: crate::content::similarity::Thresholds,
-) -> rusqlite::Result<Stored> {
+) -> crate::db::Result<Stored> {
     let o = &capture.outcome;
     let url_id = Index::url_id(tx, &capture.url)?;
     let last = capture.exchanges.last();
@@ -102,7 +102,7 @@ pub(super) fn insert_capture(
         capture.conditional_of.is_some(),
         revalidation.map(|r| r.record),
     ])?;
-    let check_id = tx.last_insert_rowid();
+    let check_id = tx.last_insert_rowid()?;
     crate::archive::workers::checked(tx, url_id)?;
     let mut snapshot = match revalidation {
         Some(r) => Some((r.holder, snapshot_ref(tx, r.holder)?)),
@@ -171,7 +171,7 @@ pub(super) fn insert_capture(
 }
 
 /// Where a snapshot's record is.
-fn snapshot_ref(tx: &rusqlite::Transaction<'_>, snapshot: i64) -> rusqlite::Result<SnapshotRef> {
+fn snapshot_ref(tx: &crate::db::Transaction<'_>, snapshot: i64) -> crate::db::Result<SnapshotRef> {
     tx.prepare_cached(
         "SELECT s.payload_sha256, f.path, r.offset, r.record_type FROM snapshots s
          JOIN records r ON r.id = s.record_id JOIN warc_files f ON f.id = r.warc_file_id
@@ -194,11 +194,11 @@ fn snapshot_ref(tx: &rusqlite::Transaction<'_>, snapshot: i64) -> rusqlite::Resu
 
 /// Inserts the records and the snapshot of one exchange; returns the snapshot's id.
 pub(super) fn insert_exchange(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::db::Transaction<'_>,
     check_id: i64,
     ex: &PreparedExchange,
     w: &WrittenExchange,
-) -> rusqlite::Result<i64> {
+) -> crate::db::Result<i64> {
     let hop_url_id = Index::url_id(tx, &ex.url)?;
     let insert_record =
         |at: (u64, u64), kind: &str, id: &str, block: &Sha256, payload: Option<String>| {
@@ -218,7 +218,7 @@ pub(super) fn insert_exchange(
             block.hex(),
             payload
         ])
-        .map(|_| tx.last_insert_rowid())
+        .and_then(|_| tx.last_insert_rowid())
         };
     let record_id = insert_record(
         w.response_at,
@@ -278,5 +278,5 @@ pub(super) fn insert_exchange(
         ex.truncated,
         revisit_of
     ])?;
-    Ok(tx.last_insert_rowid())
+    tx.last_insert_rowid()
 }

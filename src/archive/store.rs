@@ -6,8 +6,8 @@ use super::revalidation::{Revalidation, revalidation_line};
 use super::rows::{WrittenExchange, WrittenRecord, insert_capture, insert_record_row};
 use super::warcfile::{self, OpenWarc};
 use super::{Archive, ArchiveError, NotModifiedRecord, PreparedCapture, Stored, wrap};
+use crate::db::{OptionalExtension, params};
 use crate::warc::Sha256;
-use rusqlite::{OptionalExtension, params};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -127,7 +127,11 @@ impl Archive {
                     params![rel, crate::time::db_time(now)],
                 )
                 .map_err(|e| self.index.wrap(e))?;
-            let id = self.index.conn.last_insert_rowid();
+            let id = self
+                .index
+                .conn
+                .last_insert_rowid()
+                .map_err(|e| self.index.wrap(e))?;
             let write_err = |source| ArchiveError::Write {
                 path: self.root.join(&rel),
                 source,
@@ -365,7 +369,7 @@ impl Archive {
         let tx = self
             .index
             .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .transaction_with_behavior(crate::db::TransactionBehavior::Immediate)
             .map_err(|e| wrap(&path, e))?;
         let record = revalidations
             .as_ref()
@@ -390,7 +394,7 @@ impl Archive {
                     thresholds,
                 )
             })
-            .collect::<rusqlite::Result<Vec<_>>>()
+            .collect::<crate::db::Result<Vec<_>>>()
             .and_then(|stored| tx.commit().map(|()| stored))
             .map_err(|e| wrap(&path, e))?;
         Ok(stored)

@@ -5,10 +5,10 @@ use super::index::Index;
 use super::{Archive, ArchiveError};
 use crate::citation::{ArticleId, Citation, Section, Target};
 use crate::content::similarity::Change;
+use crate::db::params;
 use crate::extract::{ArticleFormat, Extraction};
 use crate::input::Article;
 use crate::outcome::OutcomeKind;
-use rusqlite::params;
 use std::collections::BTreeMap;
 
 /// One check of a citation, as the verdict state machine reads it.
@@ -99,14 +99,14 @@ pub fn due_url_ids(index: &Index, cutoff: jiff::Timestamp) -> Result<Vec<i64>, A
         )
         .and_then(|mut stmt| {
             stmt.query_map([cutoff], |r| r.get::<_, i64>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()
+                .collect::<crate::db::Result<Vec<_>>>()
         })
         .map_err(|e| index.wrap(e))?)
 }
 
 /// Makes `url_ids` the batch the next reads are about (a temporary table of the connection).
 pub fn set_batch(index: &Index, url_ids: &[i64]) -> Result<(), ArchiveError> {
-    let run = || -> rusqlite::Result<()> {
+    let run = || -> crate::db::Result<()> {
         index.conn.execute_batch(
             "CREATE TEMP TABLE IF NOT EXISTS sweep_batch (url_id INTEGER PRIMARY KEY);
              DELETE FROM temp.sweep_batch;",
@@ -135,7 +135,7 @@ pub fn batch_citations(index: &Index) -> Result<Vec<(Article, Extraction)>, Arch
         )
         .map_err(|e| index.wrap(e))?;
     let rows = stmt
-        .query_map([], |r| {
+        .query_map((), |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
@@ -147,7 +147,7 @@ pub fn batch_citations(index: &Index) -> Result<Vec<(Article, Extraction)>, Arch
                 r.get::<_, String>(7)?,
             ))
         })
-        .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+        .and_then(Iterator::collect::<crate::db::Result<Vec<_>>>)
         .map_err(|e| index.wrap(e))?;
     let mut by_article: BTreeMap<String, (Article, Extraction)> = BTreeMap::new();
     for (article, path, line, column, section, anchor, written, url) in rows {
@@ -204,10 +204,10 @@ pub fn batch_histories(
         .map_err(|e| index.wrap(e))?;
     let mut histories: std::collections::HashMap<(String, String), Vec<CheckRow>> =
         std::collections::HashMap::new();
-    let mut rows = stmt.query([]).map_err(|e| index.wrap(e))?;
+    let mut rows = stmt.query(()).map_err(|e| index.wrap(e))?;
     let mut carried: Option<((String, String), CarryForward)> = None;
     while let Some(r) = rows.next().map_err(|e| index.wrap(e))? {
-        let read = || -> rusqlite::Result<_> {
+        let read = || -> crate::db::Result<_> {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,

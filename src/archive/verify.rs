@@ -65,14 +65,14 @@ pub fn verify(
     index: &Index,
     deep: bool,
     mut on_record: impl FnMut(u64),
-) -> rusqlite::Result<VerifyReport> {
+) -> crate::db::Result<VerifyReport> {
     let mut report = VerifyReport::default();
     // At most 100 messages: enough to say where, without a report as large as the damage.
     let messages: Vec<String> = index
         .conn
         .prepare("PRAGMA integrity_check(100)")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .query_map((), |r| r.get(0))?
+        .collect::<crate::db::Result<_>>()?;
     for message in messages.into_iter().filter(|m| m != "ok") {
         report.problems.push(Problem {
             kind: ProblemKind::Index,
@@ -89,7 +89,7 @@ pub fn verify(
          FROM records r JOIN warc_files f ON f.id = r.warc_file_id
          ORDER BY f.path, r.offset",
     )?;
-    let mut rows = stmt.query_map([], |r| {
+    let mut rows = stmt.query_map((), |r| {
         Ok(Row {
             file: r.get(0)?,
             offset: r.get::<_, i64>(1)?.cast_unsigned(),
@@ -106,7 +106,10 @@ pub fn verify(
     loop {
         // Rows are read in chunks, so that memory stays bounded whatever the archive's size,
         // and each chunk is checked on every core: inflating and hashing is the work.
-        let chunk: Vec<Row> = rows.by_ref().take(CHUNK).collect::<rusqlite::Result<_>>()?;
+        let chunk: Vec<Row> = rows
+            .by_ref()
+            .take(CHUNK)
+            .collect::<crate::db::Result<_>>()?;
         if chunk.is_empty() {
             break;
         }
@@ -357,7 +360,7 @@ mod tests {
             .conn
             .execute(
                 "INSERT INTO warc_files (id, path, created_at, state) VALUES (1, 'a.warc.gz', 'x', 'closed')",
-                [],
+                (),
             )
             .unwrap();
         index
@@ -366,7 +369,7 @@ mod tests {
                 "INSERT INTO records (warc_file_id, offset, length, record_type, record_id, target_uri,
                                       date, block_sha256, payload_sha256)
                  VALUES (1, 0, ?1, 'response', '<urn:uuid:1>', 'http://a.test/', 'x', ?2, ?3)",
-                rusqlite::params![
+                crate::db::params![
                     i64::try_from(member.len()).unwrap(),
                     block_digest.hex(),
                     stated.hex()

@@ -11,8 +11,8 @@
 
 use super::ArchiveError;
 use super::index::Index;
+use crate::db::{OptionalExtension, params};
 use crate::fetch::politeness::SharedHosts;
-use rusqlite::{OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,8 +21,8 @@ use std::time::Duration;
 /// Runs `f` in an immediate transaction of `conn` (taken by hand: the connection is shared,
 /// and a deferred transaction that reads first cannot wait for another process's write lock).
 fn immediate<T, E>(
-    conn: &rusqlite::Connection,
-    wrap: impl Fn(rusqlite::Error) -> E,
+    conn: &crate::db::Connection,
+    wrap: impl Fn(crate::db::Error) -> E,
     f: impl FnOnce() -> Result<T, E>,
 ) -> Result<T, E> {
     conn.execute_batch("BEGIN IMMEDIATE").map_err(&wrap)?;
@@ -141,8 +141,8 @@ impl Worker {
                 });
             }
             let ids = due(index)?;
-            let fill = || -> rusqlite::Result<()> {
-                index.conn.execute("DELETE FROM sweep_queue", [])?;
+            let fill = || -> crate::db::Result<()> {
+                index.conn.execute("DELETE FROM sweep_queue", ())?;
                 let mut insert = index
                     .conn
                     .prepare_cached("INSERT OR IGNORE INTO sweep_queue (url_id) VALUES (?1)")?;
@@ -162,7 +162,7 @@ impl Worker {
     /// Claims up to `n` of the sweep's URLs that are not done and not held by a live worker
     /// (in the due order: least recently checked first).
     pub fn claim(&self, index: &Index, n: usize) -> Result<Vec<i64>, ArchiveError> {
-        let claim = || -> rusqlite::Result<Vec<i64>> {
+        let claim = || -> crate::db::Result<Vec<i64>> {
             let ids = index
                 .conn
                 .prepare_cached(
@@ -174,7 +174,7 @@ impl Worker {
                     params![now_ms(), i64::try_from(n).unwrap_or(i64::MAX)],
                     |r| r.get::<_, i64>(0),
                 )?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                .collect::<crate::db::Result<Vec<_>>>()?;
             let mut take = index
                 .conn
                 .prepare_cached("UPDATE sweep_queue SET worker = ?1 WHERE url_id = ?2")?;
@@ -194,7 +194,7 @@ impl Worker {
     pub fn pending(&self, index: &Index) -> Result<usize, ArchiveError> {
         let n: i64 = index
             .conn
-            .query_row("SELECT COUNT(*) FROM sweep_queue WHERE done = 0", [], |r| {
+            .query_row("SELECT COUNT(*) FROM sweep_queue WHERE done = 0", (), |r| {
                 r.get(0)
             })
             .map_err(|e| index.wrap(e))?;
@@ -203,7 +203,7 @@ impl Worker {
 
     /// Marks the batch `ids` dealt with (its checks marked their own URLs already).
     pub fn finish(&self, index: &Index, ids: &[i64]) -> Result<(), ArchiveError> {
-        let run = || -> rusqlite::Result<()> {
+        let run = || -> crate::db::Result<()> {
             let mut done = index.conn.prepare_cached(
                 "UPDATE sweep_queue SET done = 1 WHERE url_id = ?1 AND worker = ?2 AND done = 0",
             )?;
@@ -253,7 +253,7 @@ impl Worker {
 /// Marks `url_id` done in the night's shared sweep, if it is queued there: called in the
 /// transaction that commits its check, so a worker killed right after the commit leaves
 /// nothing to check again.
-pub(super) fn checked(tx: &rusqlite::Transaction<'_>, url_id: i64) -> rusqlite::Result<()> {
+pub(super) fn checked(tx: &crate::db::Transaction<'_>, url_id: i64) -> crate::db::Result<()> {
     tx.prepare_cached("UPDATE sweep_queue SET done = 1 WHERE url_id = ?1 AND done = 0")?
         .execute([url_id])?;
     Ok(())
@@ -320,7 +320,7 @@ impl IndexHosts {
     /// Runs `f` in an immediate transaction; `None` (logged) when the index cannot be written.
     fn immediate<T>(
         &self,
-        f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+        f: impl FnOnce(&crate::db::Connection) -> crate::db::Result<T>,
     ) -> Option<T> {
         let index = self.index.lock().expect("shared hosts lock");
         match immediate(&index.conn, |e| e, || f(&index.conn)) {
@@ -350,7 +350,7 @@ impl SharedHosts for IndexHosts {
             }
             conn.prepare_cached("INSERT INTO host_slots (host, worker) VALUES (?1, ?2)")?
                 .execute(params![host, self.worker])?;
-            Ok(Some(conn.last_insert_rowid()))
+            Ok(Some(conn.last_insert_rowid()?))
         })
         // An index that cannot be written (said above) must not hold every fetch back for
         // ever: the request goes ahead within this worker's own limits, and the run ends on
@@ -399,7 +399,7 @@ mod tests {
             .conn
             .prepare("SELECT url_id, done FROM sweep_queue ORDER BY pos")
             .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_map((), |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap()

@@ -4,11 +4,11 @@
 
 use super::{CheckReport, CheckedCitation};
 use crate::archive::index::Index;
+use crate::db::{OptionalExtension, params};
 use crate::fetch::Fetcher;
 use crate::outcome::OutcomeKind;
 use crate::suggestion::{Suggestion, show_command};
 use crate::wayback::{self, Answer, Query};
-use rusqlite::{OptionalExtension, params};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,7 +32,7 @@ fn archived_copy(
     now: Option<&str>,
     run_id: i64,
     (archive_arg, replay_url): (Option<&str>, Option<&str>),
-) -> rusqlite::Result<Option<Suggestion>> {
+) -> crate::db::Result<Option<Suggestion>> {
     let found: Option<(String, String)> = index
         .conn
         .prepare_cached(
@@ -62,7 +62,7 @@ pub fn from_archive(
     report: &mut CheckReport,
     archive: Option<(&Index, i64, Option<&str>)>,
     replay_url: Option<&str>,
-) -> rusqlite::Result<()> {
+) -> crate::db::Result<()> {
     for a in &mut report.articles {
         let article = a.id.as_str().to_owned();
         for c in &mut a.citations {

@@ -11,16 +11,16 @@ use crate::archive::judging::TxStore;
 use crate::content::diff::{Segment, word_diff_segments};
 use crate::content::judge::{rewritten_headline, text_of_snapshot, title_of_snapshot};
 use crate::content::similarity::Change;
+use crate::db::OptionalExtension;
 use crate::suggestion::{Suggestion, show_command};
 use crate::verdict::{Event, Policy};
-use rusqlite::OptionalExtension;
 use std::collections::HashMap;
 use std::path::Path;
 
 /// Everything the report says about one listed citation.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn describe(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::db::Transaction<'_>,
     root: &Path,
     citation: &CitationRow,
     history: &[HistoryRow],
@@ -30,7 +30,7 @@ pub(super) fn describe(
     news: Vec<NewsItem>,
     runs: &HashMap<i64, (String, String)>,
     filter: &Filter,
-) -> rusqlite::Result<CitationReport> {
+) -> crate::db::Result<CitationReport> {
     let show =
         |captured_at: &str| show_command(&citation.url, captured_at, filter.archive_arg.as_deref());
     let capture = |snapshot: i64| capture_info(tx, root, snapshot, &show);
@@ -137,16 +137,16 @@ pub(super) fn describe(
 
 /// Each quotation against the reference's text and the latest capture's.
 fn quote_reports(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::db::Transaction<'_>,
     root: &Path,
     quotes: &[String],
     reference: Option<i64>,
     latest: Option<i64>,
-) -> rusqlite::Result<Vec<super::QuoteReport>> {
+) -> crate::db::Result<Vec<super::QuoteReport>> {
     if quotes.is_empty() {
         return Ok(Vec::new());
     }
-    let text = |snapshot: Option<i64>| -> rusqlite::Result<Option<String>> {
+    let text = |snapshot: Option<i64>| -> crate::db::Result<Option<String>> {
         match snapshot {
             Some(s) => Ok(text_of_snapshot(&mut TxStore::new(tx, root), s)?.and_then(|e| e.text)),
             None => Ok(None),
@@ -180,11 +180,11 @@ fn quote_reports(
 
 /// The latest grade against the reference, with a short diff.
 pub(super) fn change_info(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::db::Transaction<'_>,
     root: &Path,
     reference: Option<i64>,
     history: &[HistoryRow],
-) -> rusqlite::Result<Option<ChangeInfo>> {
+) -> crate::db::Result<Option<ChangeInfo>> {
     let graded = history
         .iter()
         .rev()
@@ -235,11 +235,11 @@ pub(super) fn change_info(
 
 /// Where a capture lies, its digest, its title and the command that prints it.
 pub(super) fn capture_info(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::db::Transaction<'_>,
     root: &Path,
     snapshot: i64,
     show: &dyn Fn(&str) -> String,
-) -> rusqlite::Result<Option<CaptureInfo>> {
+) -> crate::db::Result<Option<CaptureInfo>> {
     let found = tx
         .prepare_cached(
             "SELECT s.captured_at, s.payload_sha256, s.http_status, r.record_type, f.path, r.offset,

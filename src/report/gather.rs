@@ -10,9 +10,9 @@ use super::{
 use crate::archive::index::Index;
 use crate::archive::sweeping::{CarryForward, CheckRow};
 use crate::content::similarity::Change;
+use crate::db::params;
 use crate::outcome::OutcomeKind;
 use crate::verdict::Policy;
-use rusqlite::params;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
@@ -34,10 +34,10 @@ pub(super) struct CitationRow {
 }
 
 /// The newest run manifest (none in an archive from before manifests, which has no such table).
-fn chain_head(tx: &rusqlite::Transaction<'_>) -> Option<super::ChainHead> {
+fn chain_head(tx: &crate::db::Transaction<'_>) -> Option<super::ChainHead> {
     tx.query_row(
         "SELECT run_id, sha256, created_at, tsa_time FROM manifests ORDER BY run_id DESC LIMIT 1",
-        [],
+        (),
         |r| {
             Ok(super::ChainHead {
                 run: r.get(0)?,
@@ -100,16 +100,16 @@ pub fn gather(
     index: &mut Index,
     filter: &Filter,
     policy: &Policy,
-) -> rusqlite::Result<AuditReport> {
+) -> crate::db::Result<AuditReport> {
     let tx = index.conn.transaction()?;
     let runs: HashMap<i64, (String, String)> = tx
         .prepare("SELECT id, kind, started_at FROM runs")?
-        .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
-        .collect::<rusqlite::Result<_>>()?;
+        .query_map((), |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
+        .collect::<crate::db::Result<_>>()?;
     let articles: BTreeMap<String, String> = tx
         .prepare("SELECT id, path FROM articles ORDER BY id")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<BTreeMap<_, _>>>()?
+        .query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<crate::db::Result<BTreeMap<_, _>>>()?
         .into_iter()
         .filter(|(id, _)| filter.articles.is_empty() || filter.articles.contains(id))
         .collect();
@@ -301,15 +301,15 @@ impl NightAcc {
 
 /// Every citation still in its article, in article and position order.
 pub(super) fn active_citations(
-    tx: &rusqlite::Transaction<'_>,
-) -> rusqlite::Result<Vec<CitationRow>> {
+    tx: &crate::db::Transaction<'_>,
+) -> crate::db::Result<Vec<CitationRow>> {
     tx.prepare(
         "SELECT c.id, c.article_id, c.line, c.col, c.section, c.anchor, c.url_as_written,
                     c.url_key, c.url_id, c.reference_snapshot_id, c.first_run_id, c.quotes
              FROM citations c WHERE c.retired_run_id IS NULL
              ORDER BY c.article_id, c.line, c.col, c.url_key",
     )?
-    .query_map([], |r| {
+    .query_map((), |r| {
         Ok(CitationRow {
             id: r.get(0)?,
             article: r.get(1)?,
@@ -346,9 +346,9 @@ fn misquoted(history: &[HistoryRow]) -> bool {
 
 /// Every check of the citation's URL, oldest first.
 pub(super) fn history(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::db::Transaction<'_>,
     citation: &CitationRow,
-) -> rusqlite::Result<Vec<HistoryRow>> {
+) -> crate::db::Result<Vec<HistoryRow>> {
     let Some(url_id) = citation.url_id else {
         return Ok(Vec::new());
     };
@@ -407,6 +407,6 @@ pub(super) fn history(
             }
             Err(e) => Some(Err(e)),
         })
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }

@@ -389,7 +389,7 @@ pub struct NewsItem {
 }
 
 /// Of `ids`, those the archive has no article for.
-pub fn unknown_articles(index: &Index, ids: &[String]) -> rusqlite::Result<Vec<String>> {
+pub fn unknown_articles(index: &Index, ids: &[String]) -> crate::db::Result<Vec<String>> {
     let mut stmt = index
         .conn
         .prepare_cached("SELECT 1 FROM articles WHERE id = ?1")?;

@@ -3,7 +3,7 @@
 
 use super::{Found, Query, Witness};
 use crate::archive::index::Index;
-use rusqlite::{OptionalExtension, params};
+use crate::db::{OptionalExtension, params};
 use std::collections::HashMap;
 use std::time::Duration;
 use url::Url;
@@ -14,7 +14,7 @@ pub fn cached(
     endpoint: &Url,
     window: Duration,
     query: &Query,
-) -> rusqlite::Result<Option<(Witness, bool)>> {
+) -> crate::db::Result<Option<(Witness, bool)>> {
     // An index read as it stands, from before witnesses, has no such table: nothing cached.
     let Ok(mut statement) = index.conn.prepare_cached(
         "SELECT looked_up_at, status, timestamp, url, similarity FROM witnesses
@@ -83,7 +83,7 @@ pub fn store(
     query: &Query,
     witness: &Witness,
     at: jiff::Timestamp,
-) -> rusqlite::Result<()> {
+) -> crate::db::Result<()> {
     let (timestamp, url, similarity) = match witness {
         Witness::Witnessed { timestamp, url } => (Some(timestamp), Some(url), None),
         Witness::Differs {
@@ -126,7 +126,7 @@ pub fn answers(
     queries: Vec<Query>,
     ask: Option<impl FnOnce(&[Query]) -> HashMap<Query, Found>>,
     mut ours: impl FnMut(&Query) -> Option<String>,
-) -> rusqlite::Result<HashMap<Query, Witness>> {
+) -> crate::db::Result<HashMap<Query, Witness>> {
     let mut answers = HashMap::new();
     let mut missing = Vec::new();
     let mut stale = HashMap::new();

@@ -47,7 +47,7 @@ pub struct WaczSummary {
 #[derive(Debug, thiserror::Error)]
 pub enum WaczError {
     #[error(transparent)]
-    Index(#[from] rusqlite::Error),
+    Index(#[from] crate::db::Error),
     #[error("cannot read {file} at offset {offset}: {source}")]
     Read {
         file: String,

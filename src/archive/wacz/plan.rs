@@ -3,7 +3,7 @@
 
 use super::{WaczError, WaczSelection};
 use crate::archive::index::Index;
-use rusqlite::{OptionalExtension as _, params_from_iter};
+use crate::db::{OptionalExtension as _, params_from_iter};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The records to copy, by file and offset: record id and where it is.
@@ -55,7 +55,7 @@ pub(super) struct Check {
 pub(super) fn selected_checks(
     index: &Index,
     selection: &WaczSelection,
-) -> rusqlite::Result<Vec<Check>> {
+) -> crate::db::Result<Vec<Check>> {
     let mut sql = String::from(
         "SELECT DISTINCT k.id, u.url, k.checked_at, k.snapshot_id,
                 k.revalidation_record_id IS NOT NULL
@@ -104,7 +104,7 @@ pub(super) struct Plan {
 pub(super) fn selected_snapshots(
     index: &Index,
     checks: &[Check],
-) -> rusqlite::Result<BTreeSet<i64>> {
+) -> crate::db::Result<BTreeSet<i64>> {
     let mut snapshots: BTreeSet<i64> = BTreeSet::new();
     let mut by_check = index
         .conn
@@ -115,7 +115,7 @@ pub(super) fn selected_snapshots(
     for check in checks {
         let rows: Vec<(i64, Option<i64>)> = by_check
             .query_map([check.id], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         for (id, original) in rows {
             snapshots.insert(id);
             snapshots.extend(original);
@@ -201,7 +201,7 @@ pub(super) fn plan(index: &Index, selection: &WaczSelection) -> Result<Plan, Wac
         "SELECT f.path, r.offset, r.length FROM records r JOIN warc_files f ON f.id = r.warc_file_id
          WHERE r.id = ?1",
     )?;
-    let mut add = |id: i64, records: &mut Records| -> rusqlite::Result<()> {
+    let mut add = |id: i64, records: &mut Records| -> crate::db::Result<()> {
         let (file, offset, length): (String, i64, i64) =
             record.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         let (offset, length) = (offset.cast_unsigned(), length.cast_unsigned());
@@ -275,7 +275,7 @@ pub(super) fn plan(index: &Index, selection: &WaczSelection) -> Result<Plan, Wac
 pub(super) fn warcinfos_of(
     index: &Index,
     records: &Records,
-) -> rusqlite::Result<Vec<(i64, Source)>> {
+) -> crate::db::Result<Vec<(i64, Source)>> {
     let files: BTreeSet<String> = records.keys().map(|(f, _)| f.clone()).collect();
     let mut warcinfos = Vec::new();
     for file in &files {

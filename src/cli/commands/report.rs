@@ -246,7 +246,7 @@ fn witnesses(
 fn archive_policy(
     index: &provcheck::archive::index::Index,
     configured: provcheck::verdict::Policy,
-) -> rusqlite::Result<(provcheck::verdict::Policy, Option<String>)> {
+) -> provcheck::db::Result<(provcheck::verdict::Policy, Option<String>)> {
     Ok(match provcheck::archive::policy::stored(index)? {
         Some(stored) => {
             if stored.policy != configured {

@@ -1,0 +1,365 @@
+//! The seam between provcheck's index and the database engine that holds it.
+//!
+//! Every statement of the index goes through these types: a [`Connection`], its cached
+//! [`Statement`]s, [`Transaction`]s and [`Row`]s, in the shape of rusqlite's API (which the index
+//! was first written against) but bound and read through provcheck's own [`Value`]s, so that
+//! one engine can be swapped for another without touching the queries' callers. SQLite (the
+//! embedded default, through rusqlite) is the engine today.
+//!
+//! The SQL is written once, in the dialect both engines share: `?N` placeholders, `ON CONFLICT`
+//! upserts, `CAST(SUM(x) AS BIGINT)` where a sum is read as an integer.
+
+mod value;
+
+pub use value::{FromSql, Params, ToSql, Value, ValueRef};
+
+use std::cell::Cell;
+
+/// A database error, from the engine or from reading a value as the wrong type.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// A query that should return a row returned none.
+    #[error("query returned no rows")]
+    NoRows,
+    /// A column held a value of another type than the one read.
+    #[error("column {column}: {message}")]
+    Type { column: usize, message: String },
+}
+
+impl Error {
+    /// Whether the engine said another connection holds the lock (worth waiting for).
+    #[must_use]
+    pub fn is_busy(&self) -> bool {
+        match self {
+            Self::Sqlite(e) => matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            ),
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `.optional()` on a single-row result: no row is `None`, not an error.
+pub trait OptionalExtension<T> {
+    fn optional(self) -> Result<Option<T>>;
+}
+
+impl<T> OptionalExtension<T> for Result<T> {
+    fn optional(self) -> Result<Option<T>> {
+        match self {
+            Ok(value) => Ok(Some(value)),
+            Err(Error::NoRows | Error::Sqlite(rusqlite::Error::QueryReturnedNoRows)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Parameters bound in order: `params![a, b, c]`.
+#[macro_export]
+macro_rules! db_params {
+    () => {
+        &[] as &[&dyn $crate::db::ToSql]
+    };
+    ($($param:expr),+ $(,)?) => {
+        &[$(&$param as &dyn $crate::db::ToSql),+] as &[&dyn $crate::db::ToSql]
+    };
+}
+pub use crate::db_params as params;
+
+/// Parameters from an iterator of values.
+pub fn params_from_iter<I>(iter: I) -> Vec<Value>
+where
+    I: IntoIterator,
+    I::Item: ToSql,
+{
+    iter.into_iter().map(|v| v.to_sql().to_owned()).collect()
+}
+
+/// When a transaction takes the write lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionBehavior {
+    /// At its first write.
+    Deferred,
+    /// At once: a transaction that reads before it writes must not find the lock taken then.
+    Immediate,
+}
+
+/// An open connection to the index's database.
+pub struct Connection {
+    sqlite: rusqlite::Connection,
+    /// Whether a transaction is open on this connection (they do not nest).
+    in_transaction: Cell<bool>,
+}
+
+#[allow(clippy::needless_pass_by_value)]
+impl Connection {
+    /// Wraps an open SQLite connection.
+    #[must_use]
+    pub fn from_sqlite(sqlite: rusqlite::Connection) -> Self {
+        Self {
+            sqlite,
+            in_transaction: Cell::new(false),
+        }
+    }
+
+    /// The SQLite connection, for what only SQLite has (pragmas, `VACUUM INTO`).
+    #[must_use]
+    pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
+        Some(&self.sqlite)
+    }
+
+    /// Whether this connection cannot write.
+    #[must_use]
+    pub fn is_read_only(&self) -> bool {
+        self.sqlite.is_readonly(rusqlite::MAIN_DB).unwrap_or(true)
+    }
+
+    /// A statement kept in the connection's cache.
+    pub fn prepare_cached(&self, sql: &str) -> Result<Statement<'_>> {
+        Ok(Statement {
+            inner: StatementInner::Cached(self.sqlite.prepare_cached(sql)?),
+        })
+    }
+
+    /// A statement used once (or rarely).
+    pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
+        Ok(Statement {
+            inner: StatementInner::Plain(self.sqlite.prepare(sql)?),
+        })
+    }
+
+    /// Runs one statement; the number of rows it changed.
+    pub fn execute<P: Params>(&self, sql: &str, params: P) -> Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    /// The first row of a query, read by `f`; [`Error::NoRows`] when there is none.
+    pub fn query_row<T, P, F>(&self, sql: &str, params: P, f: F) -> Result<T>
+    where
+        P: Params,
+        F: FnOnce(&Row<'_>) -> Result<T>,
+    {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+
+    /// Runs statements separated by semicolons, without parameters.
+    pub fn execute_batch(&self, sql: &str) -> Result<()> {
+        Ok(self.sqlite.execute_batch(sql)?)
+    }
+
+    /// The id of the row the last `INSERT` on this connection created.
+    pub fn last_insert_rowid(&self) -> Result<i64> {
+        Ok(self.sqlite.last_insert_rowid())
+    }
+
+    /// Opens a transaction (deferred).
+    pub fn transaction(&mut self) -> Result<Transaction<'_>> {
+        self.unchecked_transaction_with(TransactionBehavior::Deferred)
+    }
+
+    /// Opens a transaction that takes the write lock as `behavior` says.
+    pub fn transaction_with_behavior(
+        &mut self,
+        behavior: TransactionBehavior,
+    ) -> Result<Transaction<'_>> {
+        self.unchecked_transaction_with(behavior)
+    }
+
+    /// Opens a transaction through a shared reference (deferred).
+    pub fn unchecked_transaction(&self) -> Result<Transaction<'_>> {
+        self.unchecked_transaction_with(TransactionBehavior::Deferred)
+    }
+
+    fn unchecked_transaction_with(&self, behavior: TransactionBehavior) -> Result<Transaction<'_>> {
+        self.sqlite.execute_batch(match behavior {
+            TransactionBehavior::Deferred => "BEGIN DEFERRED",
+            TransactionBehavior::Immediate => "BEGIN IMMEDIATE",
+        })?;
+        self.in_transaction.set(true);
+        Ok(Transaction {
+            conn: self,
+            finished: false,
+        })
+    }
+}
+
+/// An open transaction: rolled back when dropped without [`Transaction::commit`].
+pub struct Transaction<'c> {
+    conn: &'c Connection,
+    finished: bool,
+}
+
+impl Transaction<'_> {
+    pub fn commit(mut self) -> Result<()> {
+        self.finished = true;
+        self.conn.in_transaction.set(false);
+        self.conn.sqlite.execute_batch("COMMIT")?;
+        Ok(())
+    }
+
+    pub fn rollback(mut self) -> Result<()> {
+        self.finished = true;
+        self.conn.in_transaction.set(false);
+        self.conn.sqlite.execute_batch("ROLLBACK")?;
+        Ok(())
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.conn.in_transaction.set(false);
+            let _ = self.conn.sqlite.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+impl std::ops::Deref for Transaction<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+enum StatementInner<'c> {
+    Cached(rusqlite::CachedStatement<'c>),
+    Plain(rusqlite::Statement<'c>),
+}
+
+/// A prepared statement.
+pub struct Statement<'c> {
+    inner: StatementInner<'c>,
+}
+
+// Parameters are taken by value, as rusqlite takes them: call sites pass arrays and slices.
+#[allow(clippy::needless_pass_by_value)]
+impl<'c> Statement<'c> {
+    fn sqlite(&mut self) -> &mut rusqlite::Statement<'c> {
+        match &mut self.inner {
+            StatementInner::Cached(s) => s,
+            StatementInner::Plain(s) => s,
+        }
+    }
+
+    fn bind<P: Params>(&mut self, params: &P) -> Result<()> {
+        let statement = self.sqlite();
+        statement.clear_bindings();
+        let mut result = Ok(());
+        params.each(&mut |i, value| {
+            if result.is_ok() {
+                result = statement.raw_bind_parameter(
+                    i + 1,
+                    rusqlite::types::ToSqlOutput::Borrowed(value.sqlite()),
+                );
+            }
+        });
+        Ok(result?)
+    }
+
+    /// Whether the statement returns at least one row.
+    pub fn exists<P: Params>(&mut self, params: P) -> Result<bool> {
+        Ok(self.query(params)?.next()?.is_some())
+    }
+
+    /// Runs the statement; the number of rows it changed.
+    pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
+        self.bind(&params)?;
+        Ok(self.sqlite().raw_execute()?)
+    }
+
+    /// The rows of the statement, read one at a time.
+    pub fn query<P: Params>(&mut self, params: P) -> Result<Rows<'_>> {
+        self.bind(&params)?;
+        Ok(Rows {
+            sqlite: self.sqlite().raw_query(),
+        })
+    }
+
+    /// The first row, read by `f`; [`Error::NoRows`] when there is none.
+    pub fn query_row<T, P, F>(&mut self, params: P, f: F) -> Result<T>
+    where
+        P: Params,
+        F: FnOnce(&Row<'_>) -> Result<T>,
+    {
+        let mut rows = self.query(params)?;
+        match rows.next()? {
+            Some(row) => f(&row),
+            None => Err(Error::NoRows),
+        }
+    }
+
+    /// Every row, each read by `f`.
+    pub fn query_map<T, P, F>(&mut self, params: P, f: F) -> Result<MappedRows<'_, F>>
+    where
+        P: Params,
+        F: FnMut(&Row<'_>) -> Result<T>,
+    {
+        Ok(MappedRows {
+            rows: self.query(params)?,
+            f,
+        })
+    }
+}
+
+/// The rows of a query.
+pub struct Rows<'s> {
+    sqlite: rusqlite::Rows<'s>,
+}
+
+impl Rows<'_> {
+    /// The next row, or `None` after the last.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Result<Option<Row<'_>>> {
+        Ok(self.sqlite.next()?.map(|sqlite| Row { sqlite }))
+    }
+}
+
+/// The rows of a query, each read by a function.
+pub struct MappedRows<'s, F> {
+    rows: Rows<'s>,
+    f: F,
+}
+
+impl<T, F> Iterator for MappedRows<'_, F>
+where
+    F: FnMut(&Row<'_>) -> Result<T>,
+{
+    type Item = Result<T>;
+    fn next(&mut self) -> Option<Result<T>> {
+        match self.rows.next() {
+            Ok(Some(row)) => Some((self.f)(&row)),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+}
+
+/// One row of a query's result.
+pub struct Row<'r> {
+    sqlite: &'r rusqlite::Row<'r>,
+}
+
+/// A column's place in a row.
+pub trait ColumnIndex {
+    fn index(self) -> usize;
+}
+
+impl ColumnIndex for usize {
+    fn index(self) -> usize {
+        self
+    }
+}
+
+impl Row<'_> {
+    /// The value of column `column`, read as `T`.
+    pub fn get<I: ColumnIndex, T: FromSql>(&self, column: I) -> Result<T> {
+        let column = column.index();
+        let value = self.sqlite.get_ref(column)?;
+        T::from_sql(ValueRef::from_sqlite(value)).map_err(|message| Error::Type { column, message })
+    }
+}
