@@ -1,4 +1,5 @@
-//! The SQLite index: what was checked, when, and where each record lies.
+//! The index: what was checked, when, and where each record lies. SQLite by default; a
+//! PostgreSQL database when `index_url` names one (`schema_pg.sql`, the same tables).
 //!
 //! `index.sqlite` in WAL mode, with a busy timeout so that two processes (an editor's check during
 //! the nightly sweep) take turns. The schema is versioned with `PRAGMA user_version` and migrated
@@ -63,10 +64,57 @@ pub enum IndexError {
 /// query; 9 and 6 corrected data only; 10 added a table readers look for before they query it).
 const READABLE_FROM: i64 = 8;
 
+/// The PostgreSQL schema: the tables of `SCHEMA_VERSION` in PostgreSQL's types.
+const SCHEMA_PG: &str = include_str!("schema_pg.sql");
+
+/// The advisory lock held while a PostgreSQL index's schema is created or checked.
+const SCHEMA_LOCK: i64 = 0x7072_6f76_6368_6b01;
+
+/// Where an archive's index lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexAt {
+    /// An SQLite file (`index.sqlite` in the archive directory).
+    File(PathBuf),
+    /// A PostgreSQL database, by its URL (`index_url`).
+    Postgres(String),
+}
+
+impl IndexAt {
+    /// The index an `index_url` names: `postgres://` or `postgresql://` URLs (a password is
+    /// better given by PGPASSWORD-style means than in a file: it is never printed).
+    pub fn from_url(url: &str) -> Result<Self, String> {
+        let parsed = url::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
+        match parsed.scheme() {
+            "postgres" | "postgresql" => Ok(Self::Postgres(url.to_owned())),
+            other => Err(format!(
+                "{other}: expected a postgres:// URL (the default index is index.sqlite in the archive directory)"
+            )),
+        }
+    }
+
+    /// How messages name it: the file, or the URL without its password.
+    #[must_use]
+    pub fn display(&self) -> String {
+        match self {
+            Self::File(path) => path.display().to_string(),
+            Self::Postgres(url) => match url::Url::parse(url) {
+                Ok(mut u) => {
+                    if u.password().is_some() {
+                        let _ = u.set_password(Some("REDACTED"));
+                    }
+                    u.to_string()
+                }
+                Err(_) => "postgres://…".to_owned(),
+            },
+        }
+    }
+}
+
 /// An open index.
 pub struct Index {
     pub(crate) conn: Connection,
     path: PathBuf,
+    at: IndexAt,
 }
 
 impl Index {
@@ -117,9 +165,77 @@ impl Index {
         let mut index = Self {
             conn: Connection::from_sqlite(conn),
             path: path.to_path_buf(),
+            at: IndexAt::File(path.to_path_buf()),
         };
         index.migrate()?;
         Ok(index)
+    }
+
+    /// Opens (creating if needed) the index at `at`.
+    pub fn open_at(at: &IndexAt) -> Result<Self, IndexError> {
+        match at {
+            IndexAt::File(path) => Self::open(path),
+            IndexAt::Postgres(url) => Self::open_postgres(url),
+        }
+    }
+
+    /// Opens an existing index at `at` for reading (see [`Index::open_read_only`]).
+    pub fn open_read_only_at(at: &IndexAt) -> Result<Self, IndexError> {
+        match at {
+            IndexAt::File(path) => Self::open_read_only(path),
+            IndexAt::Postgres(url) => Self::open_postgres(url),
+        }
+    }
+
+    /// Connects to a PostgreSQL index, creating its tables in an empty database (under an
+    /// advisory lock: several workers may start at once).
+    fn open_postgres(url: &str) -> Result<Self, IndexError> {
+        let at = IndexAt::Postgres(url.to_owned());
+        let path = PathBuf::from(at.display());
+        let wrap = |source| IndexError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let conn = Connection::connect_postgres(url).map_err(wrap)?;
+        let found = (|| -> crate::db::Result<i64> {
+            let tx = conn.unchecked_transaction()?;
+            tx.query_row(
+                "SELECT pg_advisory_xact_lock(?1)",
+                [SCHEMA_LOCK],
+                |_| Ok(()),
+            )?;
+            let exists: bool = tx.query_row(
+                "SELECT to_regclass('provcheck_schema') IS NOT NULL",
+                (),
+                |r| r.get(0),
+            )?;
+            let found = if exists {
+                tx.query_row("SELECT MAX(version) FROM provcheck_schema", (), |r| {
+                    r.get::<_, Option<i64>>(0)
+                })?
+                .unwrap_or(0)
+            } else {
+                tx.execute_batch(SCHEMA_PG)?;
+                tx.execute(
+                    "INSERT INTO provcheck_schema (version) VALUES (?1)",
+                    [SCHEMA_VERSION],
+                )?;
+                SCHEMA_VERSION
+            };
+            tx.commit()?;
+            Ok(found)
+        })()
+        .map_err(wrap)?;
+        if found > SCHEMA_VERSION {
+            return Err(IndexError::TooNew { path, found });
+        }
+        Ok(Self { conn, path, at })
+    }
+
+    /// Where this index lives.
+    #[must_use]
+    pub fn at(&self) -> &IndexAt {
+        &self.at
     }
 
     /// Opens an existing index for reading only: nothing is written, not even the WAL's shared
@@ -180,15 +296,21 @@ impl Index {
         Ok(Self {
             conn: Connection::from_sqlite(conn),
             path: path.to_path_buf(),
+            at: IndexAt::File(path.to_path_buf()),
         })
     }
 
     /// A second connection to the same index, for reading only: rows streamed from it while
     /// this connection writes elsewhere (the run's manifest, read twice).
     pub(crate) fn second_reader(&self) -> Result<Connection, IndexError> {
-        rusqlite::Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map(Connection::from_sqlite)
-            .map_err(|e| self.wrap(e.into()))
+        match &self.at {
+            IndexAt::File(path) => {
+                rusqlite::Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+                    .map(Connection::from_sqlite)
+                    .map_err(|e| self.wrap(e.into()))
+            }
+            IndexAt::Postgres(url) => Connection::connect_postgres(url).map_err(|e| self.wrap(e)),
+        }
     }
 
     /// Whether this connection cannot write (the caches of texts and Wayback answers are then
@@ -242,6 +364,14 @@ impl Index {
 
     /// The schema version stored in the file.
     pub fn schema_version(&self) -> Result<i64, IndexError> {
+        if self.conn.is_postgres() {
+            return self
+                .conn
+                .query_row("SELECT MAX(version) FROM provcheck_schema", (), |r| {
+                    r.get(0)
+                })
+                .map_err(|e| self.wrap(e));
+        }
         self.conn
             .query_row("PRAGMA user_version", (), |r| r.get(0))
             .map_err(|e| self.wrap(e))

@@ -29,7 +29,7 @@ use crate::extract::Extraction;
 use crate::input::Article;
 use crate::outcome::Outcome;
 use crate::warc::Sha256;
-use index::{Index, IndexError};
+use index::{Index, IndexAt, IndexError};
 use prepare::PreparedExchange;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -40,6 +40,8 @@ use warcfile::{OpenWarc, Recovery};
 #[derive(Debug, Clone)]
 pub struct ArchiveOptions {
     pub dir: PathBuf,
+    /// Where the index is: `index.sqlite` in `dir`, or a PostgreSQL database (`index_url`).
+    pub index: index::IndexAt,
     /// Start a new WARC file when the current one would grow past this.
     pub rotate_at: u64,
     /// gzip level of every record, 0–9.
@@ -199,7 +201,7 @@ impl Archive {
             path: root.clone(),
             source,
         })?;
-        let index = Index::open(&root.join("index.sqlite"))?;
+        let index = Index::open_at(&options.index)?;
         let mut archive = Self {
             root,
             options,
@@ -221,15 +223,21 @@ impl Archive {
 
     /// Opens an existing archive's index read-only (verify, history, show, export): it works
     /// on an archive that cannot be written.
-    pub fn open_existing(dir: &Path) -> Result<Index, ArchiveError> {
-        Ok(Index::open_read_only(&Self::existing_index(dir)?)?)
+    pub fn open_existing(dir: &Path, at: &IndexAt) -> Result<Index, ArchiveError> {
+        match at {
+            IndexAt::File(_) => Ok(Index::open_read_only(&Self::existing_index(dir, at)?)?),
+            IndexAt::Postgres(_) => Ok(Index::open_read_only_at(at)?),
+        }
     }
 
     /// Opens an existing archive's index for a reader that caches what it computes (report,
     /// diff: extracted texts, Wayback answers): read-write when the archive can be written,
     /// else read-only, without the caches.
-    pub fn open_reader(dir: &Path) -> Result<Index, ArchiveError> {
-        let path = Self::existing_index(dir)?;
+    pub fn open_reader(dir: &Path, at: &IndexAt) -> Result<Index, ArchiveError> {
+        if let IndexAt::Postgres(_) = at {
+            return Ok(Index::open_at(at)?);
+        }
+        let path = Self::existing_index(dir, at)?;
         match Index::open(&path) {
             Ok(index) => Ok(index),
             Err(IndexError::TooNew { path, found }) => {
@@ -239,8 +247,11 @@ impl Archive {
         }
     }
 
-    fn existing_index(dir: &Path) -> Result<PathBuf, ArchiveError> {
-        let path = dir.join("index.sqlite");
+    fn existing_index(dir: &Path, at: &IndexAt) -> Result<PathBuf, ArchiveError> {
+        let path = match at {
+            IndexAt::File(path) => path.clone(),
+            IndexAt::Postgres(_) => dir.join("index.sqlite"),
+        };
         if !path.exists() {
             return Err(ArchiveError::NotAnArchive {
                 dir: dir.to_path_buf(),
@@ -402,7 +413,7 @@ impl Archive {
                 let hash = Sha256::of(&[article.text.as_bytes()]).hex();
                 tx.prepare_cached("INSERT INTO articles (id, path, content_sha256, first_run_id, last_run_id)
                      VALUES (?1, ?2, ?3, ?4, ?4)
-                     ON CONFLICT (id) DO UPDATE SET path = ?2, content_sha256 = ?3, last_run_id = max(last_run_id, ?4)")?.execute(
+                     ON CONFLICT (id) DO UPDATE SET path = ?2, content_sha256 = ?3, last_run_id = CASE WHEN articles.last_run_id > ?4 THEN articles.last_run_id ELSE ?4 END")?.execute(
                     params![article.id.as_str(), article.source.display().to_string(), hash, run_id],
                 )?;
                 if references == References::Rebaseline {
@@ -422,7 +433,7 @@ impl Archive {
                     tx.prepare_cached("INSERT INTO citations (article_id, url_key, url_id, url_as_written, line, col,
                                                 section, anchor, first_run_id, last_run_id, quotes)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)
-                         ON CONFLICT (article_id, url_key) DO UPDATE SET last_run_id = max(last_run_id, ?9), quotes = ?10")?.execute(
+                         ON CONFLICT (article_id, url_key) DO UPDATE SET last_run_id = CASE WHEN citations.last_run_id > ?9 THEN citations.last_run_id ELSE ?9 END, quotes = ?10")?.execute(
                         params![
                             article.id.as_str(),
                             c.display_url(),
@@ -546,6 +557,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let options = ArchiveOptions {
             dir: dir.path().to_path_buf(),
+            index: IndexAt::File(dir.path().join("index.sqlite")),
             rotate_at: 1 << 30,
             gzip_level: 3,
             not_modified: NotModifiedRecord::Compact,

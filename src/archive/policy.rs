@@ -36,11 +36,13 @@ fn from_json(text: &str) -> Option<Policy> {
 /// The policy in force, `None` before one is stored (or in an archive older than schema 10,
 /// read as it stands).
 pub fn stored(index: &Index) -> crate::db::Result<Option<StoredPolicy>> {
-    let exists: bool = index.conn.query_row(
-        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'policies'",
-        (),
-        |r| r.get(0),
-    )?;
+    // PostgreSQL indexes are created at the current schema: the table is always there.
+    let exists: bool = index.conn.is_postgres()
+        || index.conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'policies'",
+            (),
+            |r| r.get(0),
+        )?;
     if !exists {
         return Ok(None);
     }

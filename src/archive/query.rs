@@ -130,7 +130,7 @@ pub fn find_capture(
                     s.payload_sha256, COALESCE(s.revisit_of, s.id)
              FROM snapshots s JOIN urls u ON u.id = s.url_id
              JOIN records r ON r.id = s.record_id JOIN warc_files f ON f.id = r.warc_file_id
-             WHERE u.url = ?1 AND (?2 IS NULL OR s.captured_at <= ?2)
+             WHERE u.url = ?1 AND (CAST(?2 AS TEXT) IS NULL OR s.captured_at <= ?2)
              ORDER BY s.captured_at DESC, s.id DESC LIMIT 1",
             params![url, before],
             |r| {
@@ -358,7 +358,7 @@ fn pick(
             .query_row(
                 "SELECT s.id, s.captured_at, s.payload_sha256 FROM citations c
                  JOIN urls u ON u.id = c.url_id JOIN snapshots s ON s.id = c.reference_snapshot_id
-                 WHERE u.url = ?1 AND (?2 IS NULL OR c.article_id = ?2)
+                 WHERE u.url = ?1 AND (CAST(?2 AS TEXT) IS NULL OR c.article_id = ?2)
                  ORDER BY c.article_id LIMIT 1",
                 params![url, article],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -369,7 +369,7 @@ fn pick(
                 "SELECT s.id, s.captured_at, s.payload_sha256 FROM checks c
                  JOIN urls u ON u.id = c.url_id JOIN snapshots s ON s.id = c.snapshot_id
                  WHERE u.url = ?1 AND (s.http_status BETWEEN 200 AND 299 OR s.http_status = 304)
-                   AND (?2 IS NULL OR s.captured_at <= ?2)
+                   AND (CAST(?2 AS TEXT) IS NULL OR s.captured_at <= ?2)
                  ORDER BY s.captured_at DESC, s.id DESC LIMIT 1",
                 params![url, before],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),

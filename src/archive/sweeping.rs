@@ -91,11 +91,13 @@ pub fn due_url_ids(index: &Index, cutoff: jiff::Timestamp) -> Result<Vec<i64>, A
     Ok(index
         .conn
         .prepare(
-            "SELECT u.id, (SELECT MAX(checked_at) FROM checks k WHERE k.url_id = u.id) AS last
-             FROM urls u
-             WHERE EXISTS (SELECT 1 FROM citations c WHERE c.url_id = u.id AND c.retired_run_id IS NULL)
-               AND (last IS NULL OR last < ?1)
-             ORDER BY last IS NOT NULL, last, u.id",
+            "SELECT id FROM (
+                 SELECT u.id, (SELECT MAX(checked_at) FROM checks k WHERE k.url_id = u.id) AS last
+                 FROM urls u
+                 WHERE EXISTS (SELECT 1 FROM citations c
+                               WHERE c.url_id = u.id AND c.retired_run_id IS NULL)) due
+             WHERE last IS NULL OR last < ?1
+             ORDER BY last IS NOT NULL, last, id",
         )
         .and_then(|mut stmt| {
             stmt.query_map([cutoff], |r| r.get::<_, i64>(0))?
@@ -195,7 +197,7 @@ pub fn batch_histories(
         .prepare(
             "SELECT c.article_id, u.url, k.run_id, k.checked_at, k.outcome,
                     j.change_vs_reference, j.change_vs_previous, j.id IS NOT NULL,
-                    k.conditional AND k.http_status = 304, j.correction, j.quote_removed
+                    k.conditional <> 0 AND k.http_status = 304, j.correction, j.quote_removed
              FROM citations c JOIN urls u ON u.id = c.url_id JOIN checks k ON k.url_id = c.url_id
              LEFT JOIN judgements j ON j.check_id = k.id AND j.citation_id = c.id
              WHERE c.url_id IN (SELECT url_id FROM temp.sweep_batch)
@@ -317,6 +319,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let options = crate::archive::ArchiveOptions {
             dir: dir.path().to_path_buf(),
+            index: crate::archive::index::IndexAt::File(dir.path().join("index.sqlite")),
             rotate_at: 1 << 30,
             gzip_level: 3,
             not_modified: crate::archive::NotModifiedRecord::Compact,

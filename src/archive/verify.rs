@@ -11,7 +11,7 @@
 //! index itself is checked first with SQLite's own `integrity_check`: a damaged index would
 //! otherwise list fewer records and still read "0 problems".
 
-use super::index::Index;
+use super::index::{Index, IndexAt};
 use super::objects::WarcSource;
 use crate::warc::{Sha256, parse_record};
 use serde::Serialize;
@@ -59,6 +59,61 @@ struct Row {
     payload: Option<String>,
 }
 
+/// What the database engine's own checks find wrong with the index (at most 100 messages:
+/// enough to say where, without a report as large as the damage). SQLite: `integrity_check`.
+/// PostgreSQL: a constraint left unvalidated, and with the `amcheck` extension installed, every
+/// B-tree index of the index's tables checked against its table.
+fn index_problems(index: &Index) -> crate::db::Result<Vec<String>> {
+    if !index.conn.is_postgres() {
+        let messages: Vec<String> = index
+            .conn
+            .prepare("PRAGMA integrity_check(100)")?
+            .query_map((), |r| r.get(0))?
+            .collect::<crate::db::Result<_>>()?;
+        return Ok(messages
+            .into_iter()
+            .filter(|m| m != "ok")
+            .map(|m| format!("SQLite integrity check: {m}"))
+            .collect());
+    }
+    let mut problems: Vec<String> = index
+        .conn
+        .prepare(
+            "SELECT 'PostgreSQL: constraint ' || conname || ' of ' || CAST(conrelid::regclass AS TEXT)
+                    || ' is not validated'
+             FROM pg_constraint WHERE NOT convalidated AND connamespace = current_schema()::regnamespace
+             LIMIT 100",
+        )?
+        .query_map((), |r| r.get(0))?
+        .collect::<crate::db::Result<_>>()?;
+    let amcheck: bool = index.conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'amcheck')",
+        (),
+        |r| r.get(0),
+    )?;
+    if amcheck {
+        let indexes: Vec<String> = index
+            .conn
+            .prepare(
+                "SELECT CAST(c.oid::regclass AS TEXT) FROM pg_index i
+                 JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
+                 WHERE a.amname = 'btree' AND c.relnamespace = current_schema()::regnamespace",
+            )?
+            .query_map((), |r| r.get(0))?
+            .collect::<crate::db::Result<_>>()?;
+        for name in indexes {
+            if let Err(e) = index.conn.query_row(
+                "SELECT CAST(bt_index_check(CAST(?1 AS regclass), true) AS TEXT)",
+                [&name],
+                |_| Ok(()),
+            ) {
+                problems.push(format!("PostgreSQL amcheck of index {name}: {e}"));
+            }
+        }
+    }
+    Ok(problems)
+}
+
 /// Verifies every record of the archive at `root`.
 pub fn verify(
     root: &Path,
@@ -67,20 +122,20 @@ pub fn verify(
     mut on_record: impl FnMut(u64),
 ) -> crate::db::Result<VerifyReport> {
     let mut report = VerifyReport::default();
-    // At most 100 messages: enough to say where, without a report as large as the damage.
-    let messages: Vec<String> = index
-        .conn
-        .prepare("PRAGMA integrity_check(100)")?
-        .query_map((), |r| r.get(0))?
-        .collect::<crate::db::Result<_>>()?;
-    for message in messages.into_iter().filter(|m| m != "ok") {
+    for message in index_problems(index)? {
         report.problems.push(Problem {
             kind: ProblemKind::Index,
-            warc_file: "index.sqlite".to_owned(),
+            warc_file: match index.at() {
+                IndexAt::File(path) => path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                ),
+                at @ IndexAt::Postgres(_) => at.display(),
+            },
             offset: 0,
             record_type: "index".to_owned(),
             target_uri: None,
-            detail: format!("SQLite integrity check: {message}"),
+            detail: message,
         });
     }
     let mut stmt = index.conn.prepare(

@@ -6,14 +6,15 @@
 //! worker killed with kill -9 holds nothing once its lease lapses, and the others take its
 //! URLs over. A queued URL is marked done in the transaction that commits its check (see
 //! `rows::insert_capture`), so no URL is checked twice in one sweep, even when a worker dies
-//! between committing a batch and moving on. Claims are taken in an immediate transaction:
-//! SQLite has one writer at a time, which is what `FOR UPDATE SKIP LOCKED` buys elsewhere.
+//! between committing a batch and moving on. On SQLite claims are taken in an immediate
+//! transaction (one writer at a time); on PostgreSQL by one `UPDATE ... FOR UPDATE SKIP LOCKED`,
+//! so workers on several machines claim disjoint batches without waiting for each other.
 
 use super::ArchiveError;
-use super::index::Index;
+use super::index::{Index, IndexAt};
 use crate::db::{OptionalExtension, params};
 use crate::fetch::politeness::SharedHosts;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -53,7 +54,7 @@ fn millis(d: Duration) -> i64 {
 pub struct Worker {
     id: String,
     lease: Duration,
-    path: PathBuf,
+    at: IndexAt,
     stop: Arc<AtomicBool>,
     heartbeat: Option<std::thread::JoinHandle<()>>,
 }
@@ -68,9 +69,9 @@ pub struct Joined {
 }
 
 impl Worker {
-    /// Registers a worker on the index at `path` and starts its heartbeat.
-    pub fn start(path: &Path, lease: Duration) -> Result<Self, ArchiveError> {
-        let index = Index::open(path)?;
+    /// Registers a worker on the index at `at` and starts its heartbeat.
+    pub fn start(at: &IndexAt, lease: Duration) -> Result<Self, ArchiveError> {
+        let index = Index::open_at(at)?;
         let id = format!(
             "{}:{}:{:08x}",
             super::warcfile::hostname(),
@@ -95,14 +96,14 @@ impl Worker {
                 .name("worker-heartbeat".to_owned())
                 .spawn(move || beat(&index, &id, lease, &stop))
                 .map_err(|source| ArchiveError::Write {
-                    path: path.to_path_buf(),
+                    path: PathBuf::from(at.display()),
                     source,
                 })?
         };
         Ok(Self {
             id,
             lease,
-            path: path.to_path_buf(),
+            at: at.clone(),
             stop,
             heartbeat: Some(heartbeat),
         })
@@ -162,6 +163,28 @@ impl Worker {
     /// Claims up to `n` of the sweep's URLs that are not done and not held by a live worker
     /// (in the due order: least recently checked first).
     pub fn claim(&self, index: &Index, n: usize) -> Result<Vec<i64>, ArchiveError> {
+        let n = i64::try_from(n).unwrap_or(i64::MAX);
+        if index.conn.is_postgres() {
+            // Rows another worker is claiming are skipped, not waited for.
+            let mut claimed: Vec<(i64, i64)> = index
+                .conn
+                .prepare_cached(
+                    "UPDATE sweep_queue SET worker = ?1 WHERE pos IN (
+                         SELECT q.pos FROM sweep_queue q LEFT JOIN workers w ON w.id = q.worker
+                         WHERE q.done = 0 AND (w.id IS NULL OR w.alive_until < ?2)
+                         ORDER BY q.pos LIMIT ?3 FOR UPDATE OF q SKIP LOCKED)
+                     RETURNING pos, url_id",
+                )
+                .and_then(|mut s| {
+                    s.query_map(params![self.id, now_ms(), n], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })?
+                    .collect()
+                })
+                .map_err(|e| index.wrap(e))?;
+            claimed.sort_unstable();
+            return Ok(claimed.into_iter().map(|(_, url)| url).collect());
+        }
         let claim = || -> crate::db::Result<Vec<i64>> {
             let ids = index
                 .conn
@@ -170,10 +193,7 @@ impl Worker {
                      WHERE q.done = 0 AND (w.id IS NULL OR w.alive_until < ?1)
                      ORDER BY q.pos LIMIT ?2",
                 )?
-                .query_map(
-                    params![now_ms(), i64::try_from(n).unwrap_or(i64::MAX)],
-                    |r| r.get::<_, i64>(0),
-                )?
+                .query_map(params![now_ms(), n], |r| r.get::<_, i64>(0))?
                 .collect::<crate::db::Result<Vec<_>>>()?;
             let mut take = index
                 .conn
@@ -242,7 +262,7 @@ impl Worker {
     /// The hosts' politeness budget shared with the other workers, through a connection of
     /// its own.
     pub fn shared_hosts(&self) -> Result<Arc<dyn SharedHosts>, ArchiveError> {
-        let index = Index::open(&self.path)?;
+        let index = Index::open_at(&self.at)?;
         Ok(Arc::new(IndexHosts {
             index: Mutex::new(index),
             worker: self.id.clone(),
@@ -285,7 +305,7 @@ impl Drop for Worker {
             let _ = heartbeat.join();
         }
         // What it held is free at once for the others (a killed worker's lapses instead).
-        if let Ok(index) = Index::open(&self.path) {
+        if let Ok(index) = Index::open_at(&self.at) {
             let _ = immediate(
                 &index.conn,
                 |e| e,
@@ -420,7 +440,7 @@ mod tests {
             )
             .unwrap();
         let lease = Duration::from_secs(60);
-        let first = Worker::start(&path, lease).unwrap();
+        let first = Worker::start(&IndexAt::File(path.clone()), lease).unwrap();
         // Last night's workers all died: tonight's due list replaces their queue.
         let joined = first.join(&index, |_| Ok(vec![2, 3])).unwrap();
         assert_eq!(
@@ -433,7 +453,7 @@ mod tests {
         assert_eq!(queue(&index), [(2, 0), (3, 0)]);
         assert_eq!(first.claim(&index, 1).unwrap(), [2]);
         // A second worker joins the queue a live worker claims from, and asks for no list.
-        let second = Worker::start(&path, lease).unwrap();
+        let second = Worker::start(&IndexAt::File(path.clone()), lease).unwrap();
         let joined = second
             .join(&index, |_| panic!("a live sweep is joined"))
             .unwrap();
@@ -451,7 +471,7 @@ mod tests {
     fn the_shared_budget_holds_per_host_and_a_broken_index_holds_nothing_back() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("index.sqlite");
-        let worker = Worker::start(&path, Duration::from_secs(60)).unwrap();
+        let worker = Worker::start(&IndexAt::File(path.clone()), Duration::from_secs(60)).unwrap();
         let hosts = worker.shared_hosts().unwrap();
         let a = hosts.try_take("a.test", 2).unwrap();
         let _b = hosts.try_take("a.test", 2).unwrap();

@@ -5,6 +5,8 @@
 
 use anyhow::Result;
 use clap::Args;
+use provcheck::archive::ArchiveOptions;
+use provcheck::archive::index::IndexAt;
 use provcheck::citation::Target;
 use provcheck::config::{self, Overrides};
 use provcheck::extract::ArticleFormat;
@@ -66,16 +68,30 @@ pub struct ArchiveArg {
     /// Archive directory [default: the config key archive, else ./archive]
     #[arg(long, value_name = "DIR")]
     pub archive: Option<PathBuf>,
+    /// The index in this PostgreSQL database, e.g. postgres://provcheck@db.internal/provcheck
+    /// [default: the config key index_url, else index.sqlite in the archive directory]
+    #[arg(long, value_name = "URL")]
+    pub index_url: Option<String>,
 }
 
 impl ArchiveArg {
-    /// The archive directory: the flag, else the config file's `archive`, else `./archive`.
-    pub fn dir(&self, config_path: Option<&Path>) -> Result<PathBuf> {
+    /// The archive directory (the flag, else the config file's `archive`, else `./archive`)
+    /// and where its index is (`--index-url`, else `index_url`, else in the directory).
+    pub fn at(&self, config_path: Option<&Path>) -> Result<(PathBuf, IndexAt)> {
+        let options = self.options(config_path)?;
+        Ok((options.dir, options.index))
+    }
+
+    /// The archive's settings, with this argument's directory and index.
+    pub fn options(&self, config_path: Option<&Path>) -> Result<ArchiveOptions> {
         let (file, file_path) = config::load(config_path)?;
-        Ok(
-            config::archive_options(&file, file_path.as_deref(), self.archive.as_deref(), None)?
-                .dir,
-        )
+        Ok(config::archive_options(
+            &file,
+            file_path.as_deref(),
+            self.archive.as_deref(),
+            None,
+            self.index_url.as_deref(),
+        )?)
     }
 }
 

@@ -60,6 +60,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "an S3-compatible bucket for the WARC files, e.g. \"s3://evidence/provcheck/\" (endpoint, region and credentials from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); the index stays in the archive directory",
     ),
     (
+        "index_url",
+        "(none)",
+        "a PostgreSQL database for the index, e.g. \"postgres://provcheck@db.internal/provcheck\" (the password from PGPASSWORD-style URL or ~/.pgpass is never printed); without it the index is index.sqlite in the archive directory",
+    ),
+    (
         "warc_max_size",
         "\"1GB\"",
         "a new WARC file is started past this size",

@@ -52,6 +52,7 @@ pub struct FileConfig {
     pub contact: Option<String>,
     pub archive: Option<PathBuf>,
     pub warc_url: Option<String>,
+    pub index_url: Option<String>,
     pub warc_max_size: Option<Size>,
     pub warc_gzip_level: Option<u32>,
     pub not_modified_record: Option<String>,
@@ -361,12 +362,13 @@ pub fn worker_lease(file: &FileConfig, file_path: Option<&Path>) -> Result<Durat
 }
 
 /// Validated archive settings: `--archive DIR` wins over the `archive` key, `--warc-url` over
-/// `warc_url`.
+/// `warc_url`, `--index-url` over `index_url`.
 pub fn archive_options(
     file: &FileConfig,
     file_path: Option<&Path>,
     dir: Option<&Path>,
     warc_url: Option<&str>,
+    index_url: Option<&str>,
 ) -> Result<crate::archive::ArchiveOptions, ConfigError> {
     let origin = file_path.map_or_else(|| "config".to_owned(), |p| p.display().to_string());
     let rotate_at = match &file.warc_max_size {
@@ -418,6 +420,21 @@ pub fn archive_options(
         })
     })
     .transpose()?;
+    let index = match (index_url, &file.index_url) {
+        (Some(url), _) => Some((url, "command line".to_owned())),
+        (None, Some(url)) => Some((url.as_str(), origin.clone())),
+        (None, None) => None,
+    }
+    .map(|(url, origin)| {
+        crate::archive::index::IndexAt::from_url(url).map_err(|message| ConfigError::Invalid {
+            origin,
+            key: "index_url",
+            value: url.to_owned(),
+            message,
+        })
+    })
+    .transpose()?
+    .unwrap_or_else(|| crate::archive::index::IndexAt::File(dir.join("index.sqlite")));
     let edited = file.edited_threshold.unwrap_or(0.30);
     if !(0.0..=1.0).contains(&edited) {
         return Err(ConfigError::Invalid {
@@ -429,6 +446,7 @@ pub fn archive_options(
     }
     Ok(crate::archive::ArchiveOptions {
         dir,
+        index,
         rotate_at,
         gzip_level,
         not_modified,

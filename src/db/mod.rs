@@ -4,22 +4,27 @@
 //! [`Statement`]s, [`Transaction`]s and [`Row`]s, in the shape of rusqlite's API (which the index
 //! was first written against) but bound and read through provcheck's own [`Value`]s, so that
 //! one engine can be swapped for another without touching the queries' callers. SQLite (the
-//! embedded default, through rusqlite) is the engine today.
+//! embedded default, through rusqlite) or PostgreSQL (`postgres://` index URLs, through the
+//! `postgres` crate; `pg.rs` translates the dialect and the types).
 //!
 //! The SQL is written once, in the dialect both engines share: `?N` placeholders, `ON CONFLICT`
 //! upserts, `CAST(SUM(x) AS BIGINT)` where a sum is read as an integer.
 
+pub mod pg;
 mod value;
 
 pub use value::{FromSql, Params, ToSql, Value, ValueRef};
 
 use std::cell::Cell;
+use std::fmt::Write as _;
 
 /// A database error, from the engine or from reading a value as the wrong type.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
+    #[error("{}", postgres_message(.0))]
+    Postgres(postgres::Error),
     /// A query that should return a row returned none.
     #[error("query returned no rows")]
     NoRows,
@@ -39,6 +44,26 @@ impl Error {
             ),
             _ => false,
         }
+    }
+}
+
+impl From<postgres::Error> for Error {
+    fn from(error: postgres::Error) -> Self {
+        Self::Postgres(error)
+    }
+}
+
+/// PostgreSQL's own words (its message, detail and hint), not the client's summary.
+fn postgres_message(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => {
+            let mut message = format!("{}: {}", db.severity(), db.message());
+            if let Some(detail) = db.detail() {
+                let _ = write!(message, " ({detail})");
+            }
+            message
+        }
+        None => error.to_string(),
     }
 }
 
@@ -91,9 +116,14 @@ pub enum TransactionBehavior {
 
 /// An open connection to the index's database.
 pub struct Connection {
-    sqlite: rusqlite::Connection,
+    engine: Engine,
     /// Whether a transaction is open on this connection (they do not nest).
     in_transaction: Cell<bool>,
+}
+
+enum Engine {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<pg::Pg>),
 }
 
 #[allow(clippy::needless_pass_by_value)]
@@ -102,34 +132,60 @@ impl Connection {
     #[must_use]
     pub fn from_sqlite(sqlite: rusqlite::Connection) -> Self {
         Self {
-            sqlite,
+            engine: Engine::Sqlite(sqlite),
             in_transaction: Cell::new(false),
         }
+    }
+
+    /// Connects to the PostgreSQL database at `url` (`postgres://user@host:port/db`).
+    pub fn connect_postgres(url: &str) -> Result<Self> {
+        Ok(Self {
+            engine: Engine::Postgres(Box::new(pg::Pg::connect(url)?)),
+            in_transaction: Cell::new(false),
+        })
     }
 
     /// The SQLite connection, for what only SQLite has (pragmas, `VACUUM INTO`).
     #[must_use]
     pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
-        Some(&self.sqlite)
+        match &self.engine {
+            Engine::Sqlite(c) => Some(c),
+            Engine::Postgres(_) => None,
+        }
+    }
+
+    /// Whether the database is PostgreSQL.
+    #[must_use]
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.engine, Engine::Postgres(_))
     }
 
     /// Whether this connection cannot write.
     #[must_use]
     pub fn is_read_only(&self) -> bool {
-        self.sqlite.is_readonly(rusqlite::MAIN_DB).unwrap_or(true)
+        match &self.engine {
+            Engine::Sqlite(c) => c.is_readonly(rusqlite::MAIN_DB).unwrap_or(true),
+            Engine::Postgres(_) => false,
+        }
     }
 
     /// A statement kept in the connection's cache.
     pub fn prepare_cached(&self, sql: &str) -> Result<Statement<'_>> {
         Ok(Statement {
-            inner: StatementInner::Cached(self.sqlite.prepare_cached(sql)?),
+            inner: match &self.engine {
+                Engine::Sqlite(c) => StatementInner::Cached(c.prepare_cached(sql)?),
+                Engine::Postgres(pg) => StatementInner::Postgres(pg, pg.statement(sql)?),
+            },
         })
     }
 
     /// A statement used once (or rarely).
     pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
         Ok(Statement {
-            inner: StatementInner::Plain(self.sqlite.prepare(sql)?),
+            inner: match &self.engine {
+                Engine::Sqlite(c) => StatementInner::Plain(c.prepare(sql)?),
+                Engine::Postgres(pg) => StatementInner::Postgres(pg, pg.statement(sql)?),
+            },
         })
     }
 
@@ -149,12 +205,18 @@ impl Connection {
 
     /// Runs statements separated by semicolons, without parameters.
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
-        Ok(self.sqlite.execute_batch(sql)?)
+        match &self.engine {
+            Engine::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Engine::Postgres(pg) => pg.batch(sql),
+        }
     }
 
     /// The id of the row the last `INSERT` on this connection created.
     pub fn last_insert_rowid(&self) -> Result<i64> {
-        Ok(self.sqlite.last_insert_rowid())
+        match &self.engine {
+            Engine::Sqlite(c) => Ok(c.last_insert_rowid()),
+            Engine::Postgres(pg) => pg.last_insert_rowid(),
+        }
     }
 
     /// Opens a transaction (deferred).
@@ -176,7 +238,7 @@ impl Connection {
     }
 
     fn unchecked_transaction_with(&self, behavior: TransactionBehavior) -> Result<Transaction<'_>> {
-        self.sqlite.execute_batch(match behavior {
+        self.execute_batch(match behavior {
             TransactionBehavior::Deferred => "BEGIN DEFERRED",
             TransactionBehavior::Immediate => "BEGIN IMMEDIATE",
         })?;
@@ -198,14 +260,14 @@ impl Transaction<'_> {
     pub fn commit(mut self) -> Result<()> {
         self.finished = true;
         self.conn.in_transaction.set(false);
-        self.conn.sqlite.execute_batch("COMMIT")?;
+        self.conn.execute_batch("COMMIT")?;
         Ok(())
     }
 
     pub fn rollback(mut self) -> Result<()> {
         self.finished = true;
         self.conn.in_transaction.set(false);
-        self.conn.sqlite.execute_batch("ROLLBACK")?;
+        self.conn.execute_batch("ROLLBACK")?;
         Ok(())
     }
 }
@@ -214,7 +276,7 @@ impl Drop for Transaction<'_> {
     fn drop(&mut self) {
         if !self.finished {
             self.conn.in_transaction.set(false);
-            let _ = self.conn.sqlite.execute_batch("ROLLBACK");
+            let _ = self.conn.execute_batch("ROLLBACK");
         }
     }
 }
@@ -229,6 +291,7 @@ impl std::ops::Deref for Transaction<'_> {
 enum StatementInner<'c> {
     Cached(rusqlite::CachedStatement<'c>),
     Plain(rusqlite::Statement<'c>),
+    Postgres(&'c pg::Pg, postgres::Statement),
 }
 
 /// A prepared statement.
@@ -239,26 +302,34 @@ pub struct Statement<'c> {
 // Parameters are taken by value, as rusqlite takes them: call sites pass arrays and slices.
 #[allow(clippy::needless_pass_by_value)]
 impl<'c> Statement<'c> {
-    fn sqlite(&mut self) -> &mut rusqlite::Statement<'c> {
-        match &mut self.inner {
+    /// Binds `params` (SQLite) or reads them out (PostgreSQL binds at execution).
+    fn bind<'p, P: Params>(&mut self, params: &'p P) -> Result<Option<Vec<ValueRef<'p>>>> {
+        let values = params.values();
+        let statement: &mut rusqlite::Statement<'c> = match &mut self.inner {
             StatementInner::Cached(s) => s,
             StatementInner::Plain(s) => s,
+            StatementInner::Postgres(..) => return Ok(Some(values)),
+        };
+        statement.clear_bindings();
+        for (i, value) in values.into_iter().enumerate() {
+            statement.raw_bind_parameter(
+                i + 1,
+                rusqlite::types::ToSqlOutput::Borrowed(value.sqlite()),
+            )?;
         }
+        Ok(None)
     }
 
-    fn bind<P: Params>(&mut self, params: &P) -> Result<()> {
-        let statement = self.sqlite();
-        statement.clear_bindings();
-        let mut result = Ok(());
-        params.each(&mut |i, value| {
-            if result.is_ok() {
-                result = statement.raw_bind_parameter(
-                    i + 1,
-                    rusqlite::types::ToSqlOutput::Borrowed(value.sqlite()),
-                );
+    /// The names of the statement's result columns.
+    #[must_use]
+    pub fn column_names(&self) -> Vec<String> {
+        match &self.inner {
+            StatementInner::Cached(s) => s.column_names().map(str::to_owned).collect(),
+            StatementInner::Plain(s) => s.column_names().map(str::to_owned).collect(),
+            StatementInner::Postgres(_, s) => {
+                s.columns().iter().map(|c| c.name().to_owned()).collect()
             }
-        });
-        Ok(result?)
+        }
     }
 
     /// Whether the statement returns at least one row.
@@ -268,15 +339,30 @@ impl<'c> Statement<'c> {
 
     /// Runs the statement; the number of rows it changed.
     pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
-        self.bind(&params)?;
-        Ok(self.sqlite().raw_execute()?)
+        let values = self.bind(&params)?;
+        match (&mut self.inner, values) {
+            (StatementInner::Cached(s), _) => Ok(s.raw_execute()?),
+            (StatementInner::Plain(s), _) => Ok(s.raw_execute()?),
+            (StatementInner::Postgres(pg, statement), values) => {
+                pg.execute(statement, &values.unwrap_or_default())
+            }
+        }
     }
 
-    /// The rows of the statement, read one at a time.
+    /// The rows of the statement, read one at a time (PostgreSQL's are fetched whole).
     pub fn query<P: Params>(&mut self, params: P) -> Result<Rows<'_>> {
-        self.bind(&params)?;
+        let values = self.bind(&params)?;
         Ok(Rows {
-            sqlite: self.sqlite().raw_query(),
+            inner: match (&mut self.inner, values) {
+                (StatementInner::Cached(s), _) => RowsInner::Sqlite(s.raw_query()),
+                (StatementInner::Plain(s), _) => RowsInner::Sqlite(s.raw_query()),
+                (StatementInner::Postgres(pg, statement), values) => RowsInner::Postgres {
+                    rows: pg
+                        .query(statement, &values.unwrap_or_default())?
+                        .into_iter(),
+                    current: None,
+                },
+            },
         })
     }
 
@@ -308,14 +394,32 @@ impl<'c> Statement<'c> {
 
 /// The rows of a query.
 pub struct Rows<'s> {
-    sqlite: rusqlite::Rows<'s>,
+    inner: RowsInner<'s>,
+}
+
+enum RowsInner<'s> {
+    Sqlite(rusqlite::Rows<'s>),
+    Postgres {
+        rows: std::vec::IntoIter<postgres::Row>,
+        current: Option<postgres::Row>,
+    },
 }
 
 impl Rows<'_> {
     /// The next row, or `None` after the last.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Row<'_>>> {
-        Ok(self.sqlite.next()?.map(|sqlite| Row { sqlite }))
+        match &mut self.inner {
+            RowsInner::Sqlite(rows) => Ok(rows.next()?.map(|r| Row {
+                inner: RowInner::Sqlite(r),
+            })),
+            RowsInner::Postgres { rows, current } => {
+                *current = rows.next();
+                Ok(current.as_ref().map(|r| Row {
+                    inner: RowInner::Postgres(r),
+                }))
+            }
+        }
     }
 }
 
@@ -341,7 +445,12 @@ where
 
 /// One row of a query's result.
 pub struct Row<'r> {
-    sqlite: &'r rusqlite::Row<'r>,
+    inner: RowInner<'r>,
+}
+
+enum RowInner<'r> {
+    Sqlite(&'r rusqlite::Row<'r>),
+    Postgres(&'r postgres::Row),
 }
 
 /// A column's place in a row.
@@ -359,7 +468,10 @@ impl Row<'_> {
     /// The value of column `column`, read as `T`.
     pub fn get<I: ColumnIndex, T: FromSql>(&self, column: I) -> Result<T> {
         let column = column.index();
-        let value = self.sqlite.get_ref(column)?;
-        T::from_sql(ValueRef::from_sqlite(value)).map_err(|message| Error::Type { column, message })
+        let value = match &self.inner {
+            RowInner::Sqlite(row) => ValueRef::from_sqlite(row.get_ref(column)?),
+            RowInner::Postgres(row) => pg::value(row, column)?,
+        };
+        T::from_sql(value).map_err(|message| Error::Type { column, message })
     }
 }

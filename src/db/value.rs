@@ -245,42 +245,36 @@ impl FromSql for Value {
 
 /// A statement's parameters, bound in order.
 pub trait Params {
-    /// Calls `f` with each parameter's place (from 0) and value.
-    fn each(&self, f: &mut dyn FnMut(usize, ValueRef<'_>));
+    /// Each parameter's value, in order.
+    fn values(&self) -> Vec<ValueRef<'_>>;
 }
 
 impl Params for () {
-    fn each(&self, _: &mut dyn FnMut(usize, ValueRef<'_>)) {}
+    fn values(&self) -> Vec<ValueRef<'_>> {
+        Vec::new()
+    }
 }
 
 impl Params for &[&dyn ToSql] {
-    fn each(&self, f: &mut dyn FnMut(usize, ValueRef<'_>)) {
-        for (i, p) in self.iter().enumerate() {
-            f(i, p.to_sql());
-        }
+    fn values(&self) -> Vec<ValueRef<'_>> {
+        self.iter().map(|p| p.to_sql()).collect()
     }
 }
 
 impl<T: ToSql, const N: usize> Params for [T; N] {
-    fn each(&self, f: &mut dyn FnMut(usize, ValueRef<'_>)) {
-        for (i, p) in self.iter().enumerate() {
-            f(i, p.to_sql());
-        }
+    fn values(&self) -> Vec<ValueRef<'_>> {
+        self.iter().map(ToSql::to_sql).collect()
     }
 }
 
 impl<T: ToSql, const N: usize> Params for &[T; N] {
-    fn each(&self, f: &mut dyn FnMut(usize, ValueRef<'_>)) {
-        for (i, p) in self.iter().enumerate() {
-            f(i, p.to_sql());
-        }
+    fn values(&self) -> Vec<ValueRef<'_>> {
+        self.iter().map(ToSql::to_sql).collect()
     }
 }
 
 impl Params for Vec<Value> {
-    fn each(&self, f: &mut dyn FnMut(usize, ValueRef<'_>)) {
-        for (i, p) in self.iter().enumerate() {
-            f(i, p.as_ref());
-        }
+    fn values(&self) -> Vec<ValueRef<'_>> {
+        self.iter().map(Value::as_ref).collect()
     }
 }

@@ -355,7 +355,7 @@ pub(super) fn history(
     let mut stmt = tx.prepare_cached(
         "SELECT k.id, k.run_id, k.checked_at, k.outcome, k.http_status, k.final_url, k.permanent,
                 k.detail, k.evidence, k.snapshot_id, j.change_vs_reference, j.similarity_reference,
-                j.change_vs_previous, j.id IS NOT NULL, k.conditional AND k.http_status = 304,
+                j.change_vs_previous, j.id IS NOT NULL, k.conditional <> 0 AND k.http_status = 304,
                 j.correction, j.quote_removed, j.quotes
          FROM checks k LEFT JOIN judgements j ON j.check_id = k.id AND j.citation_id = ?1
          WHERE k.url_id = ?2 ORDER BY k.id",

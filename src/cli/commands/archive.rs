@@ -1,9 +1,11 @@
 //! `provcheck archive`: operations on a whole archive. `migrate` copies one into a new archive
-//! directory, its WARC files into that directory or into an S3-compatible bucket.
+//! directory, its index into that directory or a PostgreSQL database, its WARC files into that
+//! directory or into an S3-compatible bucket.
 
 use crate::cli::args::{ArchiveArg, Global};
 use anyhow::Result;
 use clap::Subcommand;
+use provcheck::archive::index::IndexAt;
 use provcheck::archive::migrate::migrate;
 use provcheck::archive::objects::Bucket;
 use std::path::PathBuf;
@@ -24,6 +26,10 @@ pub enum ArchiveCommand {
         /// [default: under the new archive directory]
         #[arg(long, value_name = "URL")]
         to_warc_url: Option<String>,
+        /// Put the index in this PostgreSQL database, e.g. postgres://provcheck@db/provcheck
+        /// (it must hold no archive yet) [default: index.sqlite in the new archive directory]
+        #[arg(long, value_name = "URL")]
+        to_index_url: Option<String>,
     },
 }
 
@@ -33,16 +39,27 @@ pub fn exec(command: &ArchiveCommand, global: Global<'_>) -> Result<ExitCode> {
             archive,
             to,
             to_warc_url,
+            to_index_url,
         } => {
-            let from = archive.dir(global.config)?;
+            let (from, from_at) = archive.at(global.config)?;
+            let to_at = match to_index_url {
+                Some(url) => IndexAt::from_url(url)
+                    .map_err(|e| anyhow::anyhow!("invalid --to-index-url {url}: {e}"))?,
+                None => IndexAt::File(to.join("index.sqlite")),
+            };
             let bucket = to_warc_url
                 .as_deref()
                 .map(Bucket::from_url)
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("invalid --to-warc-url: {e}"))?;
-            let moved = migrate(&from, to, bucket.as_ref(), |old, new| {
-                tracing::info!("{old} -> {new}");
-            })?;
+            let moved = migrate(
+                (&from, &from_at),
+                (to, &to_at),
+                bucket.as_ref(),
+                |old, new| {
+                    tracing::info!("{old} -> {new}");
+                },
+            )?;
             eprintln!(
                 "provcheck: copied {} into {}: {} WARC file(s), {} bytes{}",
                 from.display(),
@@ -53,6 +70,10 @@ pub fn exec(command: &ArchiveCommand, global: Global<'_>) -> Result<ExitCode> {
                     .as_deref()
                     .map(|url| format!(" (to {url})"))
                     .unwrap_or_default()
+                    + &to_index_url
+                        .as_ref()
+                        .map(|_| format!(", the index into {}", to_at.display()))
+                        .unwrap_or_default()
             );
             Ok(ExitCode::SUCCESS)
         }

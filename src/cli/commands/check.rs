@@ -39,6 +39,10 @@ pub struct CheckArgs {
     /// [default: the config key warc_url, else the archive directory]
     #[arg(long, value_name = "URL", conflicts_with = "no_archive")]
     warc_url: Option<String>,
+    /// The index in this PostgreSQL database, e.g. postgres://provcheck@db.internal/provcheck
+    /// [default: the config key index_url, else index.sqlite in the archive directory]
+    #[arg(long, value_name = "URL", conflicts_with = "no_archive")]
+    index_url: Option<String>,
     /// Only check: archive nothing
     #[arg(long)]
     no_archive: bool,
@@ -80,6 +84,7 @@ fn setup(args: &CheckArgs, global: Global<'_>) -> Result<Setup> {
         path,
         args.archive.as_deref(),
         args.warc_url.as_deref(),
+        args.index_url.as_deref(),
     )?;
     "ignore: the pre-publication check fetches each cited URL once, at an editor's request"
         .clone_into(&mut archive.warcinfo.robots);

@@ -36,6 +36,7 @@ pub fn exec(args: &DiffArgs, global: Global<'_>) -> Result<ExitCode> {
         file_path.as_deref(),
         args.archive.archive.as_deref(),
         None,
+        args.archive.index_url.as_deref(),
     )?;
     let url = normalized_url(&args.url)?;
     let from = match time_arg(args.from.as_deref(), "--from")? {
@@ -45,7 +46,7 @@ pub fn exec(args: &DiffArgs, global: Global<'_>) -> Result<ExitCode> {
         },
     };
     let to = Pick::AtOrBefore(time_arg(args.to.as_deref(), "--to")?);
-    let mut index = Archive::open_reader(&options.dir)?;
+    let mut index = Archive::open_reader(&options.dir, &options.index)?;
     match diff_sides(&options.dir, &mut index, &url, &from, &to) {
         Ok((old, new)) => {
             let text = describe(&url, &old, &new, options.thresholds);

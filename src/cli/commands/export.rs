@@ -6,6 +6,7 @@ use crate::cli::output::write_output;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use provcheck::archive::Archive;
+use provcheck::archive::index::IndexAt;
 use provcheck::archive::query;
 use provcheck::archive::wacz::{self, WaczSelection};
 use std::path::{Path, PathBuf};
@@ -45,7 +46,8 @@ pub enum ExportCommand {
 pub fn exec(command: &ExportCommand, global: Global<'_>) -> Result<ExitCode> {
     match command {
         ExportCommand::Cdxj { archive, output } => {
-            export_cdxj(&archive.dir(global.config)?, output.as_deref())
+            let (dir, at) = archive.at(global.config)?;
+            export_cdxj(&dir, &at, output.as_deref())
         }
         ExportCommand::Wacz {
             archive,
@@ -72,13 +74,21 @@ pub fn exec(command: &ExportCommand, global: Global<'_>) -> Result<ExitCode> {
                 since: since.map(provcheck::time::db_time),
                 title: title.clone(),
             };
-            export_wacz(&archive.dir(global.config)?, &selection, output)
+            {
+                let (dir, at) = archive.at(global.config)?;
+                export_wacz(&dir, &at, &selection, output)
+            }
         }
     }
 }
 
-fn export_wacz(dir: &Path, selection: &WaczSelection, output: &Path) -> Result<ExitCode> {
-    let index = Archive::open_existing(dir)?;
+fn export_wacz(
+    dir: &Path,
+    at: &IndexAt,
+    selection: &WaczSelection,
+    output: &Path,
+) -> Result<ExitCode> {
+    let index = Archive::open_existing(dir, at)?;
     let unknown = provcheck::report::unknown_articles(&index, &selection.articles)
         .with_context(|| format!("cannot read the index of {}", dir.display()))?;
     if !unknown.is_empty() {
@@ -127,8 +137,8 @@ fn export_wacz(dir: &Path, selection: &WaczSelection, output: &Path) -> Result<E
     }
 }
 
-fn export_cdxj(dir: &Path, output: Option<&Path>) -> Result<ExitCode> {
-    let index = Archive::open_existing(dir)?;
+fn export_cdxj(dir: &Path, at: &IndexAt, output: Option<&Path>) -> Result<ExitCode> {
+    let index = Archive::open_existing(dir, at)?;
     let lines = query::cdxj(&index)
         .with_context(|| format!("cannot read the index of {}", dir.display()))?;
     write_output(output, |out| {

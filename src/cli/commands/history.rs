@@ -5,6 +5,7 @@ use crate::cli::output::write_output;
 use anyhow::{Context, Result};
 use clap::Args;
 use provcheck::archive::Archive;
+use provcheck::archive::index::IndexAt;
 use provcheck::archive::query;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -22,12 +23,13 @@ pub struct HistoryArgs {
 }
 
 pub fn exec(args: &HistoryArgs, global: Global<'_>) -> Result<ExitCode> {
-    history(&args.archive.dir(global.config)?, &args.url, args.format)
+    let (dir, at) = args.archive.at(global.config)?;
+    history(&dir, &at, &args.url, args.format)
 }
 
-fn history(dir: &Path, url: &str, format: TextOrJson) -> Result<ExitCode> {
+fn history(dir: &Path, at: &IndexAt, url: &str, format: TextOrJson) -> Result<ExitCode> {
     let url = normalized_url(url)?;
-    let index = Archive::open_existing(dir)?;
+    let index = Archive::open_existing(dir, at)?;
     let entries = query::history(&index, &url)
         .with_context(|| format!("cannot read the index of {}", dir.display()))?;
     write_output(None, |out| match format {

@@ -76,6 +76,7 @@ pub fn exec(args: &ReportArgs, global: Global<'_>) -> Result<ExitCode> {
         file_path.as_deref(),
         args.archive.archive.as_deref(),
         None,
+        args.archive.index_url.as_deref(),
     )?;
     let policy = config::verdict_policy(&file, file_path.as_deref())?;
     let endpoint = config::wayback_endpoint(
@@ -107,7 +108,7 @@ pub fn exec(args: &ReportArgs, global: Global<'_>) -> Result<ExitCode> {
         .transpose()
         .map_err(|e| anyhow::anyhow!("invalid --since: {e}"))?;
 
-    let mut index = Archive::open_reader(&options.dir)?;
+    let mut index = Archive::open_reader(&options.dir, &options.index)?;
     let unknown = unknown_articles(&index, &args.articles)
         .with_context(|| format!("cannot read the index in {}", options.dir.display()))?;
     if !unknown.is_empty() {

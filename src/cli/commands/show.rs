@@ -6,6 +6,7 @@ use crate::cli::output::write_output;
 use anyhow::Result;
 use clap::Args;
 use provcheck::archive::Archive;
+use provcheck::archive::index::IndexAt;
 use provcheck::archive::query::{self, find_capture};
 use provcheck::content::{self, decode};
 use provcheck::printable::escape_controls;
@@ -59,8 +60,10 @@ pub fn exec(args: &ShowArgs, global: Global<'_>) -> Result<ExitCode> {
     } else {
         Part::Summary
     };
+    let (dir, index_at) = args.archive.at(global.config)?;
     show(
-        &args.archive.dir(global.config)?,
+        &dir,
+        &index_at,
         &args.url,
         args.at.as_deref(),
         part,
@@ -70,6 +73,7 @@ pub fn exec(args: &ShowArgs, global: Global<'_>) -> Result<ExitCode> {
 
 fn show(
     dir: &Path,
+    index_at: &IndexAt,
     url: &str,
     at: Option<&str>,
     part: Part,
@@ -77,7 +81,7 @@ fn show(
 ) -> Result<ExitCode> {
     let url = normalized_url(url)?;
     let before = time_arg(at, "--at")?;
-    let index = Archive::open_existing(dir)?;
+    let index = Archive::open_existing(dir, index_at)?;
     let capture = match find_capture(dir, &index, &url, before.as_deref()) {
         Ok(c) => c,
         Err(query::ShowError::NotFound { .. }) => {

@@ -300,6 +300,7 @@ fn archive_options(
         file_path,
         args.archive.archive.as_deref(),
         args.warc_url.as_deref(),
+        args.archive.index_url.as_deref(),
     )?;
     options.warcinfo.robots = if file.robots.unwrap_or(true) {
         "obey".to_owned()
@@ -322,7 +323,7 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
         .worker
         .then(|| -> Result<Worker> {
             let lease = config::worker_lease(&file, file_path.as_deref())?;
-            Ok(Worker::start(&options.dir.join("index.sqlite"), lease)?)
+            Ok(Worker::start(&options.index, lease)?)
         })
         .transpose()?;
 
@@ -348,10 +349,10 @@ pub fn exec(args: &SweepArgs, global: Global<'_>) -> Result<ExitCode> {
     )?;
     let policy = settle_policy(&archive, configured, args.set_policy)?;
     let due = Due::of(worker.as_ref(), &archive, cutoff)?;
-    let dir = archive.index().path().to_path_buf();
+    let index_at = archive.index().at().clone();
     let writer = ArchiveWriter::spawn(archive, run_id);
     // The batches are read through a connection of their own (the writer owns the other).
-    let reader = provcheck::archive::index::Index::open(&dir)?;
+    let reader = provcheck::archive::index::Index::open_at(&index_at)?;
     let sink = ArchiveSink {
         writer: writer.handle(),
         gzip_level,

@@ -5,6 +5,7 @@ use crate::cli::output::write_output;
 use anyhow::{Context, Result};
 use clap::Args;
 use provcheck::archive::Archive;
+use provcheck::archive::index::IndexAt;
 use provcheck::archive::verify::{ProblemKind, verify as verify_archive};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -29,12 +30,12 @@ pub struct VerifyArgs {
 }
 
 pub fn exec(args: &VerifyArgs, global: Global<'_>) -> Result<ExitCode> {
-    let dir = args.archive.dir(global.config)?;
-    let fixity = verify(&dir, args.format, args.deep, global.quiet)?;
+    let (dir, at) = args.archive.at(global.config)?;
+    let fixity = verify(&dir, &at, args.format, args.deep, global.quiet)?;
     if !args.chain {
         return Ok(fixity);
     }
-    let index = Archive::open_existing(&dir)?;
+    let index = Archive::open_existing(&dir, &at)?;
     let chain = provcheck::archive::manifest::verify_chain(&dir, &index)?;
     let head = chain
         .head
@@ -74,8 +75,14 @@ pub fn exec(args: &VerifyArgs, global: Global<'_>) -> Result<ExitCode> {
     Ok(fixity)
 }
 
-fn verify(dir: &Path, format: TextOrJson, deep: bool, quiet: bool) -> Result<ExitCode> {
-    let index = Archive::open_existing(dir)?;
+fn verify(
+    dir: &Path,
+    at: &IndexAt,
+    format: TextOrJson,
+    deep: bool,
+    quiet: bool,
+) -> Result<ExitCode> {
+    let index = Archive::open_existing(dir, at)?;
     let started = Instant::now();
     let progress = if quiet || !std::io::stderr().is_terminal() {
         indicatif::ProgressBar::hidden()

@@ -1,0 +1,281 @@
+//! PostgreSQL behind the seam: one blocking client (the `postgres` crate), statements prepared
+//! once per connection, the shared SQL dialect translated on the way in and PostgreSQL's types
+//! read back as the index's [`ValueRef`]s.
+
+use super::{Error, Result, ValueRef};
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// The key of the advisory lock every immediate transaction takes: PostgreSQL's stand-in for
+/// SQLite's one writer at a time, so that what was proven for one engine holds on the other.
+const WRITER_LOCK: i64 = 0x7072_6f76_6368_6b00; // "provchk\0"
+
+/// An open PostgreSQL connection.
+pub(super) struct Pg {
+    client: RefCell<postgres::Client>,
+    statements: RefCell<HashMap<String, postgres::Statement>>,
+}
+
+impl Pg {
+    pub(super) fn connect(url: &str) -> Result<Self> {
+        let client = postgres::Client::connect(url, postgres::NoTls)?;
+        Ok(Self {
+            client: RefCell::new(client),
+            statements: RefCell::new(HashMap::new()),
+        })
+    }
+
+    /// The statement for `sql` (in the shared dialect), prepared on first use.
+    pub(super) fn statement(&self, sql: &str) -> Result<postgres::Statement> {
+        if let Some(statement) = self.statements.borrow().get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.borrow_mut().prepare(&translate(sql))?;
+        let mut cache = self.statements.borrow_mut();
+        if cache.len() >= 512 {
+            cache.clear();
+        }
+        cache.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+
+    pub(super) fn execute(
+        &self,
+        statement: &postgres::Statement,
+        params: &[ValueRef<'_>],
+    ) -> Result<usize> {
+        let params: Vec<Param<'_>> = params.iter().map(|v| Param(*v)).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        let n = self.client.borrow_mut().execute(statement, &refs)?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    pub(super) fn query(
+        &self,
+        statement: &postgres::Statement,
+        params: &[ValueRef<'_>],
+    ) -> Result<Vec<postgres::Row>> {
+        let params: Vec<Param<'_>> = params.iter().map(|v| Param(*v)).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        Ok(self.client.borrow_mut().query(statement, &refs)?)
+    }
+
+    /// Statements without parameters; a transaction's `BEGIN` in SQLite's words is said in
+    /// PostgreSQL's.
+    pub(super) fn batch(&self, sql: &str) -> Result<()> {
+        let sql = match sql.trim() {
+            "BEGIN IMMEDIATE" => format!("BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK})"),
+            "BEGIN DEFERRED" | "BEGIN" => "BEGIN ISOLATION LEVEL REPEATABLE READ".to_owned(),
+            other => other.to_owned(),
+        };
+        Ok(self.client.borrow_mut().batch_execute(&sql)?)
+    }
+
+    pub(super) fn last_insert_rowid(&self) -> Result<i64> {
+        let row = self
+            .client
+            .borrow_mut()
+            .query_one("SELECT lastval()", &[])?;
+        Ok(row.try_get(0)?)
+    }
+}
+
+/// The shared dialect in PostgreSQL's words: `?N` placeholders become `$N` (a bare `?` the next
+/// number), `INSERT OR IGNORE` an `ON CONFLICT DO NOTHING`, and the column `offset` (a reserved
+/// word there) is quoted. String literals and quoted identifiers are left as they are.
+#[must_use]
+pub fn translate(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut next = 0u32;
+    let mut chars = sql.char_indices().peekable();
+    let mut ignore = false;
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                out.push(c);
+                for (_, d) in chars.by_ref() {
+                    out.push(d);
+                    if d == c {
+                        break;
+                    }
+                }
+            }
+            '?' => {
+                let mut digits = String::new();
+                while let Some((_, d)) = chars.peek().filter(|(_, d)| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                if digits.is_empty() {
+                    next += 1;
+                    digits = next.to_string();
+                } else if let Ok(n) = digits.parse::<u32>() {
+                    next = next.max(n);
+                }
+                out.push('$');
+                out.push_str(&digits);
+            }
+            c if c.is_ascii_alphabetic() || c == '_' => {
+                let mut end = at + c.len_utf8();
+                while let Some((i, d)) = chars.peek().copied() {
+                    if d.is_ascii_alphanumeric() || d == '_' {
+                        end = i + d.len_utf8();
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                let word = &sql[at..end];
+                if word == "offset" {
+                    out.push_str("\"offset\"");
+                } else if word.eq_ignore_ascii_case("OR") && out.trim_end().ends_with("INSERT") {
+                    // INSERT OR IGNORE: the conflict clause goes at the end.
+                    let rest = sql[end..].trim_start();
+                    if rest.starts_with("IGNORE") {
+                        for _ in 0.."IGNORE".len() + (sql[end..].len() - rest.len()) {
+                            chars.next();
+                        }
+                        ignore = true;
+                        while out.ends_with(' ') {
+                            out.pop();
+                        }
+                    } else {
+                        out.push_str(word);
+                    }
+                } else {
+                    out.push_str(word);
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    if ignore {
+        let trimmed = out.trim_end().trim_end_matches(';').len();
+        out.truncate(trimmed);
+        out.push_str(" ON CONFLICT DO NOTHING");
+    }
+    out
+}
+
+/// A value bound to a PostgreSQL parameter of whatever type the server inferred for it.
+#[derive(Debug)]
+struct Param<'a>(ValueRef<'a>);
+
+type BoxError = Box<dyn std::error::Error + Sync + Send>;
+
+impl ToSql for Param<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> std::result::Result<IsNull, BoxError> {
+        let text_like = matches!(
+            *ty,
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN
+        );
+        match self.0 {
+            ValueRef::Null => Ok(IsNull::Yes),
+            ValueRef::Integer(i) => match *ty {
+                Type::INT8 => i.to_sql(ty, out),
+                Type::INT4 => i32::try_from(i)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(i)?.to_sql(ty, out),
+                Type::BOOL => (i != 0).to_sql(ty, out),
+                #[allow(clippy::cast_precision_loss)]
+                Type::FLOAT8 => (i as f64).to_sql(ty, out),
+                _ if text_like => i.to_string().as_str().to_sql(&Type::TEXT, out),
+                _ => Err(format!("an integer for a parameter of type {ty}").into()),
+            },
+            ValueRef::Real(r) => match *ty {
+                Type::FLOAT8 => r.to_sql(ty, out),
+                #[allow(clippy::cast_possible_truncation)]
+                Type::FLOAT4 => (r as f32).to_sql(ty, out),
+                _ if text_like => r.to_string().as_str().to_sql(&Type::TEXT, out),
+                _ => Err(format!("a real for a parameter of type {ty}").into()),
+            },
+            ValueRef::Text(t) => match *ty {
+                Type::INT8 => t.trim().parse::<i64>()?.to_sql(ty, out),
+                Type::INT4 => t.trim().parse::<i32>()?.to_sql(ty, out),
+                Type::FLOAT8 => t.trim().parse::<f64>()?.to_sql(ty, out),
+                Type::BYTEA => t.as_bytes().to_sql(ty, out),
+                _ => t.to_sql(&Type::TEXT, out),
+            },
+            ValueRef::Blob(b) => match *ty {
+                _ if text_like => std::str::from_utf8(b)?.to_sql(&Type::TEXT, out),
+                _ => b.to_sql(&Type::BYTEA, out),
+            },
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+/// Column `i` of a PostgreSQL row as the index reads values.
+pub(super) fn value(row: &postgres::Row, i: usize) -> Result<ValueRef<'_>> {
+    let column = row.columns().get(i).ok_or_else(|| Error::Type {
+        column: i,
+        message: "no such column".to_owned(),
+    })?;
+    let value = match *column.type_() {
+        Type::INT8 => row.try_get::<_, Option<i64>>(i)?.map(ValueRef::Integer),
+        Type::INT4 => row
+            .try_get::<_, Option<i32>>(i)?
+            .map(|v| ValueRef::Integer(v.into())),
+        Type::INT2 => row
+            .try_get::<_, Option<i16>>(i)?
+            .map(|v| ValueRef::Integer(v.into())),
+        Type::OID => row
+            .try_get::<_, Option<u32>>(i)?
+            .map(|v| ValueRef::Integer(v.into())),
+        Type::BOOL => row
+            .try_get::<_, Option<bool>>(i)?
+            .map(|v| ValueRef::Integer(v.into())),
+        Type::FLOAT8 => row.try_get::<_, Option<f64>>(i)?.map(ValueRef::Real),
+        Type::FLOAT4 => row
+            .try_get::<_, Option<f32>>(i)?
+            .map(|v| ValueRef::Real(v.into())),
+        Type::BYTEA => row.try_get::<_, Option<&[u8]>>(i)?.map(ValueRef::Blob),
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+            row.try_get::<_, Option<&str>>(i)?.map(ValueRef::Text)
+        }
+        ref other => {
+            return Err(Error::Type {
+                column: i,
+                message: format!("PostgreSQL type {other} is not read by the index (cast it)"),
+            });
+        }
+    };
+    Ok(value.unwrap_or(ValueRef::Null))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::translate;
+
+    #[test]
+    fn placeholders_conflicts_and_reserved_words_are_translated() {
+        assert_eq!(
+            translate("SELECT r.offset FROM records r WHERE id = ?1 AND x = '?2' AND y = ?2"),
+            "SELECT r.\"offset\" FROM records r WHERE id = $1 AND x = '?2' AND y = $2"
+        );
+        assert_eq!(
+            translate("UPDATE t SET a = ? WHERE b = ?"),
+            "UPDATE t SET a = $1 WHERE b = $2"
+        );
+        assert_eq!(
+            translate("INSERT OR IGNORE INTO sweep_queue (url_id) VALUES (?1)"),
+            "INSERT INTO sweep_queue (url_id) VALUES ($1) ON CONFLICT DO NOTHING"
+        );
+        assert_eq!(
+            translate("SELECT \"offset\" FROM t"),
+            "SELECT \"offset\" FROM t"
+        );
+        assert_eq!(translate("SELECT 'it''s' || ?1"), "SELECT 'it''s' || $1");
+    }
+}
