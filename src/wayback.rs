@@ -122,9 +122,11 @@ pub fn store(
         return Ok(());
     }
     index.conn.execute(
-        "INSERT OR REPLACE INTO wayback_lookups
+        "INSERT INTO wayback_lookups
          (endpoint, url, timestamp, looked_up_at, capture_url, capture_timestamp)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (endpoint, url, timestamp) DO UPDATE SET looked_up_at = excluded.looked_up_at,
+             capture_url = excluded.capture_url, capture_timestamp = excluded.capture_timestamp",
         params![
             endpoint.as_str(),
             query.0,

@@ -193,9 +193,11 @@ impl JudgeStore for TxStore<'_, '_> {
         });
         self.tx
             .prepare_cached(
-                "INSERT OR REPLACE INTO texts (payload_sha256, kind, title, heading, text_gz,
-                                               extractor)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO texts (payload_sha256, kind, title, heading, text_gz, extractor)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (payload_sha256) DO UPDATE SET kind = excluded.kind,
+                     title = excluded.title, heading = excluded.heading,
+                     text_gz = excluded.text_gz, extractor = excluded.extractor",
             )?
             .execute(params![
                 sha,

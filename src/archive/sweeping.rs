@@ -110,12 +110,12 @@ pub fn due_url_ids(index: &Index, cutoff: jiff::Timestamp) -> Result<Vec<i64>, A
 pub fn set_batch(index: &Index, url_ids: &[i64]) -> Result<(), ArchiveError> {
     let run = || -> crate::db::Result<()> {
         index.conn.execute_batch(
-            "CREATE TEMP TABLE IF NOT EXISTS sweep_batch (url_id INTEGER PRIMARY KEY);
-             DELETE FROM temp.sweep_batch;",
+            "CREATE TEMP TABLE IF NOT EXISTS sweep_batch (url_id BIGINT PRIMARY KEY);
+             DELETE FROM sweep_batch;",
         )?;
         let mut insert = index
             .conn
-            .prepare_cached("INSERT OR IGNORE INTO temp.sweep_batch (url_id) VALUES (?1)")?;
+            .prepare_cached("INSERT OR IGNORE INTO sweep_batch (url_id) VALUES (?1)")?;
         for id in url_ids {
             insert.execute([id])?;
         }
@@ -132,7 +132,7 @@ pub fn batch_citations(index: &Index) -> Result<Vec<(Article, Extraction)>, Arch
         .prepare(
             "SELECT c.article_id, a.path, c.line, c.col, c.section, c.anchor, c.url_as_written, u.url
              FROM citations c JOIN articles a ON a.id = c.article_id JOIN urls u ON u.id = c.url_id
-             WHERE c.retired_run_id IS NULL AND c.url_id IN (SELECT url_id FROM temp.sweep_batch)
+             WHERE c.retired_run_id IS NULL AND c.url_id IN (SELECT url_id FROM sweep_batch)
              ORDER BY c.article_id, c.line",
         )
         .map_err(|e| index.wrap(e))?;
@@ -200,7 +200,7 @@ pub fn batch_histories(
                     k.conditional <> 0 AND k.http_status = 304, j.correction, j.quote_removed
              FROM citations c JOIN urls u ON u.id = c.url_id JOIN checks k ON k.url_id = c.url_id
              LEFT JOIN judgements j ON j.check_id = k.id AND j.citation_id = c.id
-             WHERE c.url_id IN (SELECT url_id FROM temp.sweep_batch)
+             WHERE c.url_id IN (SELECT url_id FROM sweep_batch)
              ORDER BY c.id, k.id",
         )
         .map_err(|e| index.wrap(e))?;

@@ -41,7 +41,7 @@ fn archived_copy(
              LEFT JOIN citations c ON c.url_id = u.id AND c.article_id = ?3
              WHERE u.url = ?1 AND k.run_id != ?2 AND k.outcome IN ('ok', 'redirected')
                AND (s.http_status BETWEEN 200 AND 299 OR s.http_status = 304)
-               AND s.truncated IS NULL AND s.payload_sha256 IS NOT ?4
+               AND s.truncated IS NULL AND s.payload_sha256 IS DISTINCT FROM ?4
              ORDER BY s.id = c.reference_snapshot_id DESC, s.captured_at DESC, s.id DESC LIMIT 1",
         )?
         .query_row(params![url, run_id, article, now], |r| {

@@ -26,12 +26,34 @@ impl Pg {
         })
     }
 
+    /// Runs `f` on the client. The blocking client drives a runtime of its own, which cannot be
+    /// entered from a thread already running async tasks (the fetcher's, where the hosts'
+    /// shared budget is asked): there it runs on a thread of its own for the call.
+    fn with_client<T: Send>(
+        &self,
+        f: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error> + Send,
+    ) -> Result<T> {
+        let mut client = self.client.borrow_mut();
+        let client: &mut postgres::Client = &mut client;
+        let result = if tokio::runtime::Handle::try_current().is_ok() {
+            std::thread::scope(|s| {
+                s.spawn(move || f(client))
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+        } else {
+            f(client)
+        };
+        Ok(result?)
+    }
+
     /// The statement for `sql` (in the shared dialect), prepared on first use.
     pub(super) fn statement(&self, sql: &str) -> Result<postgres::Statement> {
         if let Some(statement) = self.statements.borrow().get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self.client.borrow_mut().prepare(&translate(sql))?;
+        let translated = translate(sql);
+        let statement = self.with_client(|c| c.prepare(&translated))?;
         let mut cache = self.statements.borrow_mut();
         if cache.len() >= 512 {
             cache.clear();
@@ -48,7 +70,7 @@ impl Pg {
         let params: Vec<Param<'_>> = params.iter().map(|v| Param(*v)).collect();
         let refs: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        let n = self.client.borrow_mut().execute(statement, &refs)?;
+        let n = self.with_client(|c| c.execute(statement, &refs))?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
@@ -60,7 +82,7 @@ impl Pg {
         let params: Vec<Param<'_>> = params.iter().map(|v| Param(*v)).collect();
         let refs: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        Ok(self.client.borrow_mut().query(statement, &refs)?)
+        self.with_client(|c| c.query(statement, &refs))
     }
 
     /// Statements without parameters; a transaction's `BEGIN` in SQLite's words is said in
@@ -71,15 +93,11 @@ impl Pg {
             "BEGIN DEFERRED" | "BEGIN" => "BEGIN ISOLATION LEVEL REPEATABLE READ".to_owned(),
             other => other.to_owned(),
         };
-        Ok(self.client.borrow_mut().batch_execute(&sql)?)
+        self.with_client(|c| c.batch_execute(&sql))
     }
 
     pub(super) fn last_insert_rowid(&self) -> Result<i64> {
-        let row = self
-            .client
-            .borrow_mut()
-            .query_one("SELECT lastval()", &[])?;
-        Ok(row.try_get(0)?)
+        self.with_client(|c| c.query_one("SELECT lastval()", &[])?.try_get(0))
     }
 }
 

@@ -98,9 +98,12 @@ pub fn store(
         return Ok(());
     }
     index.conn.execute(
-        "INSERT OR REPLACE INTO witnesses
+        "INSERT INTO witnesses
          (endpoint, snapshot_id, window_secs, looked_up_at, status, timestamp, url, similarity)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (endpoint, snapshot_id, window_secs) DO UPDATE SET
+             looked_up_at = excluded.looked_up_at, status = excluded.status,
+             timestamp = excluded.timestamp, url = excluded.url, similarity = excluded.similarity",
         params![
             endpoint.as_str(),
             query.snapshot,

@@ -11,6 +11,7 @@
 )]
 
 mod archive;
+mod backends;
 mod batches;
 mod cli;
 mod fetching;
@@ -18,6 +19,7 @@ mod fixtures;
 mod guard;
 mod hostile;
 mod judgement;
+mod postgres;
 mod proxy;
 mod quotes;
 mod replay;

@@ -21,14 +21,14 @@ fn agent() -> ureq::Agent {
 }
 
 /// The S3 server of the tests.
-struct S3 {
+pub struct S3 {
     endpoint: String,
     key: String,
     secret: String,
 }
 
 impl S3 {
-    fn from_env() -> Option<Self> {
+    pub fn from_env() -> Option<Self> {
         let endpoint = std::env::var("PROVCHECK_TEST_S3")
             .ok()
             .filter(|e| !e.is_empty());
@@ -63,7 +63,7 @@ impl S3 {
 
     /// The tests' bucket (created once; SeaweedFS gives each bucket volumes of its own) and a
     /// prefix of this test's own in it.
-    fn new_prefix(&self, what: &str) -> (String, String) {
+    pub fn new_prefix(&self, what: &str) -> (String, String) {
         let name = "provcheck-tests".to_owned();
         let url = self
             .bucket(&name)
@@ -103,18 +103,33 @@ impl S3 {
         assert!(status.is_success());
     }
 
-    fn command(&self, dir: &Path) -> Command {
+    pub fn command(&self, dir: &Path) -> Command {
         let mut cmd = provcheck(dir);
-        cmd.env("AWS_ENDPOINT_URL", &self.endpoint)
-            .env("AWS_ACCESS_KEY_ID", &self.key)
-            .env("AWS_SECRET_ACCESS_KEY", &self.secret)
-            .env("AWS_REGION", "us-east-1");
+        self.apply_assert(&mut cmd);
         cmd
+    }
+
+    /// The variables that point provcheck at this server.
+    fn vars(&self) -> [(&'static str, &str); 4] {
+        [
+            ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
+            ("AWS_ACCESS_KEY_ID", self.key.as_str()),
+            ("AWS_SECRET_ACCESS_KEY", self.secret.as_str()),
+            ("AWS_REGION", "us-east-1"),
+        ]
+    }
+
+    pub fn apply(&self, cmd: &mut std::process::Command) {
+        cmd.envs(self.vars());
+    }
+
+    pub fn apply_assert(&self, cmd: &mut Command) {
+        cmd.envs(self.vars());
     }
 }
 
 /// A page with an ETag (304 on a re-check) and a second page.
-fn site() -> TestServer {
+pub fn site() -> TestServer {
     let story = page("Talks resume", &TEXT);
     TestServer::start(move |req| match req.target.as_str() {
         "/tagged" => {
@@ -134,7 +149,7 @@ fn site() -> TestServer {
     })
 }
 
-fn desk(dir: &Path, site: &TestServer) {
+pub fn desk(dir: &Path, site: &TestServer) {
     std::fs::create_dir_all(dir.join("desk")).unwrap();
     write(
         dir,
@@ -179,7 +194,7 @@ fn local_warc_files(dir: &Path) -> Vec<std::path::PathBuf> {
         .collect()
 }
 
-fn ok(out: &std::process::Output) -> String {
+pub fn ok(out: &std::process::Output) -> String {
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -426,7 +441,7 @@ fn records(dir: &Path) -> Vec<(String, String)> {
     )
 }
 
-fn verified(cmd: &mut Command, archive: &Path) -> String {
+pub fn verified(cmd: &mut Command, archive: &Path) -> String {
     let out = ok(&cmd
         .args(["verify", "--chain", "--archive"])
         .arg(archive)
@@ -437,7 +452,7 @@ fn verified(cmd: &mut Command, archive: &Path) -> String {
 }
 
 /// Checked, then swept (a 304 each), into the archive under `dir`.
-fn archived(dir: &Path, site: &TestServer) {
+pub fn archived(dir: &Path, site: &TestServer) {
     desk(dir, site);
     for args in [
         &["check", "desk/story.txt"][..],

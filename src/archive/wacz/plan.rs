@@ -60,7 +60,7 @@ pub(super) fn selected_checks(
         "SELECT DISTINCT k.id, u.url, k.checked_at, k.snapshot_id,
                 k.revalidation_record_id IS NOT NULL
          FROM checks k JOIN citations c ON c.url_id = k.url_id JOIN urls u ON u.id = k.url_id
-         WHERE 1",
+         WHERE 1 = 1",
     );
     let mut params: Vec<String> = Vec::new();
     if !selection.articles.is_empty() {

@@ -1,0 +1,128 @@
+//! The index's two engines, for tests that run against both: SQLite (always) and PostgreSQL
+//! when `.ci/run` (or a developer, with `scripts/pg-server.sh`) names a server in
+//! `PROVCHECK_TEST_PG` (`postgres://provcheck@127.0.0.1:PORT/provcheck`, a role that may create
+//! databases). Without it the PostgreSQL half says so and is skipped, unless
+//! `PROVCHECK_REQUIRE_PG` is set (CI sets it).
+
+use std::path::{Path, PathBuf};
+
+/// The PostgreSQL server of the tests.
+pub struct Pg {
+    admin: String,
+}
+
+impl Pg {
+    pub fn from_env() -> Option<Self> {
+        let Some(admin) = std::env::var("PROVCHECK_TEST_PG")
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
+            assert!(
+                std::env::var_os("PROVCHECK_REQUIRE_PG").is_none(),
+                "PROVCHECK_REQUIRE_PG is set but PROVCHECK_TEST_PG is not"
+            );
+            eprintln!("PROVCHECK_TEST_PG is not set: PostgreSQL test skipped");
+            return None;
+        };
+        Some(Self { admin })
+    }
+
+    /// A new, empty database of this test's own; its URL.
+    pub fn new_database(&self, what: &str) -> String {
+        let name = format!("{what}_{:016x}", fastrand::u64(..));
+        let mut client = postgres::Client::connect(&self.admin, postgres::NoTls).unwrap();
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let mut url = url::Url::parse(&self.admin).unwrap();
+        url.set_path(&name);
+        url.to_string()
+    }
+}
+
+/// Where a test archive's index is, read behind provcheck's back.
+pub enum TestIndex {
+    File(PathBuf),
+    Postgres(String),
+}
+
+impl TestIndex {
+    /// The index of the archive directory `archive`, or the database `url`.
+    pub fn of(archive: &Path, url: Option<&str>) -> Self {
+        match url {
+            Some(url) => Self::Postgres(url.to_owned()),
+            None => Self::File(archive.join("index.sqlite")),
+        }
+    }
+
+    /// The integer `sql` (with `?1` bound to `param` when given) answers; `None` when the
+    /// index cannot be read yet.
+    pub fn try_int(&self, sql: &str, param: Option<&str>) -> Option<i64> {
+        match self {
+            Self::File(path) => {
+                let conn = rusqlite::Connection::open_with_flags(
+                    path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                )
+                .ok()?;
+                match param {
+                    Some(p) => conn.query_row(sql, [p], |r| r.get(0)).ok(),
+                    None => conn.query_row(sql, [], |r| r.get(0)).ok(),
+                }
+            }
+            Self::Postgres(url) => {
+                let mut client = postgres::Client::connect(url, postgres::NoTls).ok()?;
+                let sql = sql.replace("?1", "$1");
+                let row = match param {
+                    Some(p) => client.query_one(&sql, &[&p]).ok()?,
+                    None => client.query_one(&sql, &[]).ok()?,
+                };
+                row.try_get::<_, i64>(0).ok()
+            }
+        }
+    }
+
+    pub fn int(&self, sql: &str, param: Option<&str>) -> i64 {
+        self.try_int(sql, param)
+            .unwrap_or_else(|| panic!("cannot read the index: {sql}"))
+    }
+
+    /// The two text columns `sql` selects, of every row.
+    pub fn pairs(&self, sql: &str) -> Vec<(String, String)> {
+        match self {
+            Self::File(path) => {
+                let conn = rusqlite::Connection::open(path).unwrap();
+                let mut stmt = conn.prepare(sql).unwrap();
+                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap()
+            }
+            Self::Postgres(url) => postgres::Client::connect(url, postgres::NoTls)
+                .unwrap()
+                .query(sql, &[])
+                .unwrap()
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect(),
+        }
+    }
+
+    /// Runs `sql` on the index (an edit behind provcheck's back).
+    pub fn execute(&self, sql: &str) {
+        match self {
+            Self::File(path) => {
+                rusqlite::Connection::open(path)
+                    .unwrap()
+                    .execute_batch(sql)
+                    .unwrap();
+            }
+            Self::Postgres(url) => {
+                postgres::Client::connect(url, postgres::NoTls)
+                    .unwrap()
+                    .batch_execute(sql)
+                    .unwrap();
+            }
+        }
+    }
+}
