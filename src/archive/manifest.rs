@@ -42,7 +42,8 @@ pub(super) fn manifest_lines(
     .into_bytes();
     out.push(b'\n');
     sink(&out)?;
-    let mut checks = conn.prepare_cached(
+    // A scan (a run may hold a million checks): read a page at a time on PostgreSQL.
+    let mut checks = conn.prepare(
         "SELECT k.id, u.url, k.checked_at, k.outcome, k.http_status, k.final_url, k.detail,
                 rv.record_id, rv.block_sha256
          FROM checks k JOIN urls u ON u.id = k.url_id

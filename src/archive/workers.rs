@@ -42,6 +42,30 @@ fn immediate<T, E>(
     }
 }
 
+/// Runs `f` in a PostgreSQL transaction holding `host`'s advisory lock (read committed: what
+/// it reads once the lock is granted is what the previous holder committed).
+fn host_transaction<T>(
+    conn: &crate::db::Connection,
+    host: &str,
+    f: impl FnOnce() -> crate::db::Result<T>,
+) -> crate::db::Result<T> {
+    conn.execute_batch("BEGIN ISOLATION LEVEL READ COMMITTED")?;
+    let result = conn
+        .query_row(
+            "SELECT pg_advisory_xact_lock(hashtextextended(?1, 1))",
+            [host],
+            |_| Ok(()),
+        )
+        .and_then(|()| f());
+    match result {
+        Ok(v) => conn.execute_batch("COMMIT").map(|()| v),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
 fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
@@ -55,6 +79,8 @@ pub struct Worker {
     id: String,
     lease: Duration,
     at: IndexAt,
+    /// This worker started the sweep and holds its first URL, not claimed yet (see `join`).
+    reserved: AtomicBool,
     stop: Arc<AtomicBool>,
     heartbeat: Option<std::thread::JoinHandle<()>>,
 }
@@ -104,6 +130,7 @@ impl Worker {
             id,
             lease,
             at: at.clone(),
+            reserved: AtomicBool::new(false),
             stop,
             heartbeat: Some(heartbeat),
         })
@@ -150,9 +177,18 @@ impl Worker {
                 for id in &ids {
                     insert.execute([id])?;
                 }
+                // The starter holds the first URL from the start (its first claim takes it
+                // with the rest of its batch): a worker joining before that claim finds the
+                // queue held by a live worker and joins it instead of starting it again.
+                index.conn.execute(
+                    "UPDATE sweep_queue SET worker = ?1
+                     WHERE pos = (SELECT MIN(pos) FROM sweep_queue)",
+                    [&self.id],
+                )?;
                 Ok(())
             };
             fill().map_err(wrap)?;
+            self.reserved.store(true, Ordering::SeqCst);
             Ok(Joined {
                 started: true,
                 pending: ids.len(),
@@ -160,10 +196,16 @@ impl Worker {
         })
     }
 
-    /// Claims up to `n` of the sweep's URLs that are not done and not held by a live worker
-    /// (in the due order: least recently checked first).
+    /// Claims up to `n` of the sweep's URLs that are not done and not held by another live
+    /// worker (in the due order: least recently checked first).
     pub fn claim(&self, index: &Index, n: usize) -> Result<Vec<i64>, ArchiveError> {
         let n = i64::try_from(n).unwrap_or(i64::MAX);
+        // Its own reservation is taken with the first batch.
+        let reserved = if self.reserved.swap(false, Ordering::SeqCst) {
+            self.id.as_str()
+        } else {
+            ""
+        };
         if index.conn.is_postgres() {
             // Rows another worker is claiming are skipped, not waited for.
             let mut claimed: Vec<(i64, i64)> = index
@@ -171,12 +213,13 @@ impl Worker {
                 .prepare_cached(
                     "UPDATE sweep_queue SET worker = ?1 WHERE pos IN (
                          SELECT q.pos FROM sweep_queue q LEFT JOIN workers w ON w.id = q.worker
-                         WHERE q.done = 0 AND (w.id IS NULL OR w.alive_until < ?2)
+                         WHERE q.done = 0
+                           AND (w.id IS NULL OR w.alive_until < ?2 OR w.id = ?4)
                          ORDER BY q.pos LIMIT ?3 FOR UPDATE OF q SKIP LOCKED)
                      RETURNING pos, url_id",
                 )
                 .and_then(|mut s| {
-                    s.query_map(params![self.id, now_ms(), n], |r| {
+                    s.query_map(params![self.id, now_ms(), n, reserved], |r| {
                         Ok((r.get(0)?, r.get(1)?))
                     })?
                     .collect()
@@ -190,10 +233,10 @@ impl Worker {
                 .conn
                 .prepare_cached(
                     "SELECT q.url_id FROM sweep_queue q LEFT JOIN workers w ON w.id = q.worker
-                     WHERE q.done = 0 AND (w.id IS NULL OR w.alive_until < ?1)
+                     WHERE q.done = 0 AND (w.id IS NULL OR w.alive_until < ?1 OR w.id = ?3)
                      ORDER BY q.pos LIMIT ?2",
                 )?
-                .query_map(params![now_ms(), n], |r| r.get::<_, i64>(0))?
+                .query_map(params![now_ms(), n, reserved], |r| r.get::<_, i64>(0))?
                 .collect::<crate::db::Result<Vec<_>>>()?;
             let mut take = index
                 .conn
@@ -337,13 +380,22 @@ struct IndexHosts {
 }
 
 impl IndexHosts {
-    /// Runs `f` in an immediate transaction; `None` (logged) when the index cannot be written.
+    /// Runs `f` in a transaction that has `host`'s budget to itself: SQLite's immediate one;
+    /// on PostgreSQL one holding an advisory lock of that host's (so that booking a host's
+    /// turn never waits for another worker committing a batch). `None` (logged) when the index
+    /// cannot be written.
     fn immediate<T>(
         &self,
+        host: &str,
         f: impl FnOnce(&crate::db::Connection) -> crate::db::Result<T>,
     ) -> Option<T> {
         let index = self.index.lock().expect("shared hosts lock");
-        match immediate(&index.conn, |e| e, || f(&index.conn)) {
+        let result = if index.conn.is_postgres() {
+            host_transaction(&index.conn, host, || f(&index.conn))
+        } else {
+            immediate(&index.conn, |e| e, || f(&index.conn))
+        };
+        match result {
             Ok(v) => Some(v),
             Err(error) => {
                 tracing::warn!("shared host budget in {}: {error}", index.path().display());
@@ -356,7 +408,7 @@ impl IndexHosts {
 impl SharedHosts for IndexHosts {
     fn try_take(&self, host: &str, per_host: usize) -> Option<i64> {
         let now = now_ms();
-        self.immediate(|conn| {
+        self.immediate(host, |conn| {
             conn.prepare_cached(
                 "DELETE FROM host_slots WHERE host = ?1 AND worker NOT IN
                  (SELECT id FROM workers WHERE alive_until >= ?2)",
@@ -394,7 +446,7 @@ impl SharedHosts for IndexHosts {
 
     fn book_start(&self, host: &str, interval: Duration) -> Option<i64> {
         let now = now_ms();
-        self.immediate(|conn| {
+        self.immediate(host, |conn| {
             let next: Option<i64> = conn
                 .prepare_cached("SELECT next_start FROM host_turns WHERE host = ?1")?
                 .query_row([host], |r| r.get(0))

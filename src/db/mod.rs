@@ -179,12 +179,13 @@ impl Connection {
         })
     }
 
-    /// A statement used once (or rarely).
+    /// A statement used once (or rarely): a scan. On PostgreSQL its rows are read through a
+    /// cursor, a page at a time.
     pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
         Ok(Statement {
             inner: match &self.engine {
                 Engine::Sqlite(c) => StatementInner::Plain(c.prepare(sql)?),
-                Engine::Postgres(pg) => StatementInner::Postgres(pg, pg.statement(sql)?),
+                Engine::Postgres(pg) => StatementInner::Scan(pg, sql.to_owned()),
             },
         })
     }
@@ -292,6 +293,8 @@ enum StatementInner<'c> {
     Cached(rusqlite::CachedStatement<'c>),
     Plain(rusqlite::Statement<'c>),
     Postgres(&'c pg::Pg, postgres::Statement),
+    /// A PostgreSQL scan: its SQL, declared as a cursor when queried.
+    Scan(&'c pg::Pg, String),
 }
 
 /// A prepared statement.
@@ -308,7 +311,7 @@ impl<'c> Statement<'c> {
         let statement: &mut rusqlite::Statement<'c> = match &mut self.inner {
             StatementInner::Cached(s) => s,
             StatementInner::Plain(s) => s,
-            StatementInner::Postgres(..) => return Ok(Some(values)),
+            StatementInner::Postgres(..) | StatementInner::Scan(..) => return Ok(Some(values)),
         };
         statement.clear_bindings();
         for (i, value) in values.into_iter().enumerate() {
@@ -329,6 +332,10 @@ impl<'c> Statement<'c> {
             StatementInner::Postgres(_, s) => {
                 s.columns().iter().map(|c| c.name().to_owned()).collect()
             }
+            StatementInner::Scan(pg, sql) => pg
+                .statement(sql)
+                .map(|s| s.columns().iter().map(|c| c.name().to_owned()).collect())
+                .unwrap_or_default(),
         }
     }
 
@@ -346,10 +353,15 @@ impl<'c> Statement<'c> {
             (StatementInner::Postgres(pg, statement), values) => {
                 pg.execute(statement, &values.unwrap_or_default())
             }
+            (StatementInner::Scan(pg, sql), values) => {
+                let statement = pg.statement(sql)?;
+                pg.execute(&statement, &values.unwrap_or_default())
+            }
         }
     }
 
-    /// The rows of the statement, read one at a time (PostgreSQL's are fetched whole).
+    /// The rows of the statement, read one at a time (on PostgreSQL, a cached statement's are
+    /// fetched whole, a scan's a page at a time).
     pub fn query<P: Params>(&mut self, params: P) -> Result<Rows<'_>> {
         let values = self.bind(&params)?;
         Ok(Rows {
@@ -360,6 +372,10 @@ impl<'c> Statement<'c> {
                     rows: pg
                         .query(statement, &values.unwrap_or_default())?
                         .into_iter(),
+                    current: None,
+                },
+                (StatementInner::Scan(pg, sql), values) => RowsInner::Cursor {
+                    cursor: pg.cursor(sql, &values.unwrap_or_default())?,
                     current: None,
                 },
             },
@@ -403,6 +419,10 @@ enum RowsInner<'s> {
         rows: std::vec::IntoIter<postgres::Row>,
         current: Option<postgres::Row>,
     },
+    Cursor {
+        cursor: pg::Cursor<'s>,
+        current: Option<postgres::Row>,
+    },
 }
 
 impl Rows<'_> {
@@ -415,6 +435,12 @@ impl Rows<'_> {
             })),
             RowsInner::Postgres { rows, current } => {
                 *current = rows.next();
+                Ok(current.as_ref().map(|r| Row {
+                    inner: RowInner::Postgres(r),
+                }))
+            }
+            RowsInner::Cursor { cursor, current } => {
+                *current = cursor.next()?;
                 Ok(current.as_ref().map(|r| Row {
                     inner: RowInner::Postgres(r),
                 }))

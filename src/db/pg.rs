@@ -15,6 +15,44 @@ const WRITER_LOCK: i64 = 0x7072_6f76_6368_6b00; // "provchk\0"
 pub(super) struct Pg {
     client: RefCell<postgres::Client>,
     statements: RefCell<HashMap<String, postgres::Statement>>,
+    /// Cursors declared so far (each gets a name of its own).
+    cursors: std::cell::Cell<u64>,
+}
+
+/// Rows a cursor hands over per `FETCH`.
+const FETCH: usize = 1000;
+
+/// An open cursor: the rows of a scan, fetched a page at a time; closed when dropped.
+pub(super) struct Cursor<'c> {
+    pg: &'c Pg,
+    name: String,
+    page: std::vec::IntoIter<postgres::Row>,
+    done: bool,
+}
+
+impl Cursor<'_> {
+    /// The next row, fetching the next page when this one is used up.
+    pub(super) fn next(&mut self) -> Result<Option<postgres::Row>> {
+        if let Some(row) = self.page.next() {
+            return Ok(Some(row));
+        }
+        if self.done {
+            return Ok(None);
+        }
+        let fetch = format!("FETCH {FETCH} FROM {}", self.name);
+        let rows = self.pg.with_client(|c| c.query(&fetch, &[]))?;
+        self.done = rows.len() < FETCH;
+        self.page = rows.into_iter();
+        Ok(self.page.next())
+    }
+}
+
+impl Drop for Cursor<'_> {
+    fn drop(&mut self) {
+        let close = format!("CLOSE {}", self.name);
+        // A cursor of a transaction that failed went with it.
+        let _ = self.pg.with_client(|c| c.batch_execute(&close));
+    }
 }
 
 impl Pg {
@@ -23,13 +61,14 @@ impl Pg {
         Ok(Self {
             client: RefCell::new(client),
             statements: RefCell::new(HashMap::new()),
+            cursors: std::cell::Cell::new(0),
         })
     }
 
     /// Runs `f` on the client. The blocking client drives a runtime of its own, which cannot be
     /// entered from a thread already running async tasks (the fetcher's, where the hosts'
     /// shared budget is asked): there it runs on a thread of its own for the call.
-    fn with_client<T: Send>(
+    pub(super) fn with_client<T: Send>(
         &self,
         f: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error> + Send,
     ) -> Result<T> {
@@ -83,6 +122,29 @@ impl Pg {
         let refs: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         self.with_client(|c| c.query(statement, &refs))
+    }
+
+    /// The rows of `sql` (in the shared dialect) through a cursor: a scan of the whole index
+    /// holds a page of rows at a time, not all of them. `WITH HOLD`, so that it also works
+    /// outside a transaction (PostgreSQL then keeps the result on its side until it is closed).
+    pub(super) fn cursor(&self, sql: &str, params: &[ValueRef<'_>]) -> Result<Cursor<'_>> {
+        let n = self.cursors.get() + 1;
+        self.cursors.set(n);
+        let name = format!("provcheck_scan_{n}");
+        let declare = format!(
+            "DECLARE {name} NO SCROLL CURSOR WITH HOLD FOR {}",
+            translate(sql)
+        );
+        let params: Vec<Param<'_>> = params.iter().map(|v| Param(*v)).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        self.with_client(|c| c.execute(declare.as_str(), &refs))?;
+        Ok(Cursor {
+            pg: self,
+            name,
+            page: Vec::new().into_iter(),
+            done: false,
+        })
     }
 
     /// Statements without parameters; a transaction's `BEGIN` in SQLite's words is said in
