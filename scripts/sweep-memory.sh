@@ -8,6 +8,9 @@
 #   scripts/sweep-memory.sh [N...]        (default 10000 100000)
 #   TESTWEB_SMALL=1 scripts/sweep-memory.sh 1000000   (pages of 2–5 KB: 1M fit in ~3 GB)
 #
+# With PROVCHECK_TEST_PG set (a PostgreSQL server, see scripts/pg-server.sh) the index of each
+# desk is a new database there; the peak is provcheck's own, not the server's.
+#
 # Never touches the network: every URL is on 127.0.0.1 … 127.0.0.10.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +32,11 @@ for n in "${@:-10000 100000}"; do
             if ($1 % 1000 == 0) { if (prev) close(prev); print "Sources" > f; prev = f }
             printf "- http://127.0.0.%d:%s/ok/%d\n", ($1 % 10) + 1, p, $1 > f }' 
         printf 'allow_net = ["127.0.0.0/8"]\nhost_interval = "0s"\nhost_concurrency = 16\nconcurrency = 64\nsoft404_probe = false\nrobots = false\nwitness = false\n' > "$desk/provcheck.toml"
+        if [ -n "${PROVCHECK_TEST_PG:-}" ]; then
+            db="memory_${each}_$RANDOM"
+            psql -q "$PROVCHECK_TEST_PG" -c "CREATE DATABASE $db"
+            echo "index_url = \"${PROVCHECK_TEST_PG%/*}/$db\"" >> "$desk/provcheck.toml"
+        fi
         (cd "$desk" && /usr/bin/time -f "%e %M" -o "$WORK/time" "$BIN" -q sweep articles --max-age 0s --format json > /dev/null 2>"$WORK/err") || true
         read -r wall rss < <(tail -n 1 "$WORK/time")
         printf "%-10s %8s %12.1f %12.1f\n" "$each" "$wall" "$(echo "$rss / 1024" | bc -l)" "$(du -sb "$desk/archive" | awk '{print $1 / 1e6}')"

@@ -49,6 +49,8 @@ pub enum IndexError {
         "index {path} has schema version {found}, newer than this provcheck understands ({SCHEMA_VERSION}); upgrade provcheck to use this archive"
     )]
     TooNew { path: PathBuf, found: i64 },
+    #[error("index {path} holds no provcheck archive (its database has no provcheck tables)")]
+    Empty { path: PathBuf },
     #[error(
         "index {path} has schema version {found}, older than this provcheck reads without upgrading it, and the archive cannot be written: {source}"
     )]
@@ -175,7 +177,7 @@ impl Index {
     pub fn open_at(at: &IndexAt) -> Result<Self, IndexError> {
         match at {
             IndexAt::File(path) => Self::open(path),
-            IndexAt::Postgres(url) => Self::open_postgres(url),
+            IndexAt::Postgres(url) => Self::open_postgres(url, false),
         }
     }
 
@@ -183,13 +185,14 @@ impl Index {
     pub fn open_read_only_at(at: &IndexAt) -> Result<Self, IndexError> {
         match at {
             IndexAt::File(path) => Self::open_read_only(path),
-            IndexAt::Postgres(url) => Self::open_postgres(url),
+            IndexAt::Postgres(url) => Self::open_postgres(url, true),
         }
     }
 
     /// Connects to a PostgreSQL index, creating its tables in an empty database (under an
-    /// advisory lock: several workers may start at once).
-    fn open_postgres(url: &str) -> Result<Self, IndexError> {
+    /// advisory lock: several workers may start at once). A reader's connection (`read_only`)
+    /// creates nothing: its session is read-only, and an empty database is no archive.
+    fn open_postgres(url: &str, read_only: bool) -> Result<Self, IndexError> {
         let at = IndexAt::Postgres(url.to_owned());
         let path = PathBuf::from(at.display());
         let wrap = |source| IndexError::Sqlite {
@@ -197,8 +200,14 @@ impl Index {
             source,
         };
         let conn = Connection::connect_postgres(url).map_err(wrap)?;
-        let found = (|| -> crate::db::Result<i64> {
-            let tx = conn.unchecked_transaction()?;
+        if read_only {
+            conn.set_read_only().map_err(wrap)?;
+        }
+        let found = (|| -> crate::db::Result<Option<i64>> {
+            // Read committed, not a snapshot: what is read once the lock is granted must be
+            // what the process that held it (creating the tables) committed.
+            conn.execute_batch("BEGIN ISOLATION LEVEL READ COMMITTED")?;
+            let tx = &conn;
             tx.query_row(
                 "SELECT pg_advisory_xact_lock(?1)",
                 [SCHEMA_LOCK],
@@ -213,19 +222,26 @@ impl Index {
                 tx.query_row("SELECT MAX(version) FROM provcheck_schema", (), |r| {
                     r.get::<_, Option<i64>>(0)
                 })?
-                .unwrap_or(0)
+            } else if read_only {
+                None
             } else {
                 tx.execute_batch(SCHEMA_PG)?;
                 tx.execute(
                     "INSERT INTO provcheck_schema (version) VALUES (?1)",
                     [SCHEMA_VERSION],
                 )?;
-                SCHEMA_VERSION
+                Some(SCHEMA_VERSION)
             };
-            tx.commit()?;
+            tx.execute_batch("COMMIT")?;
             Ok(found)
         })()
-        .map_err(wrap)?;
+        .map_err(|e| {
+            let _ = conn.execute_batch("ROLLBACK");
+            wrap(e)
+        })?;
+        let Some(found) = found else {
+            return Err(IndexError::Empty { path });
+        };
         if found > SCHEMA_VERSION {
             return Err(IndexError::TooNew { path, found });
         }

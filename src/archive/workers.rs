@@ -207,15 +207,20 @@ impl Worker {
             ""
         };
         if index.conn.is_postgres() {
-            // Rows another worker is claiming are skipped, not waited for.
+            // Rows another worker is claiming are skipped, not waited for. The condition reads
+            // the queue's row alone (no join): a row locked after another worker's claim
+            // committed is checked again on its new version, and a joined row would be the
+            // stale one (two workers would then both take it).
             let mut claimed: Vec<(i64, i64)> = index
                 .conn
                 .prepare_cached(
                     "UPDATE sweep_queue SET worker = ?1 WHERE pos IN (
-                         SELECT q.pos FROM sweep_queue q LEFT JOIN workers w ON w.id = q.worker
+                         SELECT q.pos FROM sweep_queue q
                          WHERE q.done = 0
-                           AND (w.id IS NULL OR w.alive_until < ?2 OR w.id = ?4)
-                         ORDER BY q.pos LIMIT ?3 FOR UPDATE OF q SKIP LOCKED)
+                           AND (q.worker IS NULL OR q.worker = ?4
+                                OR q.worker IN (SELECT id FROM workers WHERE alive_until < ?2)
+                                OR q.worker NOT IN (SELECT id FROM workers))
+                         ORDER BY q.pos LIMIT ?3 FOR UPDATE SKIP LOCKED)
                      RETURNING pos, url_id",
                 )
                 .and_then(|mut s| {

@@ -63,7 +63,16 @@ fn postgres_message(error: &postgres::Error) -> String {
             }
             message
         }
-        None => error.to_string(),
+        None => {
+            // The client's summary ("error connecting to server") and why (its sources).
+            let mut message = error.to_string();
+            let mut source = std::error::Error::source(error);
+            while let Some(cause) = source {
+                let _ = write!(message, ": {cause}");
+                source = cause.source();
+            }
+            message
+        }
     }
 }
 
@@ -165,7 +174,20 @@ impl Connection {
     pub fn is_read_only(&self) -> bool {
         match &self.engine {
             Engine::Sqlite(c) => c.is_readonly(rusqlite::MAIN_DB).unwrap_or(true),
-            Engine::Postgres(_) => false,
+            Engine::Postgres(pg) => pg.read_only.get(),
+        }
+    }
+
+    /// Makes every later transaction of this connection read-only (PostgreSQL: a reader's
+    /// session writes nothing, not even a cache; SQLite readers open the file read-only).
+    pub fn set_read_only(&self) -> Result<()> {
+        match &self.engine {
+            Engine::Sqlite(_) => Ok(()),
+            Engine::Postgres(pg) => {
+                pg.batch("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")?;
+                pg.read_only.set(true);
+                Ok(())
+            }
         }
     }
 

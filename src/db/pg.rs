@@ -17,6 +17,8 @@ pub(super) struct Pg {
     statements: RefCell<HashMap<String, postgres::Statement>>,
     /// Cursors declared so far (each gets a name of its own).
     cursors: std::cell::Cell<u64>,
+    /// The session is read-only.
+    pub(super) read_only: std::cell::Cell<bool>,
 }
 
 /// Rows a cursor hands over per `FETCH`.
@@ -56,12 +58,20 @@ impl Drop for Cursor<'_> {
 }
 
 impl Pg {
+    /// Connects to `url`; a URL without a password takes `PGPASSWORD`'s, as libpq does.
     pub(super) fn connect(url: &str) -> Result<Self> {
-        let client = postgres::Client::connect(url, postgres::NoTls)?;
+        let mut config: postgres::Config = url.parse()?;
+        if config.get_password().is_none()
+            && let Some(password) = std::env::var_os("PGPASSWORD")
+        {
+            config.password(password.as_encoded_bytes());
+        }
+        let client = config.connect(postgres::NoTls)?;
         Ok(Self {
             client: RefCell::new(client),
             statements: RefCell::new(HashMap::new()),
             cursors: std::cell::Cell::new(0),
+            read_only: std::cell::Cell::new(false),
         })
     }
 

@@ -204,3 +204,51 @@ fn an_archive_migrates_into_postgresql_and_back() {
         .output()
         .unwrap());
 }
+
+#[test]
+fn a_reader_finds_no_archive_in_an_empty_database_and_creates_nothing() {
+    let Some(pg) = Pg::from_env() else { return };
+    let url = pg.new_database("empty");
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["verify"][..], &["export", "cdxj"], &["history", "https://example.org/"]] {
+        let out = provcheck(dir.path())
+            .args(args)
+            .args(["--index-url", &url])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains("holds no provcheck archive"), "{said}");
+    }
+    let tables = TestIndex::Postgres(url).int(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'",
+        None,
+    );
+    assert_eq!(tables, 0, "a reader created tables");
+}
+
+#[test]
+fn an_index_url_that_is_not_postgresql_or_unreachable_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("story.txt"), "Story\n").unwrap();
+    let out = provcheck(dir.path())
+        .args(["check", "story.txt", "--index-url", "mysql://db/provcheck"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("mysql://db/provcheck") && said.contains("postgres://"), "{said}");
+    // A server that is not there: the index is named, without the password.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let url = format!("postgres://provcheck:s3cret@127.0.0.1:{port}/provcheck");
+    let out = provcheck(dir.path())
+        .args(["verify", "--index-url", &url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains(&format!("127.0.0.1:{port}")), "{said}");
+    assert!(!said.contains("s3cret"), "the password was printed: {said}");
+}
