@@ -53,27 +53,23 @@ impl From<postgres::Error> for Error {
     }
 }
 
-/// PostgreSQL's own words (its message, detail and hint), not the client's summary.
+/// PostgreSQL's own words (its message and detail), or the client's summary and why (its
+/// sources: "error connecting to server: Connection refused").
 fn postgres_message(error: &postgres::Error) -> String {
-    match error.as_db_error() {
-        Some(db) => {
-            let mut message = format!("{}: {}", db.severity(), db.message());
-            if let Some(detail) = db.detail() {
-                let _ = write!(message, " ({detail})");
-            }
-            message
+    if let Some(db) = error.as_db_error() {
+        let mut message = format!("{}: {}", db.severity(), db.message());
+        if let Some(detail) = db.detail() {
+            let _ = write!(message, " ({detail})");
         }
-        None => {
-            // The client's summary ("error connecting to server") and why (its sources).
-            let mut message = error.to_string();
-            let mut source = std::error::Error::source(error);
-            while let Some(cause) = source {
-                let _ = write!(message, ": {cause}");
-                source = cause.source();
-            }
-            message
-        }
+        return message;
     }
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let _ = write!(message, ": {cause}");
+        source = cause.source();
+    }
+    message
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

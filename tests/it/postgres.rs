@@ -210,7 +210,11 @@ fn a_reader_finds_no_archive_in_an_empty_database_and_creates_nothing() {
     let Some(pg) = Pg::from_env() else { return };
     let url = pg.new_database("empty");
     let dir = tempfile::tempdir().unwrap();
-    for args in [&["verify"][..], &["export", "cdxj"], &["history", "https://example.org/"]] {
+    for args in [
+        &["verify"][..],
+        &["export", "cdxj"],
+        &["history", "https://example.org/"],
+    ] {
         let out = provcheck(dir.path())
             .args(args)
             .args(["--index-url", &url])
@@ -237,7 +241,10 @@ fn an_index_url_that_is_not_postgresql_or_unreachable_is_named() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let said = String::from_utf8_lossy(&out.stderr);
-    assert!(said.contains("mysql://db/provcheck") && said.contains("postgres://"), "{said}");
+    assert!(
+        said.contains("mysql://db/provcheck") && said.contains("postgres://"),
+        "{said}"
+    );
     // A server that is not there: the index is named, without the password.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();

@@ -338,3 +338,42 @@ fn a_sweep_and_workers_never_run_beside_each_other() {
     let out = running.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
 }
+
+#[test]
+fn many_small_claims_at_once_never_take_a_url_twice() {
+    // Claims as close together as they come: tiny batches of instant pages, no spacing, three
+    // workers. On PostgreSQL a claim that read a stale join under SKIP LOCKED once took a batch
+    // another worker had just claimed (found by scripts/workers-bench.sh).
+    let site = pages(Duration::ZERO);
+    let n = 300;
+    for backend in Backend::all("claims") {
+        let dir = tempfile::tempdir().unwrap();
+        desk(
+            dir.path(),
+            &site,
+            n,
+            &format!(
+                "host_concurrency = 16\nhost_interval = \"0s\"\nsweep_batch = 3\nworker_lease = \"30s\"\n{}",
+                backend.config()
+            ),
+        );
+        let children: Vec<Child> = (0..3).map(|k| backend.worker(dir.path(), k)).collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}: {}",
+                backend.name(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let counts = checks_per_page(&backend.index(dir.path()), n);
+        let twice: Vec<usize> = (0..n).filter(|i| counts[*i] != 1).collect();
+        assert!(
+            twice.is_empty(),
+            "{}: pages checked other than once: {twice:?}",
+            backend.name()
+        );
+    }
+}
