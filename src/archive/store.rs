@@ -311,8 +311,11 @@ impl Archive {
     }
 
     /// Writes a batch of captures: records first, synced, then every index row in one
-    /// transaction. Write transactions are IMMEDIATE: a deferred one that reads first cannot
-    /// wait for another process's write lock (SQLite answers "database is locked" at once).
+    /// transaction. Write transactions are IMMEDIATE on SQLite: a deferred one that reads first
+    /// cannot wait for another process's write lock (SQLite answers "database is locked" at
+    /// once). On PostgreSQL batches of several workers commit side by side (read committed):
+    /// their captures are of URLs each claimed alone, and what they share (a URL's id, a
+    /// text in the cache) is written by upsert.
     pub fn store(
         &mut self,
         run_id: i64,
@@ -369,7 +372,7 @@ impl Archive {
         let tx = self
             .index
             .conn
-            .transaction_with_behavior(crate::db::TransactionBehavior::Immediate)
+            .transaction_with_behavior(crate::db::TransactionBehavior::Concurrent)
             .map_err(|e| wrap(&path, e))?;
         let record = revalidations
             .as_ref()

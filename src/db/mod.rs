@@ -116,7 +116,12 @@ pub enum TransactionBehavior {
     /// At its first write.
     Deferred,
     /// At once: a transaction that reads before it writes must not find the lock taken then.
+    /// On PostgreSQL, one advisory lock for all such transactions: one at a time, as SQLite.
     Immediate,
+    /// SQLite: immediate. PostgreSQL: read committed, beside other writers — for a transaction
+    /// whose rows no other writer's overlap but through upserts (a batch of captures: each
+    /// worker's URLs are its own).
+    Concurrent,
 }
 
 /// An open connection to the index's database.
@@ -257,9 +262,12 @@ impl Connection {
     }
 
     fn unchecked_transaction_with(&self, behavior: TransactionBehavior) -> Result<Transaction<'_>> {
-        self.execute_batch(match behavior {
-            TransactionBehavior::Deferred => "BEGIN DEFERRED",
-            TransactionBehavior::Immediate => "BEGIN IMMEDIATE",
+        self.execute_batch(match (behavior, self.is_postgres()) {
+            (TransactionBehavior::Deferred, _) => "BEGIN DEFERRED",
+            (TransactionBehavior::Immediate, _) | (TransactionBehavior::Concurrent, false) => {
+                "BEGIN IMMEDIATE"
+            }
+            (TransactionBehavior::Concurrent, true) => "BEGIN ISOLATION LEVEL READ COMMITTED",
         })?;
         self.in_transaction.set(true);
         Ok(Transaction {
