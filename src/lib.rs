@@ -8,7 +8,8 @@
 //! - [`fetch`] fetches URLs politely behind the address guard;
 //! - [`outcome`] names what a fetch saw (pure);
 //! - [`content`] judges what a page says: main text, soft-404 cues, change grades, diffs;
-//! - [`archive`] keeps the evidence: WARC files and the SQLite index;
+//! - [`archive`] keeps the evidence: WARC files (a directory or an S3 bucket) and the index
+//!   (SQLite or PostgreSQL, through [`db`]);
 //! - [`check`] ties them together for the pre-publication gate (and the sweep);
 //! - [`render`] renders `check`'s results as text, JSON or JUnit (pure);
 //! - [`report`] gathers and renders the audit report for the standards desk;

@@ -1,4 +1,5 @@
-//! The archive: WARC files of every capture and the SQLite index that points into them.
+//! The archive: WARC files of every capture and the index (SQLite or PostgreSQL) that points
+//! into them.
 //!
 //! One [`Archive`] per process owns its open WARC file and its index connection; fetch tasks
 //! hand prepared captures to it through [`writer::ArchiveWriter`], a single writer thread. The

@@ -8,8 +8,9 @@
 //! misses, unless a writer computed the payload digest wrongly.
 //! Problems are values: a missing file, a truncated record (the file ends before it does), a
 //! corrupt one (gzip error, unparseable, wrong record, or a digest that does not match). The
-//! index itself is checked first with SQLite's own `integrity_check`: a damaged index would
-//! otherwise list fewer records and still read "0 problems".
+//! index itself is checked first with its engine's own checks (SQLite's `integrity_check`;
+//! PostgreSQL's constraints and, with `amcheck`, its indexes): a damaged index would otherwise
+//! list fewer records and still read "0 problems".
 
 use super::index::{Index, IndexAt};
 use super::objects::WarcSource;
@@ -21,7 +22,8 @@ use std::path::Path;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProblemKind {
-    /// SQLite's integrity check of the index failed (`warc_file` is the index file).
+    /// The engine's own check of the index failed (`warc_file` names the index: its file, or
+    /// its database's URL).
     Index,
     MissingFile,
     Truncated,

@@ -363,12 +363,12 @@ pub fn worker_lease(file: &FileConfig, file_path: Option<&Path>) -> Result<Durat
 
 /// Validated archive settings: `--archive DIR` wins over the `archive` key, `--warc-url` over
 /// `warc_url`, `--index-url` over `index_url`.
-pub fn archive_options(
-    file: &FileConfig,
+pub fn archive_options<'a>(
+    file: &'a FileConfig,
     file_path: Option<&Path>,
     dir: Option<&Path>,
-    warc_url: Option<&str>,
-    index_url: Option<&str>,
+    warc_url: Option<&'a str>,
+    index_url: Option<&'a str>,
 ) -> Result<crate::archive::ArchiveOptions, ConfigError> {
     let origin = file_path.map_or_else(|| "config".to_owned(), |p| p.display().to_string());
     let rotate_at = match &file.warc_max_size {
@@ -406,35 +406,33 @@ pub fn archive_options(
         .map(Path::to_path_buf)
         .or_else(|| file.archive.clone())
         .unwrap_or_else(|| PathBuf::from("archive"));
-    let bucket = match (warc_url, &file.warc_url) {
+    // A flag wins over the config key; each error names where its value came from.
+    let flag_or_key = |flag: Option<&'a str>, key: &'a Option<String>| match (flag, key) {
         (Some(url), _) => Some((url, "command line".to_owned())),
         (None, Some(url)) => Some((url.as_str(), origin.clone())),
         (None, None) => None,
-    }
-    .map(|(url, origin)| {
-        crate::archive::objects::Bucket::from_url(url).map_err(|e| ConfigError::Invalid {
-            origin,
-            key: "warc_url",
-            value: url.to_owned(),
-            message: e.to_string(),
+    };
+    let bucket = flag_or_key(warc_url, &file.warc_url)
+        .map(|(url, origin)| {
+            crate::archive::objects::Bucket::from_url(url).map_err(|e| ConfigError::Invalid {
+                origin,
+                key: "warc_url",
+                value: url.to_owned(),
+                message: e.to_string(),
+            })
         })
-    })
-    .transpose()?;
-    let index = match (index_url, &file.index_url) {
-        (Some(url), _) => Some((url, "command line".to_owned())),
-        (None, Some(url)) => Some((url.as_str(), origin.clone())),
-        (None, None) => None,
-    }
-    .map(|(url, origin)| {
-        crate::archive::index::IndexAt::from_url(url).map_err(|message| ConfigError::Invalid {
-            origin,
-            key: "index_url",
-            value: url.to_owned(),
-            message,
+        .transpose()?;
+    let index = flag_or_key(index_url, &file.index_url)
+        .map(|(url, origin)| {
+            crate::archive::index::IndexAt::from_url(url).map_err(|message| ConfigError::Invalid {
+                origin,
+                key: "index_url",
+                value: url.to_owned(),
+                message,
+            })
         })
-    })
-    .transpose()?
-    .unwrap_or_else(|| crate::archive::index::IndexAt::File(dir.join("index.sqlite")));
+        .transpose()?
+        .unwrap_or_else(|| crate::archive::index::IndexAt::File(dir.join("index.sqlite")));
     let edited = file.edited_threshold.unwrap_or(0.30);
     if !(0.0..=1.0).contains(&edited) {
         return Err(ConfigError::Invalid {

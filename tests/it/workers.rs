@@ -100,6 +100,20 @@ impl Backend {
         command.spawn().unwrap()
     }
 
+    /// Waits for each of `workers`: exit 0.
+    fn all_succeed(&self, workers: Vec<Child>) {
+        for child in workers {
+            let out = child.wait_with_output().unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}: {}",
+                self.name(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+
     /// `provcheck verify` from worker 0's directory: exit 0.
     fn verified(&self, dir: &Path) {
         let mut verify = provcheck(dir);
@@ -280,16 +294,7 @@ fn a_worker_killed_mid_sweep_is_taken_over_and_nothing_is_checked_twice() {
         std::thread::sleep(Duration::from_millis(100));
         doomed.kill().unwrap();
         let _ = doomed.wait();
-        for child in others {
-            let out = child.wait_with_output().unwrap();
-            assert_eq!(
-                out.status.code(),
-                Some(0),
-                "{}: {}",
-                backend.name(),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
+        backend.all_succeed(others);
         // Every citation checked once: the killed worker's claims lapsed and were taken over;
         // what it committed was done with its checks.
         assert_eq!(checks_per_page(&index, n), vec![1; n], "{}", backend.name());
@@ -357,17 +362,7 @@ fn many_small_claims_at_once_never_take_a_url_twice() {
                 backend.config()
             ),
         );
-        let children: Vec<Child> = (0..3).map(|k| backend.worker(dir.path(), k)).collect();
-        for child in children {
-            let out = child.wait_with_output().unwrap();
-            assert_eq!(
-                out.status.code(),
-                Some(0),
-                "{}: {}",
-                backend.name(),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
+        backend.all_succeed((0..3).map(|k| backend.worker(dir.path(), k)).collect());
         let counts = checks_per_page(&backend.index(dir.path()), n);
         let twice: Vec<usize> = (0..n).filter(|i| counts[*i] != 1).collect();
         assert!(
