@@ -49,14 +49,13 @@ fn host_transaction<T>(
     host: &str,
     f: impl FnOnce() -> crate::db::Result<T>,
 ) -> crate::db::Result<T> {
-    conn.execute_batch("BEGIN ISOLATION LEVEL READ COMMITTED")?;
-    let result = conn
-        .query_row(
-            "SELECT pg_advisory_xact_lock(hashtextextended(?1, 1))",
-            [host],
-            |_| Ok(()),
-        )
-        .and_then(|()| f());
+    // BEGIN and the lock in one round trip: the host as a literal, its quotes doubled.
+    conn.execute_batch(&format!(
+        "BEGIN ISOLATION LEVEL READ COMMITTED;
+         SELECT pg_advisory_xact_lock(hashtextextended('{}', 1))",
+        host.replace('\'', "''")
+    ))?;
+    let result = f();
     match result {
         Ok(v) => conn.execute_batch("COMMIT").map(|()| v),
         Err(e) => {
@@ -152,6 +151,15 @@ impl Worker {
     ) -> Result<Joined, ArchiveError> {
         let wrap = |e| ArchiveError::Index(index.wrap(e));
         immediate(&index.conn, wrap, || {
+            // Host slots dead workers left (they count for nobody: cleared here, once a worker).
+            index
+                .conn
+                .execute(
+                    "DELETE FROM host_slots
+                     WHERE worker NOT IN (SELECT id FROM workers WHERE alive_until >= ?1)",
+                    [now_ms()],
+                )
+                .map_err(wrap)?;
             let pending = self.pending(index)?;
             let live: i64 = index
                 .conn
@@ -413,21 +421,19 @@ impl IndexHosts {
 impl SharedHosts for IndexHosts {
     fn try_take(&self, host: &str, per_host: usize) -> Option<i64> {
         let now = now_ms();
+        let per_host = i64::try_from(per_host).unwrap_or(i64::MAX);
+        // One statement (a round trip counts on PostgreSQL): a slot, if fewer than `per_host`
+        // are held by live workers (a dead worker's lapse with its lease; `join` clears them).
         self.immediate(host, |conn| {
             conn.prepare_cached(
-                "DELETE FROM host_slots WHERE host = ?1 AND worker NOT IN
-                 (SELECT id FROM workers WHERE alive_until >= ?2)",
+                "INSERT INTO host_slots (host, worker)
+                 SELECT ?1, ?2 WHERE (SELECT COUNT(*) FROM host_slots s
+                                      JOIN workers w ON w.id = s.worker
+                                      WHERE s.host = ?1 AND w.alive_until >= ?3) < ?4
+                 RETURNING id",
             )?
-            .execute(params![host, now])?;
-            let held: i64 = conn
-                .prepare_cached("SELECT COUNT(*) FROM host_slots WHERE host = ?1")?
-                .query_row([host], |r| r.get(0))?;
-            if usize::try_from(held).unwrap_or(usize::MAX) >= per_host {
-                return Ok(None);
-            }
-            conn.prepare_cached("INSERT INTO host_slots (host, worker) VALUES (?1, ?2)")?
-                .execute(params![host, self.worker])?;
-            Ok(Some(conn.last_insert_rowid()?))
+            .query_row(params![host, self.worker, now, per_host], |r| r.get(0))
+            .optional()
         })
         // An index that cannot be written (said above) must not hold every fetch back for
         // ever: the request goes ahead within this worker's own limits, and the run ends on
@@ -450,20 +456,25 @@ impl SharedHosts for IndexHosts {
     }
 
     fn book_start(&self, host: &str, interval: Duration) -> Option<i64> {
-        let now = now_ms();
-        self.immediate(host, |conn| {
-            let next: Option<i64> = conn
-                .prepare_cached("SELECT next_start FROM host_turns WHERE host = ?1")?
-                .query_row([host], |r| r.get(0))
-                .optional()?;
-            let start = next.unwrap_or(now).max(now);
-            conn.prepare_cached(
-                "INSERT INTO host_turns (host, next_start) VALUES (?1, ?2)
-                 ON CONFLICT (host) DO UPDATE SET next_start = excluded.next_start",
-            )?
-            .execute(params![host, start + millis(interval)])?;
-            Ok(start)
-        })
+        // One upsert, atomic on its own (the host's row is locked while it is moved on): the
+        // start booked is the later of now and the host's next start, which moves on by the
+        // interval.
+        let index = self.index.lock().expect("shared hosts lock");
+        index
+            .conn
+            .prepare_cached(
+                "INSERT INTO host_turns (host, next_start)
+                 VALUES (?1, CAST(?2 AS BIGINT) + CAST(?3 AS BIGINT))
+                 ON CONFLICT (host) DO UPDATE SET next_start =
+                     CASE WHEN host_turns.next_start > ?2 THEN host_turns.next_start ELSE ?2 END
+                     + ?3
+                 RETURNING next_start - ?3",
+            )
+            .and_then(|mut s| s.query_row(params![host, now_ms(), millis(interval)], |r| r.get(0)))
+            .map_err(|error| {
+                tracing::warn!("shared host budget in {}: {error}", index.path().display());
+            })
+            .ok()
     }
 }
 
