@@ -26,7 +26,18 @@ fn immediate<T, E>(
     wrap: impl Fn(crate::db::Error) -> E,
     f: impl FnOnce() -> Result<T, E>,
 ) -> Result<T, E> {
-    conn.execute_batch("BEGIN IMMEDIATE").map_err(&wrap)?;
+    in_transaction(conn, "BEGIN IMMEDIATE", wrap, f)
+}
+
+/// Runs `f` in the transaction `begin` opens on `conn`: committed when it succeeds, rolled
+/// back when it or the commit fails.
+fn in_transaction<T, E>(
+    conn: &crate::db::Connection,
+    begin: &str,
+    wrap: impl Fn(crate::db::Error) -> E,
+    f: impl FnOnce() -> Result<T, E>,
+) -> Result<T, E> {
+    conn.execute_batch(begin).map_err(&wrap)?;
     match f() {
         Ok(v) => {
             if let Err(e) = conn.execute_batch("COMMIT") {
@@ -50,19 +61,12 @@ fn host_transaction<T>(
     f: impl FnOnce() -> crate::db::Result<T>,
 ) -> crate::db::Result<T> {
     // BEGIN and the lock in one round trip: the host as a literal, its quotes doubled.
-    conn.execute_batch(&format!(
+    let begin = format!(
         "BEGIN ISOLATION LEVEL READ COMMITTED;
          SELECT pg_advisory_xact_lock(hashtextextended('{}', 1))",
         host.replace('\'', "''")
-    ))?;
-    let result = f();
-    match result {
-        Ok(v) => conn.execute_batch("COMMIT").map(|()| v),
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e)
-        }
-    }
+    );
+    in_transaction(conn, &begin, |e| e, f)
 }
 
 fn now_ms() -> i64 {
@@ -394,8 +398,8 @@ struct IndexHosts {
 
 impl IndexHosts {
     /// Runs `f` in a transaction that has `host`'s budget to itself: SQLite's immediate one;
-    /// on PostgreSQL one holding an advisory lock of that host's (so that booking a host's
-    /// turn never waits for another worker committing a batch). `None` (logged) when the index
+    /// on PostgreSQL one holding an advisory lock of that host's (so that taking a host's slot
+    /// never waits for another worker committing a batch). `None` (logged) when the index
     /// cannot be written.
     fn immediate<T>(
         &self,

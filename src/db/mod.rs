@@ -10,12 +10,11 @@
 //! The SQL is written once, in the dialect both engines share: `?N` placeholders, `ON CONFLICT`
 //! upserts, `CAST(SUM(x) AS BIGINT)` where a sum is read as an integer.
 
-pub mod pg;
+mod pg;
 mod value;
 
 pub use value::{FromSql, Params, ToSql, Value, ValueRef};
 
-use std::cell::Cell;
 use std::fmt::Write as _;
 
 /// A database error, from the engine or from reading a value as the wrong type.
@@ -83,7 +82,7 @@ impl<T> OptionalExtension<T> for Result<T> {
     fn optional(self) -> Result<Option<T>> {
         match self {
             Ok(value) => Ok(Some(value)),
-            Err(Error::NoRows | Error::Sqlite(rusqlite::Error::QueryReturnedNoRows)) => Ok(None),
+            Err(Error::NoRows) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -127,8 +126,6 @@ pub enum TransactionBehavior {
 /// An open connection to the index's database.
 pub struct Connection {
     engine: Engine,
-    /// Whether a transaction is open on this connection (they do not nest).
-    in_transaction: Cell<bool>,
 }
 
 enum Engine {
@@ -143,7 +140,6 @@ impl Connection {
     pub fn from_sqlite(sqlite: rusqlite::Connection) -> Self {
         Self {
             engine: Engine::Sqlite(sqlite),
-            in_transaction: Cell::new(false),
         }
     }
 
@@ -151,7 +147,6 @@ impl Connection {
     pub fn connect_postgres(url: &str) -> Result<Self> {
         Ok(Self {
             engine: Engine::Postgres(Box::new(pg::Pg::connect(url)?)),
-            in_transaction: Cell::new(false),
         })
     }
 
@@ -269,7 +264,6 @@ impl Connection {
             }
             (TransactionBehavior::Concurrent, true) => "BEGIN ISOLATION LEVEL READ COMMITTED",
         })?;
-        self.in_transaction.set(true);
         Ok(Transaction {
             conn: self,
             finished: false,
@@ -286,14 +280,12 @@ pub struct Transaction<'c> {
 impl Transaction<'_> {
     pub fn commit(mut self) -> Result<()> {
         self.finished = true;
-        self.conn.in_transaction.set(false);
         self.conn.execute_batch("COMMIT")?;
         Ok(())
     }
 
     pub fn rollback(mut self) -> Result<()> {
         self.finished = true;
-        self.conn.in_transaction.set(false);
         self.conn.execute_batch("ROLLBACK")?;
         Ok(())
     }
@@ -302,7 +294,6 @@ impl Transaction<'_> {
 impl Drop for Transaction<'_> {
     fn drop(&mut self) {
         if !self.finished {
-            self.conn.in_transaction.set(false);
             let _ = self.conn.execute_batch("ROLLBACK");
         }
     }

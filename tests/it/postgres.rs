@@ -8,7 +8,7 @@
 use crate::backends::{Pg, TestIndex};
 use crate::cli::{json, provcheck};
 use crate::fixtures::TEXT;
-use crate::s3::{S3, archived, desk, ok, site, verified};
+use crate::s3::{S3, archived, desk, ok, records_verified, site, verified};
 use assert_cmd::Command;
 use std::path::Path;
 
@@ -184,13 +184,7 @@ fn an_archive_migrates_into_postgresql_and_back() {
             }
             let out = ok(&cmd.output().unwrap());
             assert!(out.contains("0 problems"), "{out}");
-            out.split(" records")
-                .next()
-                .unwrap()
-                .rsplit(' ')
-                .next()
-                .unwrap()
-                .to_owned()
+            records_verified(&out).to_owned()
         })
         .collect();
     assert_eq!(counts[0], counts[1]);

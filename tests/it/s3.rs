@@ -441,6 +441,16 @@ fn records(dir: &Path) -> Vec<(String, String)> {
     )
 }
 
+/// The number of records `verify` says it read ("OK: N records in ...").
+pub fn records_verified(out: &str) -> &str {
+    out.split(" records")
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+}
+
 pub fn verified(cmd: &mut Command, archive: &Path) -> String {
     let out = ok(&cmd
         .args(["verify", "--chain", "--archive"])
@@ -478,16 +488,7 @@ fn an_archive_migrates_to_another_directory_and_never_onto_one() {
     assert!(!records(&to).is_empty());
     let a = verified(&mut provcheck(dir.path()), &from);
     let b = verified(&mut provcheck(dir.path()), &to);
-    let counts = |s: &str| {
-        s.split(" records")
-            .next()
-            .unwrap()
-            .rsplit(' ')
-            .next()
-            .unwrap()
-            .to_owned()
-    };
-    assert_eq!(counts(&a), counts(&b));
+    assert_eq!(records_verified(&a), records_verified(&b));
     // The copy stands alone: the source's files gone, it still verifies.
     std::fs::remove_dir_all(from.join("warc")).unwrap();
     verified(&mut provcheck(dir.path()), &to);
@@ -549,17 +550,7 @@ fn an_archive_migrates_into_a_bucket_and_back() {
         .iter()
         .map(|a| verified(&mut s3.command(dir.path()), a))
         .collect();
-    let counts: Vec<&str> = outs
-        .iter()
-        .map(|s| {
-            s.split(" records")
-                .next()
-                .unwrap()
-                .rsplit(' ')
-                .next()
-                .unwrap()
-        })
-        .collect();
+    let counts: Vec<&str> = outs.iter().map(|s| records_verified(s)).collect();
     assert_eq!(counts[0], counts[1]);
     assert_eq!(counts[0], counts[2]);
     // The history reads the same from each side.
