@@ -403,11 +403,20 @@ impl Index {
             return Ok(id);
         }
         // Another writer may be adding the same URL (PostgreSQL's concurrent batches): its row
-        // is then the one.
-        conn.prepare_cached(
-            "INSERT INTO urls (url, host) VALUES (?1, ?2) ON CONFLICT (url) DO NOTHING",
-        )?
-        .execute(params![url.as_str(), url.host_str().unwrap_or_default()])?;
+        // is then the one, and the insert returns nothing.
+        if let Some(id) = conn
+            .prepare_cached(
+                "INSERT INTO urls (url, host) VALUES (?1, ?2) ON CONFLICT (url) DO NOTHING
+                 RETURNING id",
+            )?
+            .query_row(
+                params![url.as_str(), url.host_str().unwrap_or_default()],
+                |r| r.get(0),
+            )
+            .optional()?
+        {
+            return Ok(id);
+        }
         conn.prepare_cached("SELECT id FROM urls WHERE url = ?1")?
             .query_row([url.as_str()], |r| r.get(0))
     }

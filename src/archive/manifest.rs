@@ -42,61 +42,72 @@ pub(super) fn manifest_lines(
     .into_bytes();
     out.push(b'\n');
     sink(&out)?;
-    // A scan (a run may hold a million checks): read a page at a time on PostgreSQL.
-    let mut checks = conn.prepare(
+    // One scan of the run's checks joined with their captures (a run may hold a million checks:
+    // read a page at a time on PostgreSQL), a line per check written when its last capture has
+    // been read. One statement, not one per check: a round trip each on PostgreSQL.
+    let mut rows = conn.prepare(
         "SELECT k.id, u.url, k.checked_at, k.outcome, k.http_status, k.final_url, k.detail,
-                rv.record_id, rv.block_sha256
+                rv.record_id, rv.block_sha256,
+                s.id, su.url, s.http_status, s.payload_sha256, r.record_id, r.block_sha256,
+                q.record_id, q.block_sha256
          FROM checks k JOIN urls u ON u.id = k.url_id
          LEFT JOIN records rv ON rv.id = k.revalidation_record_id
-         WHERE k.run_id = ?1 ORDER BY k.id",
-    )?;
-    let mut captures = conn.prepare_cached(
-        "SELECT s.id, u.url, s.http_status, s.payload_sha256, r.record_id, r.block_sha256,
-                q.record_id, q.block_sha256
-         FROM snapshots s JOIN urls u ON u.id = s.url_id JOIN records r ON r.id = s.record_id
+         LEFT JOIN snapshots s ON s.check_id = k.id
+         LEFT JOIN urls su ON su.id = s.url_id
+         LEFT JOIN records r ON r.id = s.record_id
          LEFT JOIN records q ON q.id = s.request_record_id
-         WHERE s.check_id = ?1 ORDER BY s.id",
+         WHERE k.run_id = ?1 ORDER BY k.id, s.id",
     )?;
-    let rows = checks.query_map([run_id], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            json!({
-                "check": r.get::<_, i64>(0)?,
-                "url": r.get::<_, String>(1)?,
-                "checked_at": r.get::<_, String>(2)?,
-                "outcome": r.get::<_, String>(3)?,
-                "http_status": r.get::<_, Option<i64>>(4)?,
-                "final_url": r.get::<_, Option<String>>(5)?,
-                "detail": r.get::<_, Option<String>>(6)?,
-                "revalidation": r.get::<_, Option<String>>(7)?.map(|id| json!({
-                    "record": id,
-                    "block_sha256": r.get::<_, Option<String>>(8).ok().flatten(),
-                })),
-            }),
-        ))
+    let rows = rows.query_map([run_id], |r| {
+        let check = json!({
+            "check": r.get::<_, i64>(0)?,
+            "url": r.get::<_, String>(1)?,
+            "checked_at": r.get::<_, String>(2)?,
+            "outcome": r.get::<_, String>(3)?,
+            "http_status": r.get::<_, Option<i64>>(4)?,
+            "final_url": r.get::<_, Option<String>>(5)?,
+            "detail": r.get::<_, Option<String>>(6)?,
+            "revalidation": r.get::<_, Option<String>>(7)?.map(|id| json!({
+                "record": id,
+                "block_sha256": r.get::<_, Option<String>>(8).ok().flatten(),
+            })),
+        });
+        let capture = match r.get::<_, Option<i64>>(9)? {
+            Some(snapshot) => Some(json!({
+                "snapshot": snapshot,
+                "url": r.get::<_, String>(10)?,
+                "http_status": r.get::<_, i64>(11)?,
+                "payload_sha256": r.get::<_, String>(12)?,
+                "record": r.get::<_, String>(13)?,
+                "block_sha256": r.get::<_, String>(14)?,
+                "request_record": r.get::<_, Option<String>>(15)?,
+                "request_block_sha256": r.get::<_, Option<String>>(16)?,
+            })),
+            None => None,
+        };
+        Ok((r.get::<_, i64>(0)?, check, capture))
     })?;
-    for row in rows {
-        let (check_id, mut line) = row?;
-        let mut list = Vec::new();
-        for capture in captures.query_map([check_id], |r| {
-            Ok(json!({
-                "snapshot": r.get::<_, i64>(0)?,
-                "url": r.get::<_, String>(1)?,
-                "http_status": r.get::<_, i64>(2)?,
-                "payload_sha256": r.get::<_, String>(3)?,
-                "record": r.get::<_, String>(4)?,
-                "block_sha256": r.get::<_, String>(5)?,
-                "request_record": r.get::<_, Option<String>>(6)?,
-                "request_block_sha256": r.get::<_, Option<String>>(7)?,
-            }))
-        })? {
-            list.push(capture?);
-        }
+    let mut emit = |line: Option<(i64, serde_json::Value, Vec<serde_json::Value>)>| {
+        let Some((_, mut line, list)) = line else {
+            return Ok(());
+        };
         line["captures"] = serde_json::Value::Array(list);
         let mut bytes = line.to_string().into_bytes();
         bytes.push(b'\n');
-        sink(&bytes)?;
+        sink(&bytes)
+    };
+    let mut current: Option<(i64, serde_json::Value, Vec<serde_json::Value>)> = None;
+    for row in rows {
+        let (check_id, line, capture) = row?;
+        if current.as_ref().is_none_or(|(id, _, _)| *id != check_id) {
+            emit(current.take())?;
+            current = Some((check_id, line, Vec::new()));
+        }
+        if let (Some(capture), Some((_, _, list))) = (capture, current.as_mut()) {
+            list.push(capture);
+        }
     }
+    emit(current)?;
     Ok(())
 }
 

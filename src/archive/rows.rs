@@ -28,18 +28,20 @@ pub(super) fn insert_record_row(
 ) -> crate::db::Result<i64> {
     conn.prepare_cached(
         "INSERT INTO records (warc_file_id, offset, length, record_type, record_id, date, block_sha256)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
     )?
-    .execute(params![
-        r.file_id,
-        r.at.0.cast_signed(),
-        r.at.1.cast_signed(),
-        r.record_type,
-        r.record_id,
-        r.date,
-        r.block.hex()
-    ])?;
-    conn.last_insert_rowid()
+    .query_row(
+        params![
+            r.file_id,
+            r.at.0.cast_signed(),
+            r.at.1.cast_signed(),
+            r.record_type,
+            r.record_id,
+            r.date,
+            r.block.hex()
+        ],
+        |row| row.get(0),
+    )
 }
 
 /// Where one exchange's records went.
@@ -78,13 +80,14 @@ pub(super) fn insert_capture(
             o.final_url().map(Url::as_str),
         )
     };
-    tx.prepare_cached(
+    let check_id = tx.prepare_cached(
         "INSERT INTO checks (run_id, url_id, checked_at, outcome, http_status, final_url, chain,
                              permanent, detail, attempts, elapsed_ms, etag, last_modified,
                              evidence, conditional, revalidation_record_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+         RETURNING id",
     )?
-    .execute(params![
+    .query_row(params![
         run_id,
         url_id,
         crate::time::db_time(capture.checked_at),
@@ -101,15 +104,14 @@ pub(super) fn insert_capture(
         capture.evidence,
         capture.conditional_of.is_some(),
         revalidation.map(|r| r.record),
-    ])?;
-    let check_id = tx.last_insert_rowid()?;
+    ], |row| row.get::<_, i64>(0))?;
     crate::archive::workers::checked(tx, url_id)?;
     let mut snapshot = match revalidation {
         Some(r) => Some((r.holder, snapshot_ref(tx, r.holder)?)),
         None => None,
     };
     for (ex, w) in capture.exchanges.iter().zip(written) {
-        let snapshot_id = insert_exchange(tx, check_id, ex, w)?;
+        let snapshot_id = insert_exchange(tx, (check_id, &capture.url, url_id), ex, w)?;
         snapshot = Some((
             snapshot_id,
             SnapshotRef {
@@ -195,19 +197,23 @@ fn snapshot_ref(tx: &crate::db::Transaction<'_>, snapshot: i64) -> crate::db::Re
 /// Inserts the records and the snapshot of one exchange; returns the snapshot's id.
 pub(super) fn insert_exchange(
     tx: &crate::db::Transaction<'_>,
-    check_id: i64,
+    (check_id, url, url_id): (i64, &Url, i64),
     ex: &PreparedExchange,
     w: &WrittenExchange,
 ) -> crate::db::Result<i64> {
-    let hop_url_id = Index::url_id(tx, &ex.url)?;
+    let hop_url_id = if ex.url == *url {
+        url_id
+    } else {
+        Index::url_id(tx, &ex.url)?
+    };
     let insert_record =
         |at: (u64, u64), kind: &str, id: &str, block: &Sha256, payload: Option<String>| {
             tx.prepare_cached(
             "INSERT INTO records (warc_file_id, offset, length, record_type, record_id, target_uri,
                                   date, block_sha256, payload_sha256)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
         )?
-        .execute(params![
+        .query_row(params![
             w.file_id,
             at.0.cast_signed(),
             at.1.cast_signed(),
@@ -217,8 +223,7 @@ pub(super) fn insert_exchange(
             ex.date(),
             block.hex(),
             payload
-        ])
-        .and_then(|_| tx.last_insert_rowid())
+        ], |row| row.get::<_, i64>(0))
         };
     let record_id = insert_record(
         w.response_at,
@@ -261,22 +266,25 @@ pub(super) fn insert_exchange(
         "INSERT INTO snapshots (url_id, check_id, captured_at, record_id, request_record_id,
                                 http_status, content_type, content_encoding, payload_length,
                                 payload_sha256, payload_sha1, truncated, revisit_of)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         RETURNING id",
     )?
-    .execute(params![
-        hop_url_id,
-        check_id,
-        crate::time::db_time(ex.at),
-        record_id,
-        request_id,
-        ex.status,
-        ex.content_type,
-        ex.content_encoding,
-        ex.payload_length.cast_signed(),
-        w.payload.hex(),
-        payload_sha1,
-        ex.truncated,
-        revisit_of
-    ])?;
-    tx.last_insert_rowid()
+    .query_row(
+        params![
+            hop_url_id,
+            check_id,
+            crate::time::db_time(ex.at),
+            record_id,
+            request_id,
+            ex.status,
+            ex.content_type,
+            ex.content_encoding,
+            ex.payload_length.cast_signed(),
+            w.payload.hex(),
+            payload_sha1,
+            ex.truncated,
+            revisit_of
+        ],
+        |row| row.get(0),
+    )
 }
