@@ -14,6 +14,7 @@ pub mod objects;
 pub mod policy;
 pub mod prepare;
 pub mod query;
+mod register;
 mod revalidation;
 mod rows;
 mod store;
@@ -24,12 +25,8 @@ mod warcfile;
 pub mod workers;
 pub mod writer;
 
-use crate::citation::Target;
 use crate::db::{OptionalExtension, params};
-use crate::extract::Extraction;
-use crate::input::Article;
 use crate::outcome::Outcome;
-use crate::warc::Sha256;
 use index::{Index, IndexAt, IndexError};
 use prepare::PreparedExchange;
 use std::collections::HashMap;
@@ -391,70 +388,6 @@ impl Archive {
             .conn
             .last_insert_rowid()
             .map_err(|e| self.index.wrap(e).into())
-    }
-
-    /// Records the articles of a run and their citations. With [`References::Rebaseline`], the
-    /// citations' references are dropped, so this run's captures become the new references.
-    /// `last_run_id` only grows: sweep workers register the same desk at once, and a run that
-    /// registers after a later one must not make that one retire what both saw.
-    pub fn register_articles(
-        &mut self,
-        run_id: i64,
-        articles: &[(&Article, &Extraction)],
-        references: References,
-    ) -> Result<(), ArchiveError> {
-        let path = self.index_path();
-        let tx = self
-            .index
-            .conn
-            .transaction_with_behavior(crate::db::TransactionBehavior::Immediate)
-            .map_err(|e| wrap(&path, e))?;
-        let result = (|| {
-            for (article, extraction) in articles {
-                let hash = Sha256::of(&[article.text.as_bytes()]).hex();
-                tx.prepare_cached("INSERT INTO articles (id, path, content_sha256, first_run_id, last_run_id)
-                     VALUES (?1, ?2, ?3, ?4, ?4)
-                     ON CONFLICT (id) DO UPDATE SET path = ?2, content_sha256 = ?3, last_run_id = CASE WHEN articles.last_run_id > ?4 THEN articles.last_run_id ELSE ?4 END")?.execute(
-                    params![article.id.as_str(), article.source.display().to_string(), hash, run_id],
-                )?;
-                if references == References::Rebaseline {
-                    tx.execute(
-                        "UPDATE citations SET reference_snapshot_id = NULL WHERE article_id = ?1",
-                        [article.id.as_str()],
-                    )?;
-                }
-                for c in &extraction.citations {
-                    let url_id = match &c.target {
-                        Target::Fetchable(url) => Some(Index::url_id(&tx, url)?),
-                        _ => None,
-                    };
-                    let quotes = (!c.quotes.is_empty())
-                        .then(|| serde_json::to_string(&c.quotes).ok())
-                        .flatten();
-                    tx.prepare_cached("INSERT INTO citations (article_id, url_key, url_id, url_as_written, line, col,
-                                                section, anchor, first_run_id, last_run_id, quotes)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)
-                         ON CONFLICT (article_id, url_key) DO UPDATE SET last_run_id = CASE WHEN citations.last_run_id > ?9 THEN citations.last_run_id ELSE ?9 END, quotes = ?10")?.execute(
-                        params![
-                            article.id.as_str(),
-                            c.display_url(),
-                            url_id,
-                            c.url_as_written,
-                            c.line,
-                            c.column,
-                            c.section.as_str(),
-                            c.anchor,
-                            run_id,
-                            quotes
-                        ],
-                    )?;
-                }
-            }
-            Ok(())
-        })();
-        result
-            .and_then(|()| tx.commit())
-            .map_err(|e| wrap(&path, e))
     }
 
     fn index_path(&self) -> PathBuf {

@@ -54,6 +54,17 @@ struct HostState {
     // A std mutex: it guards one `Instant`, is never held across an await, and is cheaper than
     // tokio's.
     next_start: Mutex<Instant>,
+    /// When the shared budget last said every slot was held: until then it is not asked again.
+    shared_busy_until: Mutex<Option<Instant>>,
+}
+
+impl HostState {
+    fn shared_busy(&self, now: Instant) -> bool {
+        self.shared_busy_until
+            .lock()
+            .expect("host busy lock")
+            .is_some_and(|until| until > now)
+    }
 }
 
 /// The limits of every host seen in a run.
@@ -99,16 +110,51 @@ impl Hosts {
             Arc::new(HostState {
                 semaphore: Arc::new(Semaphore::new(self.per_host)),
                 next_start: Mutex::new(Instant::now()),
+                shared_busy_until: Mutex::new(None),
             })
         }))
+    }
+
+    /// How long a host whose shared slots are all held is left alone before asking again. Every
+    /// question is a transaction on the shared index, and the scheduler asks each waiting host
+    /// on every wake: polled every time, three workers on 10 hosts asked 15 times per request.
+    /// A host's starts are `interval` apart, so a slot asked for again one interval later has
+    /// lost no start (the slots held have their turns booked).
+    fn busy_backoff(&self) -> Duration {
+        self.interval.max(SHARED_POLL)
+    }
+
+    /// One of the host's shared slots, unless the shared budget said it was full less than
+    /// [`Self::busy_backoff`] ago (then `Err(Busy)` without asking).
+    fn shared_slot_for(
+        &self,
+        host: &HostKey,
+        state: &HostState,
+    ) -> Result<Option<SharedSlot>, Busy> {
+        if self.shared.is_none() {
+            return Ok(None);
+        }
+        let now = Instant::now();
+        if state.shared_busy(now) {
+            return Err(Busy);
+        }
+        let slot = self.shared_slot(host);
+        if slot.is_err() {
+            *state.shared_busy_until.lock().expect("host busy lock") =
+                Some(now + self.busy_backoff());
+        }
+        slot
     }
 
     /// A permit for `host` if one is free now.
     #[must_use]
     pub fn try_acquire(&self, host: &HostKey) -> Option<HostPermit> {
         let state = self.state(host);
+        if self.shared.is_some() && state.shared_busy(Instant::now()) {
+            return None;
+        }
         let permit = Arc::clone(&state.semaphore).try_acquire_owned().ok()?;
-        let slot = self.shared_slot(host).ok()?;
+        let slot = self.shared_slot_for(host, &state).ok()?;
         Some(self.permit(host, state, permit, slot))
     }
 
@@ -120,7 +166,7 @@ impl Hosts {
                 .acquire_owned()
                 .await
                 .expect("host semaphores are never closed");
-            if let Ok(slot) = self.shared_slot(host) {
+            if let Ok(slot) = self.shared_slot_for(host, &state) {
                 return self.permit(host, Arc::clone(&state), permit, slot);
             }
             drop(permit);
@@ -246,6 +292,58 @@ mod tests {
         assert!(hosts.try_acquire(&key("http://b.test/")).is_some());
         drop(first);
         assert!(hosts.try_acquire(&a).is_some());
+    }
+
+    /// A shared budget of one slot per host that counts how often it is asked.
+    #[derive(Default)]
+    struct CountingShared {
+        held: Mutex<HashMap<String, usize>>,
+        asked: std::sync::atomic::AtomicUsize,
+    }
+
+    impl SharedHosts for CountingShared {
+        fn try_take(&self, host: &str, per_host: usize) -> Option<i64> {
+            self.asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut held = self.held.lock().unwrap();
+            let n = held.entry(host.to_owned()).or_default();
+            (*n < per_host).then(|| {
+                *n += 1;
+                1
+            })
+        }
+        fn give_back(&self, _slot: i64) {}
+        fn book_start(&self, _host: &str, _interval: Duration) -> Option<i64> {
+            None
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_shared_host_is_not_asked_again_within_an_interval() {
+        let shared = Arc::new(CountingShared::default());
+        // Another process holds the host's one shared slot.
+        shared.held.lock().unwrap().insert("a.test".into(), 1);
+        let mut hosts = Hosts::new(1, Duration::from_millis(100));
+        hosts.share(Arc::clone(&shared) as Arc<dyn SharedHosts>);
+        let a = key("http://a.test/");
+        let asked = || shared.asked.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(hosts.try_acquire(&a).is_none());
+        assert_eq!(asked(), 1);
+        // The scheduler wakes many times within the interval: the budget is not asked again.
+        for _ in 0..50 {
+            assert!(hosts.try_acquire(&a).is_none());
+        }
+        assert_eq!(asked(), 1);
+        // Another host is asked at once.
+        assert!(hosts.try_acquire(&key("http://b.test/")).is_some());
+        assert_eq!(asked(), 2);
+        // The other process gives the slot back; an interval later the host is asked again.
+        shared.held.lock().unwrap().insert("a.test".into(), 0);
+        tokio::time::advance(Duration::from_millis(99)).await;
+        assert!(hosts.try_acquire(&a).is_none());
+        assert_eq!(asked(), 2);
+        tokio::time::advance(Duration::from_millis(2)).await;
+        assert!(hosts.try_acquire(&a).is_some());
+        assert_eq!(asked(), 3);
     }
 
     #[tokio::test(start_paused = true)]

@@ -132,7 +132,9 @@ pub(super) fn sweep_batches(
     options: &CheckOptions,
     batch: Batch<'_>,
 ) -> Result<Swept> {
-    use provcheck::archive::sweeping::{batch_citations, batch_histories, set_batch};
+    use provcheck::archive::sweeping::{
+        batch_citations, batch_histories, batch_validators, set_batch,
+    };
     let mut swept = Swept {
         news: Vec::new(),
         checked_urls: 0,
@@ -186,7 +188,7 @@ pub(super) fn sweep_batches(
             .into_iter()
             .collect();
         let mut options = options.clone();
-        options.conditional = provcheck::archive::validators_of(reader, &urls)?;
+        options.conditional = batch_validators(reader, &urls)?;
         let refs: Vec<_> = citations.iter().map(|(a, e)| (a, e.clone())).collect();
         let mut report = runtime
             .block_on(check(refs, Arc::clone(fetcher), options, |_, _| {}))
