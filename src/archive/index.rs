@@ -49,7 +49,9 @@ pub enum IndexError {
         "index {path} has schema version {found}, newer than this provcheck understands ({SCHEMA_VERSION}); upgrade provcheck to use this archive"
     )]
     TooNew { path: PathBuf, found: i64 },
-    #[error("index {path} holds no provcheck archive (its database has no provcheck tables)")]
+    #[error(
+        "index {path} holds no provcheck archive (its database has no provcheck tables): `provcheck check` or `provcheck sweep` creates one there, or name another with --index-url"
+    )]
     Empty { path: PathBuf },
     #[error(
         "index {path} has schema version {found}, older than this provcheck reads without upgrading it, and the archive cannot be written: {source}"

@@ -69,8 +69,14 @@ pub struct ArchiveArg {
     #[arg(long, value_name = "DIR")]
     pub archive: Option<PathBuf>,
     /// The index in this PostgreSQL database, e.g. postgres://provcheck@db.internal/provcheck
-    /// [default: the config key index_url, else index.sqlite in the archive directory]
-    #[arg(long, value_name = "URL")]
+    /// [default: $PROVCHECK_INDEX_URL, else the config key index_url, else index.sqlite in the
+    /// archive directory]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "PROVCHECK_INDEX_URL",
+        hide_env_values = true
+    )]
     pub index_url: Option<String>,
 }
 

@@ -136,19 +136,26 @@ pub(crate) fn warcio_check(files: &[PathBuf]) {
     }
 }
 
-fn index(archive: &Path) -> rusqlite::Connection {
-    rusqlite::Connection::open(archive.join("index.sqlite")).unwrap()
+fn index(archive: &Path) -> provcheck::db::Connection {
+    crate::backends::index_conn(&archive.join("index.sqlite"))
 }
 
-fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
-    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+fn count(conn: &provcheck::db::Connection, sql: &str) -> i64 {
+    conn.query_row(sql, (), |r| r.get(0)).unwrap()
 }
 
 #[test]
 fn check_archives_every_exchange_as_evidence() {
     let server = evidence_site();
     // Left behind in target/tmp for .ci/run to validate with warcio.
-    let archive = Path::new(env!("CARGO_TARGET_TMPDIR")).join("warc-evidence");
+    // (The PostgreSQL pass, which runs beside the first, leaves its own.)
+    let archive = Path::new(env!("CARGO_TARGET_TMPDIR")).join(
+        if crate::backends::postgres_pass().is_some() {
+            "warc-evidence-postgres"
+        } else {
+            "warc-evidence"
+        },
+    );
     let _ = std::fs::remove_dir_all(&archive);
     let dir = TempDir::new().unwrap();
     let urls: String = ["/page", "/same", "/gz", "/missing", "/huge", "/moved"]
@@ -195,7 +202,7 @@ fn check_archives_every_exchange_as_evidence() {
         64
     );
 
-    let conn = index(&archive);
+    let conn = crate::backends::index_conn_for(dir.path(), &archive.join("index.sqlite"));
     // Six cited URLs and the host's soft-404 probe.
     assert_eq!(count(&conn, "SELECT count(*) FROM checks"), 7);
     // Those plus the redirect's target: eight responses archived, each with its request.
@@ -378,7 +385,7 @@ fn verify_names_a_corrupt_record_and_a_missing_file() {
         .query_row(
             "SELECT f.path, r.offset, r.length FROM records r JOIN warc_files f ON f.id = r.warc_file_id
              WHERE r.record_type = 'response' ORDER BY r.offset LIMIT 1",
-            [],
+            (),
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .unwrap();
@@ -430,11 +437,13 @@ fn an_archive_that_cannot_be_created_exits_2() {
 
 #[test]
 fn an_index_from_a_newer_provcheck_is_refused() {
+    if !crate::backends::sqlite_only("PRAGMA user_version") {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     write(dir.path(), "story.txt", "https://example.com/\n");
     std::fs::create_dir(dir.path().join("archive")).unwrap();
-    rusqlite::Connection::open(dir.path().join("archive/index.sqlite"))
-        .unwrap()
+    crate::backends::index_conn(&dir.path().join("archive/index.sqlite"))
         .execute_batch("PRAGMA user_version = 42;")
         .unwrap();
     for args in [&["check", "story.txt"][..], &["verify"][..]] {
@@ -442,9 +451,8 @@ fn an_index_from_a_newer_provcheck_is_refused() {
             predicate::str::contains("schema version 42").and(predicate::str::contains("newer")),
         );
     }
-    let version: i64 = rusqlite::Connection::open(dir.path().join("archive/index.sqlite"))
-        .unwrap()
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
+    let version: i64 = crate::backends::index_conn(&dir.path().join("archive/index.sqlite"))
+        .query_row("PRAGMA user_version", (), |r| r.get(0))
         .unwrap();
     assert_eq!(version, 42);
 }
@@ -474,23 +482,26 @@ fn a_kill_9_mid_run_leaves_every_indexed_record_complete_and_the_next_run_recove
     let server = big_site();
     let dir = TempDir::new().unwrap();
     write(dir.path(), "big.txt", many_urls(&server, 0..4000));
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("provcheck"))
-        .current_dir(dir.path())
-        .args([
-            "check",
-            "big.txt",
-            "--allow-net",
-            "127.0.0.1/32",
-            "--host-interval",
-            "0s",
-            "--host-concurrency",
-            "16",
-            "-q",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = crate::backends::pass_env(
+        &mut std::process::Command::new(assert_cmd::cargo::cargo_bin("provcheck")),
+        dir.path(),
+    )
+    .current_dir(dir.path())
+    .args([
+        "check",
+        "big.txt",
+        "--allow-net",
+        "127.0.0.1/32",
+        "--host-interval",
+        "0s",
+        "--host-concurrency",
+        "16",
+        "-q",
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
     // Kill it once it has written a good part of its WARC file.
     let archive = dir.path().join("archive");
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -573,23 +584,26 @@ fn two_processes_write_one_archive_at_once() {
     write(dir.path(), "a.txt", many_urls(&server, 0..300));
     write(dir.path(), "b.txt", many_urls(&server, 200..500));
     let spawn = |article: &str| {
-        std::process::Command::new(assert_cmd::cargo::cargo_bin("provcheck"))
-            .current_dir(dir.path())
-            .args([
-                "check",
-                article,
-                "--allow-net",
-                "127.0.0.1/32",
-                "--host-interval",
-                "0s",
-                "--host-concurrency",
-                "8",
-                "-q",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+        crate::backends::pass_env(
+            &mut std::process::Command::new(assert_cmd::cargo::cargo_bin("provcheck")),
+            dir.path(),
+        )
+        .current_dir(dir.path())
+        .args([
+            "check",
+            article,
+            "--allow-net",
+            "127.0.0.1/32",
+            "--host-interval",
+            "0s",
+            "--host-concurrency",
+            "8",
+            "-q",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
     };
     let (a, b) = (spawn("a.txt"), spawn("b.txt"));
     for child in [a, b] {
@@ -630,7 +644,7 @@ fn a_full_disk_ends_the_run_with_exit_2_and_keeps_what_was_written() {
     // A file-size limit stands in for a full disk: writes past 1 MB fail (EFBIG) as they would
     // with ENOSPC. SIGXFSZ is ignored so the write fails instead of killing the process.
     let bin = assert_cmd::cargo::cargo_bin("provcheck");
-    let out = std::process::Command::new("bash")
+    let out = crate::backends::pass_env(&mut std::process::Command::new("bash"), dir.path())
         .current_dir(dir.path())
         .arg("-c")
         .arg(format!(
@@ -764,24 +778,27 @@ fn sigterm_stops_a_run_at_a_record_boundary_with_a_partial_report() {
     });
     let dir = TempDir::new().unwrap();
     write(dir.path(), "many.txt", many_urls(&server, 0..200));
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("provcheck"))
-        .current_dir(dir.path())
-        .args([
-            "check",
-            "many.txt",
-            "--allow-net",
-            "127.0.0.1/32",
-            "--host-interval",
-            "0s",
-            "--host-concurrency",
-            "2",
-            "--format",
-            "json",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = crate::backends::pass_env(
+        &mut std::process::Command::new(assert_cmd::cargo::cargo_bin("provcheck")),
+        dir.path(),
+    )
+    .current_dir(dir.path())
+    .args([
+        "check",
+        "many.txt",
+        "--allow-net",
+        "127.0.0.1/32",
+        "--host-interval",
+        "0s",
+        "--host-concurrency",
+        "2",
+        "--format",
+        "json",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
     let sent = Instant::now();
     assert!(
@@ -833,12 +850,15 @@ fn sigterm_stops_a_run_at_a_record_boundary_with_a_partial_report() {
 /// reports (it said "0 problems" while `history` and `report` failed with "malformed").
 #[test]
 fn issue_13_verify_runs_sqlites_integrity_check_on_the_index() {
+    if !crate::backends::sqlite_only("SQLite's integrity check") {
+        return;
+    }
     let (_server, dir, _) = one_page_checked();
     provcheck(dir.path()).arg("verify").assert().code(0);
     // An index whose entries no longer match its definition: every record is still readable,
     // but SQLite finds rows missing from the index.
     {
-        let conn = rusqlite::Connection::open(dir.path().join("archive/index.sqlite")).unwrap();
+        let conn = crate::backends::index_conn(&dir.path().join("archive/index.sqlite"));
         conn.execute_batch(
             "PRAGMA writable_schema = ON;
              UPDATE sqlite_schema SET sql = replace(sql, '(payload_sha256)', '(captured_at)')
@@ -860,6 +880,9 @@ fn issue_13_verify_runs_sqlites_integrity_check_on_the_index() {
 #[test]
 fn issue_13_a_read_only_archive_can_be_read() {
     use std::os::unix::fs::PermissionsExt;
+    if !crate::backends::sqlite_only("a read-only index file") {
+        return;
+    }
     let (_server, dir, url) = one_page_checked();
     let archive = dir.path().join("archive");
     let is_root = std::process::Command::new("id")
@@ -932,8 +955,7 @@ fn entries_under(root: &Path) -> Vec<PathBuf> {
 #[test]
 fn issue_13_an_index_claiming_a_huge_record_is_a_clear_error() {
     let (_server, dir, url) = one_page_checked();
-    rusqlite::Connection::open(dir.path().join("archive/index.sqlite"))
-        .unwrap()
+    crate::backends::index_conn(&dir.path().join("archive/index.sqlite"))
         .execute_batch(&format!(
             "UPDATE records SET length = {} WHERE record_type = 'response'",
             i64::MAX
@@ -1188,7 +1210,7 @@ fn every_run_is_sealed_by_a_manifest_and_verify_chain_finds_tampering() {
     let conn = index(&archive);
     conn.execute(
         "UPDATE checks SET outcome = 'ok' WHERE id = (SELECT min(id) FROM checks WHERE outcome = 'not-found')",
-        [],
+        (),
     )
     .unwrap();
     let out = verify();
@@ -1200,13 +1222,13 @@ fn every_run_is_sealed_by_a_manifest_and_verify_chain_finds_tampering() {
     );
     conn.execute(
         "UPDATE checks SET outcome = 'not-found' WHERE id = (SELECT min(id) FROM checks WHERE http_status = 404)",
-        [],
+        (),
     )
     .unwrap();
     assert_eq!(verify().status.code(), Some(0));
 
     // The first run's manifest removed from the index: the second no longer follows.
-    conn.execute("DELETE FROM manifests WHERE run_id = 1", [])
+    conn.execute("DELETE FROM manifests WHERE run_id = 1", ())
         .unwrap();
     let out = verify();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -1349,7 +1371,7 @@ fn manifests_are_time_stamped_by_a_local_authority() {
     let (reply, sha): (Vec<u8>, String) = conn
         .query_row(
             "SELECT tsa_reply, sha256 FROM manifests WHERE run_id = 1",
-            [],
+            (),
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();

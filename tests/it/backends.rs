@@ -126,3 +126,79 @@ impl TestIndex {
         }
     }
 }
+
+/// The suite's PostgreSQL pass: `the_archive_tests_again_on_postgresql` (in `main.rs`) runs the
+/// archive's tests a second time in a child process with `PROVCHECK_TEST_PASS=postgres`, where
+/// every `provcheck` a test runs (see `cli::provcheck`) gets `PROVCHECK_INDEX_URL`: a database
+/// of its own per test directory, as a desk would export it. The server's URL for that pass.
+pub fn postgres_pass() -> Option<String> {
+    (std::env::var("PROVCHECK_TEST_PASS").as_deref() == Ok("postgres"))
+        .then(|| std::env::var("PROVCHECK_TEST_PG").ok())
+        .flatten()
+}
+
+/// In the PostgreSQL pass, the index URL of the archive run in `dir` (a database created on
+/// the first call for that directory); `None` in the SQLite pass.
+pub fn pass_index_url(dir: &Path) -> Option<String> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static DATABASES: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
+    let admin = postgres_pass()?;
+    let mut databases = DATABASES.get_or_init(Mutex::default).lock().unwrap();
+    Some(
+        databases
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| Pg { admin }.new_database("pass"))
+            .clone(),
+    )
+}
+
+/// The index of the archive `provcheck` keeps for a test run in `dir` with the default
+/// archive directory: `dir/archive/index.sqlite`, or the pass's database.
+pub fn index_of(dir: &Path) -> TestIndex {
+    TestIndex::of(&dir.join("archive"), pass_index_url(dir).as_deref())
+}
+
+/// Whether a test about the SQLite file itself (its locks, its bytes, its repair) runs: not in
+/// the PostgreSQL pass, which says so.
+pub fn sqlite_only(test: &str) -> bool {
+    if postgres_pass().is_some() {
+        eprintln!("{test}: about the SQLite index file; not in the PostgreSQL pass");
+        return false;
+    }
+    true
+}
+
+/// The index whose SQLite file would be `index_file` (`DIR/archive/index.sqlite` for a test
+/// run in `DIR`), opened through provcheck's own seam: that file, or in the PostgreSQL pass
+/// the database of `DIR`. Tests read and edit it behind provcheck's back with the same SQL on
+/// both engines.
+pub fn index_conn(index_file: &Path) -> provcheck::db::Connection {
+    let dir = index_file
+        .parent()
+        .and_then(Path::parent)
+        .expect("an index file in an archive directory");
+    index_conn_for(dir, index_file)
+}
+
+/// [`index_conn`] for an archive elsewhere than `DIR/archive` (`--archive`), run in `dir`.
+pub fn index_conn_for(dir: &Path, index_file: &Path) -> provcheck::db::Connection {
+    match pass_index_url(dir) {
+        Some(url) => provcheck::db::Connection::connect_postgres(&url).unwrap(),
+        None => {
+            provcheck::db::Connection::from_sqlite(rusqlite::Connection::open(index_file).unwrap())
+        }
+    }
+}
+
+/// A `provcheck` process run in `dir` outside `cli::provcheck` (to be killed, or under a
+/// shell): in the PostgreSQL pass it gets the same `PROVCHECK_INDEX_URL`.
+pub fn pass_env<'a>(
+    cmd: &'a mut std::process::Command,
+    dir: &Path,
+) -> &'a mut std::process::Command {
+    if let Some(url) = pass_index_url(dir) {
+        cmd.env("PROVCHECK_INDEX_URL", url);
+    }
+    cmd
+}

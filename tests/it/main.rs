@@ -74,3 +74,49 @@ pub async fn fetch_with(options: FetchOptions, url: &str) -> Outcome {
     let fetcher = Fetcher::new(options).unwrap();
     fetcher.fetch(&url.parse().unwrap(), None).await.outcome
 }
+
+/// The tests of the commands that keep an archive, again with the index in PostgreSQL (when
+/// `PROVCHECK_TEST_PG` names a server): the suite runs them in a child process in which every
+/// `provcheck` gets a database of its own (see `backends::postgres_pass`). Tests about the
+/// SQLite file itself skip themselves there.
+#[test]
+fn the_archive_tests_again_on_postgresql() {
+    if backends::postgres_pass().is_some() {
+        return;
+    }
+    if backends::Pg::from_env().is_none() {
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .env("PROVCHECK_TEST_PASS", "postgres")
+        .args(PASS_MODULES)
+        .args(["--skip", "the_archive_tests_again_on_postgresql"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the PostgreSQL pass failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ran: usize = stdout
+        .lines()
+        .filter(|l| l.starts_with("test result:"))
+        .filter_map(|l| l.split_whitespace().nth(3)?.parse::<usize>().ok())
+        .sum();
+    assert!(ran >= 50, "the PostgreSQL pass ran {ran} tests:\n{stdout}");
+}
+
+/// The modules whose tests run `provcheck` on an archive.
+const PASS_MODULES: &[&str] = &[
+    "archive::",
+    "batches::",
+    "cli::",
+    "judgement::",
+    "quotes::",
+    "replay::",
+    "reports::",
+    "sweep::",
+    "wire::",
+    "witness::",
+];

@@ -240,19 +240,22 @@ fn a_sweep_killed_mid_run_resumes_without_fetching_anything_twice() {
         "provcheck.toml",
         "allow_net = [\"127.0.0.1/32\"]\nhost_interval = \"0s\"\nhost_concurrency = 4\nconcurrency = 8\n",
     );
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("provcheck"))
-        .current_dir(dir.path())
-        .args(["sweep", "desk", "-q"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = crate::backends::pass_env(
+        &mut std::process::Command::new(assert_cmd::cargo::cargo_bin("provcheck")),
+        dir.path(),
+    )
+    .current_dir(dir.path())
+    .args(["sweep", "desk", "-q"])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
     // Kill it once a good part is done.
     let index = dir.path().join("archive/index.sqlite");
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
-        let done: i64 = rusqlite::Connection::open(&index)
-            .and_then(|c| c.query_row("SELECT count(*) FROM checks", [], |r| r.get(0)))
+        let done: i64 = crate::backends::index_of(dir.path())
+            .try_int("SELECT count(*) FROM checks", None)
             .unwrap_or(0);
         if done > 100 || std::time::Instant::now() > deadline {
             break;
@@ -279,12 +282,12 @@ fn a_sweep_killed_mid_run_resumes_without_fetching_anything_twice() {
         String::from_utf8_lossy(&out.stderr)
     );
     provcheck(dir.path()).arg("verify").assert().code(0);
-    let conn = rusqlite::Connection::open(&index).unwrap();
+    let conn = crate::backends::index_conn(&index);
     // The cited URLs, not the soft-404 probes' random ones.
     let checked = conn
         .prepare("SELECT DISTINCT u.url FROM checks c JOIN urls u ON u.id = c.url_id")
         .unwrap()
-        .query_map([], |r| r.get::<_, String>(0))
+        .query_map((), |r| r.get::<_, String>(0))
         .unwrap()
         .filter(|u| {
             let path = u
@@ -314,8 +317,8 @@ fn a_sweep_killed_mid_run_resumes_without_fetching_anything_twice() {
         .query_row(
             // Each sweep run reads (and archives) robots.txt once: the resumed run did too.
             "SELECT count(*) FROM (SELECT c.url_id FROM checks c JOIN urls u ON u.id = c.url_id
-             WHERE u.url NOT LIKE '%/robots.txt' GROUP BY c.url_id HAVING count(*) > 1)",
-            [],
+             WHERE u.url NOT LIKE '%/robots.txt' GROUP BY c.url_id HAVING count(*) > 1) AS twice",
+            (),
             |r| r.get(0),
         )
         .unwrap();
@@ -360,11 +363,11 @@ fn robots_txt_makes_a_disallowed_url_blocked_never_dead() {
     }
     assert_eq!(server.hits("/private/page"), 0, "never requested");
     assert_eq!(server.hits("/public"), 3);
-    let conn = rusqlite::Connection::open(dir.path().join("archive/index.sqlite")).unwrap();
+    let conn = crate::backends::index_conn(&dir.path().join("archive/index.sqlite"));
     let (outcome, detail): (String, String) = conn
         .query_row(
             "SELECT c.outcome, c.detail FROM checks c JOIN urls u ON u.id = c.url_id WHERE u.url LIKE '%/private/page' LIMIT 1",
-            [],
+            (),
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
@@ -374,7 +377,7 @@ fn robots_txt_makes_a_disallowed_url_blocked_never_dead() {
     let evidence: String = conn
         .query_row(
             "SELECT c.evidence FROM checks c JOIN urls u ON u.id = c.url_id WHERE u.url LIKE '%/private/page' ORDER BY c.id DESC LIMIT 1",
-            [],
+            (),
             |r| r.get(0),
         )
         .unwrap();
@@ -584,9 +587,9 @@ fn the_sweep_and_the_report_agree_on_one_policy_stored_in_the_archive() {
     assert!(String::from_utf8_lossy(&kept.stderr).contains("--set-policy"));
     // ...until told to make the configuration's the archive's, which is recorded.
     sweep(&["--set-policy"]);
-    let conn = rusqlite::Connection::open(dir.path().join("archive/index.sqlite")).unwrap();
+    let conn = crate::backends::index_conn(&dir.path().join("archive/index.sqlite"));
     let policies: i64 = conn
-        .query_row("SELECT count(*) FROM policies", [], |r| r.get(0))
+        .query_row("SELECT count(*) FROM policies", (), |r| r.get(0))
         .unwrap();
     assert_eq!(policies, 2, "the first sweep's, and the explicit change");
     let report = provcheck(dir.path())

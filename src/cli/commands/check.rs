@@ -40,8 +40,15 @@ pub struct CheckArgs {
     #[arg(long, value_name = "URL", conflicts_with = "no_archive")]
     warc_url: Option<String>,
     /// The index in this PostgreSQL database, e.g. postgres://provcheck@db.internal/provcheck
-    /// [default: the config key index_url, else index.sqlite in the archive directory]
-    #[arg(long, value_name = "URL", conflicts_with = "no_archive")]
+    /// [default: $PROVCHECK_INDEX_URL, else the config key index_url, else index.sqlite in the
+    /// archive directory]
+    // Not in conflict with --no-archive: a desk may export the variable for every command.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "PROVCHECK_INDEX_URL",
+        hide_env_values = true
+    )]
     index_url: Option<String>,
     /// Only check: archive nothing
     #[arg(long)]
