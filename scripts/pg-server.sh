@@ -38,7 +38,28 @@ run() {
 }
 # C collation: timestamps and URLs sort byte by byte, as SQLite sorts them.
 run "'$bin/initdb' -D '$dir/data' -U provcheck --auth=trust --locale=C --encoding=UTF8" > "$dir/initdb.log" 2>&1
+# TLS for the test of sslmode=require: a CA of the cluster's own and a certificate for
+# 127.0.0.1 it signed; the role `tlsonly` may connect over TLS only.
+tls=""
+if command -v openssl > /dev/null; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3 -subj "/CN=provcheck test CA" \
+        -keyout "$dir/ca.key" -out "$dir/ca.pem" > /dev/null 2>&1
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+        -keyout "$dir/server.key" -out "$dir/server.csr" > /dev/null 2>&1
+    printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > "$dir/server.ext"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+        -days 3 -extfile "$dir/server.ext" -out "$dir/server.pem" > /dev/null 2>&1
+    chmod 600 "$dir/server.key"
+    { printf 'hostssl all tlsonly 127.0.0.1/32 trust\nhost all tlsonly 127.0.0.1/32 reject\n'
+      cat "$dir/data/pg_hba.conf"; } > "$dir/pg_hba.conf"
+    mv "$dir/pg_hba.conf" "$dir/data/pg_hba.conf"
+    tls="-c ssl=on -c ssl_cert_file='$dir/server.pem' -c ssl_key_file='$dir/server.key'"
+fi
 run "'$bin/pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -t 60 \
-    -o \"-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$dir' -c fsync=off -c max_connections=200\" start" > /dev/null
+    -o \"-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$dir' -c fsync=off -c max_connections=200 $tls\" start" > /dev/null
 run "'$bin/createdb' -h 127.0.0.1 -p $port -U provcheck provcheck"
 echo "export PROVCHECK_TEST_PG=postgres://provcheck@127.0.0.1:$port/provcheck"
+if [ -n "$tls" ]; then
+    run "'$bin/psql' -q -h 127.0.0.1 -p $port -U provcheck -d provcheck -c 'CREATE ROLE tlsonly LOGIN'"
+    echo "export PROVCHECK_TEST_PG_TLS=postgres://tlsonly@127.0.0.1:$port/ PROVCHECK_TEST_PG_CA=$dir/ca.pem"
+fi

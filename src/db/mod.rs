@@ -24,6 +24,9 @@ pub enum Error {
     Sqlite(#[from] rusqlite::Error),
     #[error("{}", postgres_message(.0))]
     Postgres(postgres::Error),
+    /// The TLS a PostgreSQL URL asks for cannot be set up.
+    #[error("TLS to PostgreSQL: {0}")]
+    Tls(String),
     /// A query that should return a row returned none.
     #[error("query returned no rows")]
     NoRows,

@@ -6,6 +6,7 @@ use super::{Error, Result, ValueRef};
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The key of the advisory lock every immediate transaction takes: PostgreSQL's stand-in for
 /// SQLite's one writer at a time, so that what was proven for one engine holds on the other.
@@ -57,6 +58,41 @@ impl Drop for Cursor<'_> {
     }
 }
 
+/// The TLS of `sslmode=require`: the server's certificate verified, for the host the URL
+/// names, against the CA certificates of the PEM file `PGSSLROOTCERT` names (libpq's variable:
+/// a private CA, as managed databases use), else against the system's roots. Without
+/// `sslmode=require` the connection is plain (libpq's `prefer` without a certificate check would
+/// only look safe).
+fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    let builder = rustls::ClientConfig::builder();
+    let config = if let Some(path) = std::env::var_os("PGSSLROOTCERT").filter(|p| !p.is_empty()) {
+        let bad =
+            |message: String| Error::Tls(format!("PGSSLROOTCERT {}: {message}", path.display()));
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in
+            CertificateDer::pem_file_iter(&path).map_err(|e| bad(format!("cannot read it: {e}")))?
+        {
+            let cert = cert.map_err(|e| bad(format!("not a PEM file of certificates: {e}")))?;
+            roots.add(cert).map_err(|e| bad(e.to_string()))?;
+        }
+        if roots.is_empty() {
+            return Err(bad("holds no certificate".to_owned()));
+        }
+        builder.with_root_certificates(roots).with_no_client_auth()
+    } else {
+        let verifier =
+            rustls_platform_verifier::Verifier::new(Arc::clone(builder.crypto_provider()))
+                .map_err(|e| Error::Tls(format!("the system's certificate roots: {e}")))?;
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth()
+    };
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
 impl Pg {
     /// Connects to `url`; a URL without a password takes `PGPASSWORD`'s, as libpq does.
     pub(super) fn connect(url: &str) -> Result<Self> {
@@ -66,7 +102,11 @@ impl Pg {
         {
             config.password(password.as_encoded_bytes());
         }
-        let client = config.connect(postgres::NoTls)?;
+        let client = if config.get_ssl_mode() == postgres::config::SslMode::Require {
+            config.connect(tls()?)?
+        } else {
+            config.connect(postgres::NoTls)?
+        };
         Ok(Self {
             client: RefCell::new(client),
             statements: RefCell::new(HashMap::new()),

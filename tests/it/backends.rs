@@ -29,14 +29,25 @@ impl Pg {
 
     /// A new, empty database of this test's own; its URL.
     pub fn new_database(&self, what: &str) -> String {
-        let name = format!("{what}_{:016x}", fastrand::u64(..));
-        let mut client = postgres::Client::connect(&self.admin, postgres::NoTls).unwrap();
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
+        let name = self.create(what, None);
         let mut url = url::Url::parse(&self.admin).unwrap();
         url.set_path(&name);
         url.to_string()
+    }
+
+    /// A new, empty database owned by `role`; its name.
+    pub fn new_database_owned_by(&self, what: &str, role: &str) -> String {
+        self.create(what, Some(role))
+    }
+
+    fn create(&self, what: &str, owner: Option<&str>) -> String {
+        let name = format!("{what}_{:016x}", fastrand::u64(..));
+        let mut client = postgres::Client::connect(&self.admin, postgres::NoTls).unwrap();
+        let owner = owner.map(|o| format!(" OWNER {o}")).unwrap_or_default();
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}{owner}"))
+            .unwrap();
+        name
     }
 }
 

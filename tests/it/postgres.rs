@@ -253,3 +253,65 @@ fn an_index_url_that_is_not_postgresql_or_unreachable_is_named() {
     assert!(said.contains(&format!("127.0.0.1:{port}")), "{said}");
     assert!(!said.contains("s3cret"), "the password was printed: {said}");
 }
+
+/// `sslmode=require`: the connection is TLS, the server's certificate checked against
+/// `PGSSLROOTCERT` (else the system's roots). The test cluster (`scripts/pg-server.sh`) has a CA
+/// of its own and a role, `tlsonly`, that it lets in over TLS only.
+#[test]
+fn sslmode_require_connects_over_tls_and_checks_the_servers_certificate() {
+    let Some(pg) = Pg::from_env() else { return };
+    let (Ok(tls), Ok(ca)) = (
+        std::env::var("PROVCHECK_TEST_PG_TLS"),
+        std::env::var("PROVCHECK_TEST_PG_CA"),
+    ) else {
+        assert!(
+            std::env::var_os("PROVCHECK_REQUIRE_PG").is_none(),
+            "PROVCHECK_REQUIRE_PG is set but the cluster has no TLS (openssl missing?)"
+        );
+        eprintln!("PROVCHECK_TEST_PG_TLS is not set: TLS test skipped");
+        return;
+    };
+    let db = pg.new_database_owned_by("tls", "tlsonly");
+    let site = site();
+    let dir = tempfile::tempdir().unwrap();
+    desk(dir.path(), &site);
+    let run = |url: &str, ca: &str| {
+        provcheck(dir.path())
+            .args(["check", "desk/story.txt", "--index-url", url])
+            .env("PGSSLROOTCERT", ca)
+            .output()
+            .unwrap()
+    };
+    let plain = format!("{tls}{db}");
+    let require = format!("{plain}?sslmode=require");
+    // Without TLS the server turns the role away, and provcheck says so.
+    let out = run(&plain, &ca);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no encryption"),
+        "{out:?}"
+    );
+    // A certificate no trusted CA signed is refused before anything is sent.
+    let out = run(&require, "");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("UnknownIssuer"),
+        "{out:?}"
+    );
+    // With the cluster's CA: the check is archived over TLS and read back.
+    ok(&run(&require, &ca));
+    let history = ok(&provcheck(dir.path())
+        .args(["history", "--format", "json", &site.url("/tagged")])
+        .args(["--index-url", &require])
+        .env("PGSSLROOTCERT", &ca)
+        .output()
+        .unwrap());
+    let history = json(history.as_bytes());
+    let events = history["history"].as_array().unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["kind"] == "check" && e["what"] == "ok"),
+        "{history}"
+    );
+}
