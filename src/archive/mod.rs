@@ -476,6 +476,23 @@ pub fn validators_of(
 }
 
 #[cfg(test)]
+impl ArchiveOptions {
+    /// An embedded archive in `dir` (SQLite, WARC files in the directory), for unit tests.
+    pub(crate) fn embedded(dir: &Path) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+            index: IndexAt::File(dir.join("index.sqlite")),
+            rotate_at: 1 << 30,
+            gzip_level: 3,
+            not_modified: NotModifiedRecord::Compact,
+            thresholds: crate::content::similarity::Thresholds::default(),
+            warcinfo: WarcinfoFields::default(),
+            bucket: None,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -491,16 +508,7 @@ mod tests {
     #[test]
     fn a_run_whose_process_is_gone_is_interrupted_on_open_and_a_live_one_is_not() {
         let dir = tempfile::tempdir().unwrap();
-        let options = ArchiveOptions {
-            dir: dir.path().to_path_buf(),
-            index: IndexAt::File(dir.path().join("index.sqlite")),
-            rotate_at: 1 << 30,
-            gzip_level: 3,
-            not_modified: NotModifiedRecord::Compact,
-            thresholds: crate::content::similarity::Thresholds::default(),
-            warcinfo: WarcinfoFields::default(),
-            bucket: None,
-        };
+        let options = ArchiveOptions::embedded(dir.path());
         {
             let (archive, _) = Archive::open(options.clone()).unwrap();
             // A pid no process has (beyond the kernel's limit), and our own.

@@ -242,16 +242,7 @@ mod tests {
     #[test]
     fn a_url_cited_twice_is_one_row_with_the_first_place_and_the_last_quotes() {
         let dir = tempfile::tempdir().unwrap();
-        let options = crate::archive::ArchiveOptions {
-            dir: dir.path().to_path_buf(),
-            index: crate::archive::index::IndexAt::File(dir.path().join("index.sqlite")),
-            rotate_at: 1 << 30,
-            gzip_level: 3,
-            not_modified: crate::archive::NotModifiedRecord::Compact,
-            thresholds: crate::content::similarity::Thresholds::default(),
-            warcinfo: crate::archive::WarcinfoFields::default(),
-            bucket: None,
-        };
+        let options = crate::archive::ArchiveOptions::embedded(dir.path());
         let (mut archive, _) = Archive::open(options).unwrap();
         let id = crate::citation::ArticleId::new("story");
         let text = "<p>The minister said \u{201c}we will not resume the talks before the spring \

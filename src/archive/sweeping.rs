@@ -373,16 +373,7 @@ mod tests {
     fn a_run_registering_after_a_later_one_retires_nothing_the_later_one_saw() {
         // Two sweep workers register the same desk: the later run's registration lands first.
         let dir = tempfile::tempdir().unwrap();
-        let options = crate::archive::ArchiveOptions {
-            dir: dir.path().to_path_buf(),
-            index: crate::archive::index::IndexAt::File(dir.path().join("index.sqlite")),
-            rotate_at: 1 << 30,
-            gzip_level: 3,
-            not_modified: crate::archive::NotModifiedRecord::Compact,
-            thresholds: crate::content::similarity::Thresholds::default(),
-            warcinfo: crate::archive::WarcinfoFields::default(),
-            bucket: None,
-        };
+        let options = crate::archive::ArchiveOptions::embedded(dir.path());
         let (mut archive, _) = crate::archive::Archive::open(options).unwrap();
         let id = crate::citation::ArticleId::new("story");
         let article = crate::input::Article {
