@@ -214,7 +214,8 @@ fn every_command_works_on_warc_files_in_a_bucket() {
     desk(dir.path(), &site);
     let warc_url = format!("s3://{bucket}/{prefix}/");
 
-    // check, then sweep (the second answering 304), both writing to the bucket.
+    // check, then sweep (the second answering 304), both writing to the bucket: named by the
+    // flag, then by the environment as a desk would export it.
     ok(&s3
         .command(dir.path())
         .args(["check", "desk/story.txt", "--warc-url", &warc_url])
@@ -222,7 +223,8 @@ fn every_command_works_on_warc_files_in_a_bucket() {
         .unwrap());
     ok(&s3
         .command(dir.path())
-        .args(["sweep", "desk", "--max-age", "0s", "--warc-url", &warc_url])
+        .args(["sweep", "desk", "--max-age", "0s"])
+        .env("PROVCHECK_WARC_URL", &warc_url)
         .output()
         .unwrap());
     let rows = warc_rows(dir.path());

@@ -36,8 +36,9 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DIR", conflicts_with = "no_archive")]
     archive: Option<PathBuf>,
     /// Write the WARC files to this S3-compatible bucket, e.g. s3://evidence/provcheck/
-    /// [default: the config key warc_url, else the archive directory]
-    #[arg(long, value_name = "URL", conflicts_with = "no_archive")]
+    /// [default: $PROVCHECK_WARC_URL, else the config key warc_url, else the archive directory]
+    // Not in conflict with --no-archive: a desk may export the variable for every command.
+    #[arg(long, value_name = "URL", env = "PROVCHECK_WARC_URL")]
     warc_url: Option<String>,
     /// The index in this PostgreSQL database, e.g. postgres://provcheck@db.internal/provcheck
     /// [default: $PROVCHECK_INDEX_URL, else the config key index_url, else index.sqlite in the

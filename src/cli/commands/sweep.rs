@@ -62,8 +62,8 @@ pub struct SweepArgs {
     #[command(flatten)]
     archive: ArchiveArg,
     /// Write the WARC files to this S3-compatible bucket, e.g. s3://evidence/provcheck/
-    /// [default: the config key warc_url, else the archive directory]
-    #[arg(long, value_name = "URL")]
+    /// [default: $PROVCHECK_WARC_URL, else the config key warc_url, else the archive directory]
+    #[arg(long, value_name = "URL", env = "PROVCHECK_WARC_URL")]
     warc_url: Option<String>,
     #[command(flatten)]
     fetch: FetchArgs,
