@@ -6,6 +6,7 @@
 //! write path is: append records, sync the file, then commit the index rows in one transaction,
 //! so an index row never points at a record that is not complete on disk.
 
+mod hosts;
 pub mod index;
 pub mod judging;
 pub mod manifest;

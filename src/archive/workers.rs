@@ -12,16 +12,16 @@
 
 use super::ArchiveError;
 use super::index::{Index, IndexAt};
-use crate::db::{OptionalExtension, params};
+use crate::db::params;
 use crate::fetch::politeness::SharedHosts;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Runs `f` in an immediate transaction of `conn` (taken by hand: the connection is shared,
 /// and a deferred transaction that reads first cannot wait for another process's write lock).
-fn immediate<T, E>(
+pub(super) fn immediate<T, E>(
     conn: &crate::db::Connection,
     wrap: impl Fn(crate::db::Error) -> E,
     f: impl FnOnce() -> Result<T, E>,
@@ -31,7 +31,7 @@ fn immediate<T, E>(
 
 /// Runs `f` in the transaction `begin` opens on `conn`: committed when it succeeds, rolled
 /// back when it or the commit fails.
-fn in_transaction<T, E>(
+pub(super) fn in_transaction<T, E>(
     conn: &crate::db::Connection,
     begin: &str,
     wrap: impl Fn(crate::db::Error) -> E,
@@ -53,27 +53,11 @@ fn in_transaction<T, E>(
     }
 }
 
-/// Runs `f` in a PostgreSQL transaction holding `host`'s advisory lock (read committed: what
-/// it reads once the lock is granted is what the previous holder committed).
-fn host_transaction<T>(
-    conn: &crate::db::Connection,
-    host: &str,
-    f: impl FnOnce() -> crate::db::Result<T>,
-) -> crate::db::Result<T> {
-    // BEGIN and the lock in one round trip: the host as a literal, its quotes doubled.
-    let begin = format!(
-        "BEGIN ISOLATION LEVEL READ COMMITTED;
-         SELECT pg_advisory_xact_lock(hashtextextended('{}', 1))",
-        host.replace('\'', "''")
-    );
-    in_transaction(conn, &begin, |e| e, f)
-}
-
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
-fn millis(d: Duration) -> i64 {
+pub(super) fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
@@ -323,10 +307,10 @@ impl Worker {
     /// its own.
     pub fn shared_hosts(&self) -> Result<Arc<dyn SharedHosts>, ArchiveError> {
         let index = Index::open_at(&self.at)?;
-        Ok(Arc::new(IndexHosts {
-            index: Mutex::new(index),
-            worker: self.id.clone(),
-        }))
+        Ok(Arc::new(super::hosts::IndexHosts::start(
+            index,
+            self.id.clone(),
+        )?))
     }
 }
 
@@ -386,105 +370,10 @@ impl Drop for Worker {
     }
 }
 
-/// The slot of a request let through without the shared budget (the index failed).
-const UNSHARED: i64 = -1;
-
-/// The politeness budget in the index: `host_slots` (requests in flight, per host, among live
-/// workers) and `host_turns` (the next start any worker may book).
-struct IndexHosts {
-    index: Mutex<Index>,
-    worker: String,
-}
-
-impl IndexHosts {
-    /// Runs `f` in a transaction that has `host`'s budget to itself: SQLite's immediate one;
-    /// on PostgreSQL one holding an advisory lock of that host's (so that taking a host's slot
-    /// never waits for another worker committing a batch). `None` (logged) when the index
-    /// cannot be written.
-    fn immediate<T>(
-        &self,
-        host: &str,
-        f: impl FnOnce(&crate::db::Connection) -> crate::db::Result<T>,
-    ) -> Option<T> {
-        let index = self.index.lock().expect("shared hosts lock");
-        let result = if index.conn.is_postgres() {
-            host_transaction(&index.conn, host, || f(&index.conn))
-        } else {
-            immediate(&index.conn, |e| e, || f(&index.conn))
-        };
-        match result {
-            Ok(v) => Some(v),
-            Err(error) => {
-                tracing::warn!("shared host budget in {}: {error}", index.path().display());
-                None
-            }
-        }
-    }
-}
-
-impl SharedHosts for IndexHosts {
-    fn try_take(&self, host: &str, per_host: usize) -> Option<i64> {
-        let now = now_ms();
-        let per_host = i64::try_from(per_host).unwrap_or(i64::MAX);
-        // One statement (a round trip counts on PostgreSQL): a slot, if fewer than `per_host`
-        // are held by live workers (a dead worker's lapse with its lease; `join` clears them).
-        self.immediate(host, |conn| {
-            conn.prepare_cached(
-                "INSERT INTO host_slots (host, worker)
-                 SELECT ?1, ?2 WHERE (SELECT COUNT(*) FROM host_slots s
-                                      JOIN workers w ON w.id = s.worker
-                                      WHERE s.host = ?1 AND w.alive_until >= ?3) < ?4
-                 RETURNING id",
-            )?
-            .query_row(params![host, self.worker, now, per_host], |r| r.get(0))
-            .optional()
-        })
-        // An index that cannot be written (said above) must not hold every fetch back for
-        // ever: the request goes ahead within this worker's own limits, and the run ends on
-        // the writer's failure soon after.
-        .unwrap_or(Some(UNSHARED))
-    }
-
-    fn give_back(&self, slot: i64) {
-        if slot == UNSHARED {
-            return;
-        }
-        let index = self.index.lock().expect("shared hosts lock");
-        if let Err(error) = index
-            .conn
-            .prepare_cached("DELETE FROM host_slots WHERE id = ?1")
-            .and_then(|mut stmt| stmt.execute([slot]))
-        {
-            tracing::warn!("shared host budget: slot {slot} not given back: {error}");
-        }
-    }
-
-    fn book_start(&self, host: &str, interval: Duration) -> Option<i64> {
-        // One upsert, atomic on its own (the host's row is locked while it is moved on): the
-        // start booked is the later of now and the host's next start, which moves on by the
-        // interval.
-        let index = self.index.lock().expect("shared hosts lock");
-        index
-            .conn
-            .prepare_cached(
-                "INSERT INTO host_turns (host, next_start)
-                 VALUES (?1, CAST(?2 AS BIGINT) + CAST(?3 AS BIGINT))
-                 ON CONFLICT (host) DO UPDATE SET next_start =
-                     CASE WHEN host_turns.next_start > ?2 THEN host_turns.next_start ELSE ?2 END
-                     + ?3
-                 RETURNING next_start - ?3",
-            )
-            .and_then(|mut s| s.query_row(params![host, now_ms(), millis(interval)], |r| r.get(0)))
-            .map_err(|error| {
-                tracing::warn!("shared host budget in {}: {error}", index.path().display());
-            })
-            .ok()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::archive::hosts::UNSHARED;
 
     fn queue(index: &Index) -> Vec<(i64, i64)> {
         index
