@@ -67,6 +67,10 @@ fn evidence_site() -> TestServer {
 }
 
 pub(crate) fn warc_files(archive: &Path) -> Vec<PathBuf> {
+    // In the PostgreSQL + S3 pass the files are objects: copies of them, fetched.
+    if let Some(files) = crate::backends::pass_warc_copies(archive) {
+        return files;
+    }
     let mut files: Vec<PathBuf> = walk(&archive.join("warc"))
         .into_iter()
         .filter(|p| p.to_string_lossy().ends_with(".warc.gz"))
@@ -148,16 +152,14 @@ fn count(conn: &provcheck::db::Connection, sql: &str) -> i64 {
 fn check_archives_every_exchange_as_evidence() {
     let server = evidence_site();
     // Left behind in target/tmp for .ci/run to validate with warcio.
-    // (The PostgreSQL pass, which runs beside the first, leaves its own.)
-    let archive = Path::new(env!("CARGO_TARGET_TMPDIR")).join(
-        if crate::backends::postgres_pass().is_some() {
-            "warc-evidence-postgres"
-        } else {
-            "warc-evidence"
-        },
-    );
-    let _ = std::fs::remove_dir_all(&archive);
+    // (The PostgreSQL passes, which run beside the first, keep theirs in the test's directory.)
     let dir = TempDir::new().unwrap();
+    let archive = if crate::backends::postgres_pass().is_some() {
+        dir.path().join("archive")
+    } else {
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("warc-evidence")
+    };
+    let _ = std::fs::remove_dir_all(&archive);
     let urls: String = ["/page", "/same", "/gz", "/missing", "/huge", "/moved"]
         .iter()
         .map(|p| format!("{}\n", server.url(p)))
@@ -249,10 +251,14 @@ fn check_archives_every_exchange_as_evidence() {
         8
     );
     let files = warc_files(&archive);
-    assert_eq!(files.len(), 1);
+    // (In a bucket, a file is an object per written batch.)
+    if crate::backends::local_warc_only("one WARC file for one run") {
+        assert_eq!(files.len(), 1);
+    }
     // WARC 1.1 6.7.2: an identical-payload revisit's block is a truncated response.
-    let revisits: Vec<_> = records_of(&files[0])
-        .into_iter()
+    let revisits: Vec<_> = files
+        .iter()
+        .flat_map(|f| records_of(f))
         .filter(|r| r.field("warc-type") == Some("revisit"))
         .collect();
     assert!(!revisits.is_empty());
@@ -278,8 +284,11 @@ fn check_archives_every_exchange_as_evidence() {
         .arg(&archive)
         .assert()
         .code(0)
-        // Sixteen records of exchanges, the warcinfo, and the run's manifest.
-        .stdout(predicate::str::contains("OK: 18 records"));
+        // Sixteen records of exchanges, the run's manifest, and a warcinfo opening each file.
+        .stdout(predicate::str::contains(format!(
+            "OK: {} records",
+            17 + files.len()
+        )));
     warcio_check(&files);
 }
 
@@ -369,6 +378,9 @@ fn history_show_and_export_read_what_was_archived() {
 
 #[test]
 fn verify_names_a_corrupt_record_and_a_missing_file() {
+    if !crate::backends::local_warc_only("a WARC file edited and removed") {
+        return;
+    }
     let server = evidence_site();
     let dir = TempDir::new().unwrap();
     write(
@@ -479,6 +491,9 @@ fn many_urls(server: &TestServer, range: std::ops::Range<usize>) -> String {
 
 #[test]
 fn a_kill_9_mid_run_leaves_every_indexed_record_complete_and_the_next_run_recovers() {
+    if !crate::backends::local_warc_only("a WARC file cut mid-record on disk (the bucket: s3.rs)") {
+        return;
+    }
     let server = big_site();
     let dir = TempDir::new().unwrap();
     write(dir.path(), "big.txt", many_urls(&server, 0..4000));
@@ -627,17 +642,21 @@ fn two_processes_write_one_archive_at_once() {
         count(&conn, "SELECT count(*) FROM runs WHERE status = 'finished'"),
         2
     );
-    assert_eq!(
-        warc_files(&archive).len(),
-        2,
-        "each process writes its own file"
-    );
+    let files = warc_files(&archive).len();
+    if crate::backends::local_warc_only("a WARC file per process") {
+        assert_eq!(files, 2, "each process writes its own file");
+    } else {
+        assert!(files >= 2, "each process writes its own objects: {files}");
+    }
     provcheck(dir.path()).arg("verify").assert().code(0);
     warcio_check(&warc_files(&archive));
 }
 
 #[test]
 fn a_full_disk_ends_the_run_with_exit_2_and_keeps_what_was_written() {
+    if !crate::backends::local_warc_only("a full local disk") {
+        return;
+    }
     let server = big_site();
     let dir = TempDir::new().unwrap();
     write(dir.path(), "big.txt", many_urls(&server, 0..400));
@@ -1019,6 +1038,12 @@ fn export_wacz_packages_one_articles_evidence_that_tools_accept() {
         format!("{}\n{}\n", server.url("/moved"), server.url("/gz")),
     );
     write(dir.path(), "b.txt", format!("{}\n", server.url("/same")));
+    // b's /same first, alone: its payload (/page's too) is archived there, whatever order the
+    // fetches of a run end in (a loaded machine once let a's redirect to /page win).
+    provcheck(dir.path())
+        .args(["check", "b.txt", "--allow-net", "127.0.0.1/32"])
+        .assert()
+        .code(0);
     for _ in 0..2 {
         provcheck(dir.path())
             .args(["check", "a.txt", "b.txt", "--allow-net", "127.0.0.1/32"])

@@ -138,14 +138,19 @@ impl TestIndex {
     }
 }
 
-/// The suite's PostgreSQL pass: `the_archive_tests_again_on_postgresql` (in `main.rs`) runs the
-/// archive's tests a second time in a child process with `PROVCHECK_TEST_PASS=postgres`, where
+/// The suite's PostgreSQL passes: `the_archive_tests_again_on_postgresql` (in `main.rs`) runs
+/// the archive's tests again in a child process with `PROVCHECK_TEST_PASS=postgres`, where
 /// every `provcheck` a test runs (see `cli::provcheck`) gets `PROVCHECK_INDEX_URL`: a database
-/// of its own per test directory, as a desk would export it. The server's URL for that pass.
+/// of its own per test directory, as a desk would export it; `..._and_s3` with
+/// `PROVCHECK_TEST_PASS=postgres+s3`, where it also gets `PROVCHECK_WARC_URL` (see
+/// [`pass_warc_vars`]). The server's URL in either pass.
 pub fn postgres_pass() -> Option<String> {
-    (std::env::var("PROVCHECK_TEST_PASS").as_deref() == Ok("postgres"))
-        .then(|| std::env::var("PROVCHECK_TEST_PG").ok())
-        .flatten()
+    matches!(
+        std::env::var("PROVCHECK_TEST_PASS").as_deref(),
+        Ok("postgres" | "postgres+s3")
+    )
+    .then(|| std::env::var("PROVCHECK_TEST_PG").ok())
+    .flatten()
 }
 
 /// In the PostgreSQL pass, the index URL of the archive run in `dir` (a database created on
@@ -211,5 +216,82 @@ pub fn pass_env<'a>(
     if let Some(url) = pass_index_url(dir) {
         cmd.env("PROVCHECK_INDEX_URL", url);
     }
+    for (key, value) in pass_warc_vars(dir) {
+        cmd.env(key, value);
+    }
     cmd
+}
+
+/// In the PostgreSQL + S3 pass, the bucket prefix of the archive run in `dir` (created on the
+/// first call for that directory), with the variables that point provcheck at the S3 server.
+pub fn pass_warc_vars(dir: &Path) -> Vec<(&'static str, String)> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static PREFIXES: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
+    if std::env::var("PROVCHECK_TEST_PASS").as_deref() != Ok("postgres+s3") {
+        return Vec::new();
+    }
+    let Some(s3) = crate::s3::S3::from_env() else {
+        return Vec::new();
+    };
+    let mut prefixes = PREFIXES.get_or_init(Mutex::default).lock().unwrap();
+    let url = prefixes
+        .entry(dir.to_path_buf())
+        .or_insert_with(|| {
+            let (bucket, prefix) = s3.new_prefix("pass");
+            format!("s3://{bucket}/{prefix}/")
+        })
+        .clone();
+    let mut vars: Vec<(&'static str, String)> = s3
+        .vars()
+        .iter()
+        .map(|(k, v)| (*k, (*v).to_owned()))
+        .collect();
+    vars.push(("PROVCHECK_WARC_URL", url));
+    vars
+}
+
+/// In the PostgreSQL + S3 pass, local copies of the WARC objects of the archive `archive` (the
+/// default `DIR/archive` of a test run in `DIR`), fetched from the bucket into
+/// `archive/from-bucket/` in the order of their paths; `None` in the other passes.
+pub fn pass_warc_copies(archive: &Path) -> Option<Vec<PathBuf>> {
+    if std::env::var("PROVCHECK_TEST_PASS").as_deref() != Ok("postgres+s3") {
+        return None;
+    }
+    let s3 = crate::s3::S3::from_env()?;
+    let conn = index_conn(&archive.join("index.sqlite"));
+    let mut paths: Vec<String> = conn
+        .prepare("SELECT path FROM warc_files ORDER BY path")
+        .unwrap()
+        .query_map((), |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    paths.sort();
+    let copies = archive.join("from-bucket");
+    std::fs::create_dir_all(&copies).unwrap();
+    let files = paths
+        .iter()
+        .map(|path| {
+            let (bucket, key) = path
+                .strip_prefix("s3://")
+                .and_then(|rest| rest.split_once('/'))
+                .unwrap_or_else(|| panic!("{path}: not in a bucket"));
+            let file = copies.join(key.rsplit('/').next().unwrap());
+            std::fs::write(&file, s3.get(bucket, key)).unwrap();
+            file
+        })
+        .collect();
+    Some(files)
+}
+
+/// Whether a test about WARC files in the archive directory (their bytes edited or removed
+/// behind provcheck's back) runs: not in the PostgreSQL + S3 pass, which says so (the bucket's
+/// own such tests are in `s3.rs`).
+pub fn local_warc_only(test: &str) -> bool {
+    if std::env::var("PROVCHECK_TEST_PASS").as_deref() == Ok("postgres+s3") {
+        eprintln!("{test}: about WARC files in the directory; not in the PostgreSQL + S3 pass");
+        return false;
+    }
+    true
 }

@@ -15,6 +15,9 @@ pub fn provcheck(dir: &Path) -> Command {
     if let Some(url) = crate::backends::pass_index_url(dir) {
         cmd.env("PROVCHECK_INDEX_URL", url);
     }
+    for (key, value) in crate::backends::pass_warc_vars(dir) {
+        cmd.env(key, value);
+    }
     cmd
 }
 

@@ -397,13 +397,11 @@ fn tagged_site(edition: Arc<AtomicUsize>) -> TestServer {
 
 /// Every WARC record of the archive, decompressed, as text.
 fn warc_text(archive: &std::path::Path) -> String {
-    let warc: Vec<u8> = std::fs::read_dir(archive.join("warc"))
-        .unwrap()
-        .flat_map(|y| std::fs::read_dir(y.unwrap().path()).unwrap())
-        .flat_map(|m| std::fs::read_dir(m.unwrap().path()).unwrap())
+    let warc: Vec<u8> = crate::archive::warc_files(archive)
+        .into_iter()
         .flat_map(|f| {
             let mut out = Vec::new();
-            let bytes = std::fs::read(f.unwrap().path()).unwrap();
+            let bytes = std::fs::read(f).unwrap();
             std::io::Read::read_to_end(
                 &mut flate2::read::MultiGzDecoder::new(&bytes[..]),
                 &mut out,

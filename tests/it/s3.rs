@@ -79,7 +79,7 @@ impl S3 {
     }
 
     /// The object's bytes.
-    fn get(&self, bucket: &str, key: &str) -> Vec<u8> {
+    pub fn get(&self, bucket: &str, key: &str) -> Vec<u8> {
         let url = self
             .bucket(bucket)
             .get_object(Some(&self.credentials()), key)
@@ -110,7 +110,7 @@ impl S3 {
     }
 
     /// The variables that point provcheck at this server.
-    fn vars(&self) -> [(&'static str, &str); 4] {
+    pub fn vars(&self) -> [(&'static str, &str); 4] {
         [
             ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
             ("AWS_ACCESS_KEY_ID", self.key.as_str()),
