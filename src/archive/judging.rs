@@ -14,12 +14,42 @@ use std::path::Path;
 pub struct TxStore<'a, 't> {
     tx: &'a Transaction<'t>,
     root: &'a Path,
+    /// Snapshots read so far (identity and capture time; a snapshot never changes): judging
+    /// one capture asks for the same ones several times, a round trip each on PostgreSQL.
+    snapshots: std::collections::HashMap<i64, (SnapshotId, String)>,
 }
 
 impl<'a, 't> TxStore<'a, 't> {
     #[must_use]
     pub fn new(tx: &'a Transaction<'t>, root: &'a Path) -> Self {
-        Self { tx, root }
+        Self {
+            tx,
+            root,
+            snapshots: std::collections::HashMap::new(),
+        }
+    }
+
+    /// A snapshot's identity and capture time, read once.
+    fn snapshot_row(&mut self, snapshot: i64) -> crate::db::Result<&(SnapshotId, String)> {
+        if !self.snapshots.contains_key(&snapshot) {
+            let row = self
+                .tx
+                .prepare_cached(
+                    "SELECT s.payload_sha256, u.url, s.captured_at FROM snapshots s
+                     JOIN urls u ON u.id = s.url_id WHERE s.id = ?1",
+                )?
+                .query_row([snapshot], |r| {
+                    Ok((
+                        SnapshotId {
+                            payload_sha256: r.get(0)?,
+                            url: r.get(1)?,
+                        },
+                        r.get(2)?,
+                    ))
+                })?;
+            self.snapshots.insert(snapshot, row);
+        }
+        Ok(&self.snapshots[&snapshot])
     }
 }
 
@@ -82,23 +112,11 @@ impl JudgeStore for TxStore<'_, '_> {
     }
 
     fn snapshot(&mut self, snapshot: i64) -> crate::db::Result<SnapshotId> {
-        self.tx
-            .prepare_cached(
-                "SELECT s.payload_sha256, u.url FROM snapshots s
-                 JOIN urls u ON u.id = s.url_id WHERE s.id = ?1",
-            )?
-            .query_row([snapshot], |r| {
-                Ok(SnapshotId {
-                    payload_sha256: r.get(0)?,
-                    url: r.get(1)?,
-                })
-            })
+        Ok(self.snapshot_row(snapshot)?.0.clone())
     }
 
     fn captured_at(&mut self, snapshot: i64) -> crate::db::Result<String> {
-        self.tx
-            .prepare_cached("SELECT captured_at FROM snapshots WHERE id = ?1")?
-            .query_row([snapshot], |row| row.get(0))
+        Ok(self.snapshot_row(snapshot)?.1.clone())
     }
 
     fn last_judgement(
