@@ -497,26 +497,22 @@ fn a_kill_9_mid_run_leaves_every_indexed_record_complete_and_the_next_run_recove
     let server = big_site();
     let dir = TempDir::new().unwrap();
     write(dir.path(), "big.txt", many_urls(&server, 0..4000));
-    let mut child = crate::backends::pass_env(
-        &mut std::process::Command::new(assert_cmd::cargo::cargo_bin("provcheck")),
-        dir.path(),
-    )
-    .current_dir(dir.path())
-    .args([
-        "check",
-        "big.txt",
-        "--allow-net",
-        "127.0.0.1/32",
-        "--host-interval",
-        "0s",
-        "--host-concurrency",
-        "16",
-        "-q",
-    ])
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .unwrap();
+    let mut child = crate::cli::provcheck_process(dir.path())
+        .args([
+            "check",
+            "big.txt",
+            "--allow-net",
+            "127.0.0.1/32",
+            "--host-interval",
+            "0s",
+            "--host-concurrency",
+            "16",
+            "-q",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     // Kill it once it has written a good part of its WARC file.
     let archive = dir.path().join("archive");
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -599,26 +595,22 @@ fn two_processes_write_one_archive_at_once() {
     write(dir.path(), "a.txt", many_urls(&server, 0..300));
     write(dir.path(), "b.txt", many_urls(&server, 200..500));
     let spawn = |article: &str| {
-        crate::backends::pass_env(
-            &mut std::process::Command::new(assert_cmd::cargo::cargo_bin("provcheck")),
-            dir.path(),
-        )
-        .current_dir(dir.path())
-        .args([
-            "check",
-            article,
-            "--allow-net",
-            "127.0.0.1/32",
-            "--host-interval",
-            "0s",
-            "--host-concurrency",
-            "8",
-            "-q",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+        crate::cli::provcheck_process(dir.path())
+            .args([
+                "check",
+                article,
+                "--allow-net",
+                "127.0.0.1/32",
+                "--host-interval",
+                "0s",
+                "--host-concurrency",
+                "8",
+                "-q",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
     };
     let (a, b) = (spawn("a.txt"), spawn("b.txt"));
     for child in [a, b] {
@@ -797,27 +789,23 @@ fn sigterm_stops_a_run_at_a_record_boundary_with_a_partial_report() {
     });
     let dir = TempDir::new().unwrap();
     write(dir.path(), "many.txt", many_urls(&server, 0..200));
-    let child = crate::backends::pass_env(
-        &mut std::process::Command::new(assert_cmd::cargo::cargo_bin("provcheck")),
-        dir.path(),
-    )
-    .current_dir(dir.path())
-    .args([
-        "check",
-        "many.txt",
-        "--allow-net",
-        "127.0.0.1/32",
-        "--host-interval",
-        "0s",
-        "--host-concurrency",
-        "2",
-        "--format",
-        "json",
-    ])
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    let child = crate::cli::provcheck_process(dir.path())
+        .args([
+            "check",
+            "many.txt",
+            "--allow-net",
+            "127.0.0.1/32",
+            "--host-interval",
+            "0s",
+            "--host-concurrency",
+            "2",
+            "--format",
+            "json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
     let sent = Instant::now();
     assert!(

@@ -21,6 +21,14 @@ pub fn provcheck(dir: &Path) -> Command {
     cmd
 }
 
+/// The binary as a plain process in `dir` (to be killed, signalled or left running), with the
+/// environment of the test pass (see `backends::pass_env`).
+pub fn provcheck_process(dir: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("provcheck"));
+    crate::backends::pass_env(&mut cmd, dir).current_dir(dir);
+    cmd
+}
+
 /// Runs `check story.txt` in `dir` (loopback allowed) with JSON output, asserts the exit code,
 /// and returns the document.
 pub fn check_story_json(dir: &Path, code: i32) -> serde_json::Value {

@@ -240,16 +240,12 @@ fn a_sweep_killed_mid_run_resumes_without_fetching_anything_twice() {
         "provcheck.toml",
         "allow_net = [\"127.0.0.1/32\"]\nhost_interval = \"0s\"\nhost_concurrency = 4\nconcurrency = 8\n",
     );
-    let mut child = crate::backends::pass_env(
-        &mut std::process::Command::new(assert_cmd::cargo::cargo_bin("provcheck")),
-        dir.path(),
-    )
-    .current_dir(dir.path())
-    .args(["sweep", "desk", "-q"])
-    .stdout(std::process::Stdio::null())
-    .stderr(std::process::Stdio::null())
-    .spawn()
-    .unwrap();
+    let mut child = crate::cli::provcheck_process(dir.path())
+        .args(["sweep", "desk", "-q"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     // Kill it once a good part is done.
     let index = dir.path().join("archive/index.sqlite");
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
