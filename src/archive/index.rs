@@ -6,10 +6,15 @@
 //! forward on open; an index written by a newer provcheck is refused, never altered. The schema
 //! text is readable with `sqlite3 archive/index.sqlite .schema`.
 
-use crate::db::{Connection, OptionalExtension, params};
+use crate::db::Connection;
 use rusqlite::OpenFlags;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// URLs per statement when their ids are looked up or inserted by the chunk (two parameters a
+/// row at most, well under SQLite's 32,766 and PostgreSQL's 65,535).
+pub(crate) const URL_ROWS: usize = 500;
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = 16;
@@ -395,32 +400,69 @@ impl Index {
             .map_err(|e| self.wrap(e))
     }
 
-    /// The id of `url`, inserting it if new.
+    /// The id of `url`, inserting it if new (see [`Self::url_ids`]).
     pub(crate) fn url_id(conn: &Connection, url: &url::Url) -> crate::db::Result<i64> {
-        if let Some(id) = conn
-            .prepare_cached("SELECT id FROM urls WHERE url = ?1")?
-            .query_row([url.as_str()], |r| r.get(0))
-            .optional()?
-        {
-            return Ok(id);
+        Self::url_ids(conn, &[url])?
+            .remove(url.as_str())
+            .ok_or(crate::db::Error::NoRows)
+    }
+
+    /// The ids of `urls`, inserting those that are new: one statement when all are known, three
+    /// when some are not (a URL another writer adds meanwhile is found by the second look).
+    pub(crate) fn url_ids(
+        conn: &Connection,
+        urls: &[&url::Url],
+    ) -> crate::db::Result<HashMap<String, i64>> {
+        let mut distinct: Vec<&str> = urls.iter().map(|u| u.as_str()).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let mut ids = Self::lookup_urls(conn, &distinct)?;
+        let missing: Vec<&url::Url> = {
+            let mut seen = std::collections::HashSet::new();
+            urls.iter()
+                .copied()
+                .filter(|u| !ids.contains_key(u.as_str()) && seen.insert(u.as_str()))
+                .collect()
+        };
+        if missing.is_empty() {
+            return Ok(ids);
         }
-        // Another writer may be adding the same URL (PostgreSQL's concurrent batches): its row
-        // is then the one, and the insert returns nothing.
-        if let Some(id) = conn
-            .prepare_cached(
-                "INSERT INTO urls (url, host) VALUES (?1, ?2) ON CONFLICT (url) DO NOTHING
-                 RETURNING id",
-            )?
-            .query_row(
-                params![url.as_str(), url.host_str().unwrap_or_default()],
-                |r| r.get(0),
-            )
-            .optional()?
-        {
-            return Ok(id);
+        for chunk in missing.chunks(URL_ROWS) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2))
+                .collect();
+            let args = chunk
+                .iter()
+                .flat_map(|u| [u.as_str(), u.host_str().unwrap_or_default()]);
+            conn.prepare_cached(&format!(
+                "INSERT INTO urls (url, host) VALUES {} ON CONFLICT (url) DO NOTHING",
+                values.join(", ")
+            ))?
+            .execute(crate::db::params_from_iter(args))?;
         }
-        conn.prepare_cached("SELECT id FROM urls WHERE url = ?1")?
-            .query_row([url.as_str()], |r| r.get(0))
+        let missing: Vec<&str> = missing.iter().map(|u| u.as_str()).collect();
+        ids.extend(Self::lookup_urls(conn, &missing)?);
+        Ok(ids)
+    }
+
+    /// The ids of those of `urls` (distinct) the index has.
+    fn lookup_urls(conn: &Connection, urls: &[&str]) -> crate::db::Result<HashMap<String, i64>> {
+        let mut ids = HashMap::with_capacity(urls.len());
+        for chunk in urls.chunks(URL_ROWS) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT url, id FROM urls WHERE url IN ({})",
+                marks.join(", ")
+            ))?;
+            let rows = stmt.query_map(crate::db::params_from_iter(chunk.iter()), |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })?;
+            for row in rows {
+                let (url, id) = row?;
+                ids.insert(url, id);
+            }
+        }
+        Ok(ids)
     }
 }
 

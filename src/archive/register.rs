@@ -3,6 +3,7 @@
 //! citations writes a million rows a night: they go in many rows per statement, since each
 //! statement is a round trip on PostgreSQL (two per citation took 2.4 s for 10,000).
 
+use super::index::Index;
 use super::{Archive, ArchiveError, References};
 use crate::citation::Target;
 use crate::db::{Connection, params};
@@ -12,8 +13,8 @@ use crate::warc::Sha256;
 use std::collections::HashMap;
 use url::Url;
 
-/// Citations (and URLs) per statement: 10 parameters a row, well under SQLite's 32,766 and
-/// PostgreSQL's 65,535.
+/// Citations per statement: 10 parameters a row, well under SQLite's 32,766 and PostgreSQL's
+/// 65,535.
 const ROWS: usize = 500;
 
 /// One `citations` row to upsert.
@@ -110,7 +111,7 @@ fn upsert_citations(
     rows: &[CitationRow<'_>],
 ) -> crate::db::Result<()> {
     let urls: Vec<&Url> = rows.iter().filter_map(|r| r.url).collect();
-    let ids = url_ids(conn, &urls)?;
+    let ids = Index::url_ids(conn, &urls)?;
     let mut values = Vec::with_capacity(rows.len());
     let mut args = Vec::with_capacity(rows.len() * 10 + 1);
     args.push(crate::db::Value::Integer(run_id));
@@ -155,88 +156,33 @@ fn upsert_citations(
     Ok(())
 }
 
-/// The ids of `urls`, inserting those that are new: one statement when all are known, three
-/// when some are not (a URL another writer adds meanwhile is found by the second look).
-pub(super) fn url_ids(conn: &Connection, urls: &[&Url]) -> crate::db::Result<HashMap<String, i64>> {
-    let mut distinct: Vec<&str> = urls.iter().map(|u| u.as_str()).collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let mut ids = lookup(conn, &distinct)?;
-    let missing: Vec<&Url> = {
-        let mut seen = std::collections::HashSet::new();
-        urls.iter()
-            .copied()
-            .filter(|u| !ids.contains_key(u.as_str()) && seen.insert(u.as_str()))
-            .collect()
-    };
-    if missing.is_empty() {
-        return Ok(ids);
-    }
-    for chunk in missing.chunks(ROWS) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2))
-            .collect();
-        let args = chunk
-            .iter()
-            .flat_map(|u| [u.as_str(), u.host_str().unwrap_or_default()]);
-        conn.prepare_cached(&format!(
-            "INSERT INTO urls (url, host) VALUES {} ON CONFLICT (url) DO NOTHING",
-            values.join(", ")
-        ))?
-        .execute(crate::db::params_from_iter(args))?;
-    }
-    let missing: Vec<&str> = missing.iter().map(|u| u.as_str()).collect();
-    ids.extend(lookup(conn, &missing)?);
-    Ok(ids)
-}
-
-/// The ids of those of `urls` (distinct) the index has.
-fn lookup(conn: &Connection, urls: &[&str]) -> crate::db::Result<HashMap<String, i64>> {
-    let mut ids = HashMap::with_capacity(urls.len());
-    for chunk in urls.chunks(ROWS) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT url, id FROM urls WHERE url IN ({})",
-            marks.join(", ")
-        ))?;
-        let rows = stmt.query_map(crate::db::params_from_iter(chunk.iter()), |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })?;
-        for row in rows {
-            let (url, id) = row?;
-            ids.insert(url, id);
-        }
-    }
-    Ok(ids)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::archive::index::Index;
+    use crate::archive::index::URL_ROWS;
 
     #[test]
     fn url_ids_inserts_the_new_and_finds_the_known_across_chunks() {
         let dir = tempfile::tempdir().unwrap();
         let index = Index::open(&dir.path().join("index.sqlite")).unwrap();
-        let urls: Vec<Url> = (0..(ROWS + 7))
+        let urls: Vec<Url> = (0..(URL_ROWS + 7))
             .map(|i| Url::parse(&format!("https://example.test/{i}")).unwrap())
             .collect();
         let refs: Vec<&Url> = urls.iter().chain(urls.iter().take(3)).collect();
-        let first = url_ids(&index.conn, &refs[..10]).unwrap();
+        let first = Index::url_ids(&index.conn, &refs[..10]).unwrap();
         assert_eq!(first.len(), 10);
-        let all = url_ids(&index.conn, &refs).unwrap();
-        assert_eq!(all.len(), ROWS + 7);
+        let all = Index::url_ids(&index.conn, &refs).unwrap();
+        assert_eq!(all.len(), URL_ROWS + 7);
         for (url, id) in &first {
             assert_eq!(all[url], *id, "{url} kept its id");
         }
         let distinct: std::collections::HashSet<_> = all.values().collect();
-        assert_eq!(distinct.len(), ROWS + 7);
+        assert_eq!(distinct.len(), URL_ROWS + 7);
         let count: i64 = index
             .conn
             .query_row("SELECT COUNT(*) FROM urls", (), |r| r.get(0))
             .unwrap();
-        assert_eq!(count, i64::try_from(ROWS + 7).unwrap());
+        assert_eq!(count, i64::try_from(URL_ROWS + 7).unwrap());
     }
 
     #[test]
