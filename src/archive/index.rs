@@ -17,7 +17,7 @@ use std::time::Duration;
 pub(crate) const URL_ROWS: usize = 500;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 16;
+pub const SCHEMA_VERSION: i64 = 17;
 
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE: usize = 64;
@@ -40,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_v14.sql"),
     include_str!("schema_v15.sql"),
     include_str!("schema_v16.sql"),
+    include_str!("schema_v17.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +76,10 @@ const READABLE_FROM: i64 = 8;
 
 /// The PostgreSQL schema: the tables of `SCHEMA_VERSION` in PostgreSQL's types.
 const SCHEMA_PG: &str = include_str!("schema_pg.sql");
+
+/// PostgreSQL from version 16 (the first it was created at) to 17: the same migration as
+/// SQLite's (`schema_v17.sql`), an index made partial.
+const PG_V17: &str = include_str!("schema_v17.sql");
 
 /// The advisory lock held while a PostgreSQL index's schema is created or checked.
 const SCHEMA_LOCK: i64 = 0x7072_6f76_6368_6b01;
@@ -226,9 +231,17 @@ impl Index {
                 |r| r.get(0),
             )?;
             let found = if exists {
-                tx.query_row("SELECT MAX(version) FROM provcheck_schema", (), |r| {
+                let found = tx.query_row("SELECT MAX(version) FROM provcheck_schema", (), |r| {
                     r.get::<_, Option<i64>>(0)
-                })?
+                })?;
+                match found {
+                    Some(16) if !read_only => {
+                        tx.execute_batch(PG_V17)?;
+                        tx.execute("INSERT INTO provcheck_schema (version) VALUES (17)", ())?;
+                        Some(17)
+                    }
+                    found => found,
+                }
             } else if read_only {
                 None
             } else {

@@ -49,7 +49,8 @@ pub(super) struct WrittenExchange {
     pub(super) file_id: i64,
     pub(super) file: String,
     pub(super) response_at: (u64, u64),
-    pub(super) request_at: (u64, u64),
+    /// Where the request record is: none for a 304 unless `revisit-and-request`.
+    pub(super) request_at: Option<(u64, u64)>,
     pub(super) record_type: &'static str,
     pub(super) block: Sha256,
     /// The payload digest the snapshot carries: its own, or the original's for a 304.
@@ -70,16 +71,7 @@ pub(super) fn insert_capture(
     let o = &capture.outcome;
     let url_id = Index::url_id(tx, &capture.url)?;
     let last = capture.exchanges.last();
-    // A compact 304 keeps its row small: no redirect was followed, so the chain and the final
-    // URL say nothing the URL and the status do not.
-    let (chain, final_url) = if revalidation.is_some() {
-        ("[]".to_owned(), None)
-    } else {
-        (
-            serde_json::to_string(&o.chain).unwrap_or_else(|_| "[]".to_owned()),
-            o.final_url().map(Url::as_str),
-        )
-    };
+    let (chain, final_url) = chain_and_final_url(capture, revalidation.is_some());
     let check_id = tx.prepare_cached(
         "INSERT INTO checks (run_id, url_id, checked_at, outcome, http_status, final_url, chain,
                              permanent, detail, attempts, elapsed_ms, etag, last_modified,
@@ -172,6 +164,23 @@ pub(super) fn insert_capture(
     })
 }
 
+/// What a check's row says of redirects: nothing for a 304 to a conditional re-check (no
+/// redirect was followed, so a chain and a final URL would say nothing the URL and the status do
+/// not: ~80 bytes per URL on an unchanged night), else the chain as JSON and the final URL.
+fn chain_and_final_url(capture: &PreparedCapture, compact: bool) -> (String, Option<&str>) {
+    let not_modified = capture.conditional_of.is_some()
+        && capture.exchanges.len() == 1
+        && capture.exchanges.last().is_some_and(|e| e.status == 304);
+    if compact || not_modified {
+        ("[]".to_owned(), None)
+    } else {
+        (
+            serde_json::to_string(&capture.outcome.chain).unwrap_or_else(|_| "[]".to_owned()),
+            capture.outcome.final_url().map(Url::as_str),
+        )
+    }
+}
+
 /// Where a snapshot's record is.
 fn snapshot_ref(tx: &crate::db::Transaction<'_>, snapshot: i64) -> crate::db::Result<SnapshotRef> {
     tx.prepare_cached(
@@ -232,13 +241,10 @@ pub(super) fn insert_exchange(
         &w.block,
         Some(w.payload.hex()),
     )?;
-    let request_id = insert_record(
-        w.request_at,
-        "request",
-        &ex.request_id,
-        &ex.request_block,
-        None,
-    )?;
+    let request_id = w
+        .request_at
+        .map(|at| insert_record(at, "request", &ex.request_id, &ex.request_block, None))
+        .transpose()?;
     let revisit_of: Option<i64> = if w.revisit_of.is_some() {
         w.revisit_of
     } else if w.record_type == "revisit" {

@@ -96,7 +96,7 @@ CREATE TABLE snapshots (
     revisit_of        BIGINT  -- the capture holding the payload
 );
 CREATE INDEX snapshots_by_url ON snapshots (url_id, captured_at);
-CREATE INDEX snapshots_by_payload ON snapshots (payload_sha256);
+CREATE INDEX snapshots_by_payload ON snapshots (payload_sha256) WHERE revisit_of IS NULL;
 CREATE TABLE texts (
     payload_sha256 TEXT COLLATE "C" PRIMARY KEY,
     kind           TEXT COLLATE "C" NOT NULL,          -- html | text | binary

@@ -233,14 +233,27 @@ impl Archive {
                 },
             );
         }
-        let file = self.file_for((member.len() + ex.request_gz.len()) as u64, now)?;
+        // A 304's request is kept only when asked for (`revisit-and-request`): it carried the
+        // validators of the capture the revisit refers to, and its record would cost an
+        // unchanged night as much again (BENCHMARKS.md).
+        let request = if not_modified.is_some()
+            && self.options.not_modified != NotModifiedRecord::RevisitAndRequest
+        {
+            None
+        } else {
+            Some(&ex.request_gz[..])
+        };
+        let file = self.file_for((member.len() + request.map_or(0, <[u8]>::len)) as u64, now)?;
         let path = file.abs_path.clone();
         let write_err = |source| ArchiveError::Write {
             path: path.clone(),
             source,
         };
         let response_at = file.append(&member).map_err(write_err)?;
-        let request_at = file.append(&ex.request_gz).map_err(write_err)?;
+        let request_at = request
+            .map(|gz| file.append(gz))
+            .transpose()
+            .map_err(write_err)?;
         Ok(WrittenExchange {
             file_id: file.id,
             file: file.rel_path.clone(),

@@ -51,14 +51,15 @@ pub fn archive_options<'a>(
         });
     }
     let not_modified = match file.not_modified_record.as_deref() {
-        None | Some("compact") => crate::archive::NotModifiedRecord::Compact,
-        Some("revisit") => crate::archive::NotModifiedRecord::Revisit,
+        Some("compact") => crate::archive::NotModifiedRecord::Compact,
+        None | Some("revisit") => crate::archive::NotModifiedRecord::Revisit,
+        Some("revisit-and-request") => crate::archive::NotModifiedRecord::RevisitAndRequest,
         Some(other) => {
             return Err(ConfigError::Invalid {
                 origin,
                 key: "not_modified_record",
                 value: other.to_owned(),
-                message: "must be \"compact\" or \"revisit\"".to_owned(),
+                message: "must be \"revisit\", \"revisit-and-request\" or \"compact\"".to_owned(),
             });
         }
     };

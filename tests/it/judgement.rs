@@ -422,6 +422,11 @@ fn a_recheck_is_conditional_and_a_304_is_one_line_of_a_revalidation_record() {
     let server = tagged_site(Arc::new(AtomicUsize::new(1)));
     let dir = TempDir::new().unwrap();
     write(dir.path(), "story.txt", server.url("/tagged"));
+    write(
+        dir.path(),
+        "provcheck.toml",
+        "not_modified_record = \"compact\"\n",
+    );
     let first = check_json(dir.path());
     assert_eq!(first["citations"][0]["http_status"], 200);
     let doc = check_json(dir.path());
@@ -571,15 +576,10 @@ fn assert_tagged_mementos_replay_the_page(cdxj: &str) {
 }
 
 #[test]
-fn not_modified_record_revisit_writes_a_server_not_modified_revisit_per_304() {
+fn by_default_a_304_is_a_server_not_modified_revisit_of_its_own() {
     let server = tagged_site(Arc::new(AtomicUsize::new(1)));
     let dir = TempDir::new().unwrap();
     write(dir.path(), "story.txt", server.url("/tagged"));
-    write(
-        dir.path(),
-        "provcheck.toml",
-        "not_modified_record = \"revisit\"\n",
-    );
     let first = check_json(dir.path());
     let doc = check_json(dir.path());
     let c = &doc["citations"][0];
@@ -602,6 +602,20 @@ fn not_modified_record_revisit_writes_a_server_not_modified_revisit_per_304() {
         .unwrap();
     assert_eq!(length, 0, "the 304 capture has no body");
     assert!(conditional);
+    let count = |sql: &str| -> i64 { conn.query_row(sql, (), |r| r.get(0)).unwrap() };
+    assert_eq!(
+        count("SELECT count(*) FROM records WHERE target_uri LIKE '%/tagged'"),
+        3,
+        "the first check's response and request, and the 304's revisit: no request record"
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM checks WHERE http_status = 304 \
+             AND final_url IS NULL AND chain = '[]'"
+        ),
+        1,
+        "a 304's row repeats neither its URL nor a chain"
+    );
     // Its digests are the original payload's, in the index and in the CDXJ export: tools pair
     // a revisit with its original by digest.
     let sha1s: Vec<String> = conn
@@ -662,14 +676,37 @@ fn not_modified_record_revisit_writes_a_server_not_modified_revisit_per_304() {
     let text = warc_text(&archive);
     assert!(text.contains("revisit/server-not-modified"));
     assert!(
-        text.contains("If-None-Match: \"v1\""),
-        "the request record shows the validator sent"
+        !text.contains("If-None-Match"),
+        "no request record of a 304"
     );
     provcheck(dir.path())
         .args(["show", "--text", &server.url("/tagged")])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("The minister said on Tuesday"));
+    provcheck(dir.path()).arg("verify").assert().code(0);
+
+    // Asked for, the 304's request is kept too: the exact bytes sent, validator included.
+    write(
+        dir.path(),
+        "provcheck.toml",
+        "not_modified_record = \"revisit-and-request\"\n",
+    );
+    assert_eq!(check_json(dir.path())["citations"][0]["http_status"], 304);
+    let text = warc_text(&archive);
+    assert!(
+        text.contains("If-None-Match: \"v1\""),
+        "the request record shows the validator sent"
+    );
+    let conn = crate::backends::index_conn(&archive.join("index.sqlite"));
+    let requested: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM snapshots WHERE http_status = 304 AND request_record_id IS NOT NULL",
+            (),
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(requested, 1, "only the last 304 kept its request");
     provcheck(dir.path()).arg("verify").assert().code(0);
 
     write(

@@ -315,3 +315,47 @@ fn sslmode_require_connects_over_tls_and_checks_the_servers_certificate() {
         "{history}"
     );
 }
+
+/// A database created at schema 16 (the first PostgreSQL schema) is taken to 17 by the first
+/// command that writes, not by a reader.
+#[test]
+fn a_schema_16_database_is_upgraded_by_the_first_writer() {
+    let Some(pg) = Pg::from_env() else { return };
+    let site = site();
+    let dir = tempfile::tempdir().unwrap();
+    desk(dir.path(), &site);
+    let url = pg.new_database("v16");
+    let check = || {
+        ok(&provcheck(dir.path())
+            .args(["check", "desk/story.txt", "--index-url", &url])
+            .output()
+            .unwrap())
+    };
+    check();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client
+        .batch_execute(
+            "DROP INDEX snapshots_by_payload;
+             CREATE INDEX snapshots_by_payload ON snapshots (payload_sha256);
+             UPDATE provcheck_schema SET version = 16;",
+        )
+        .unwrap();
+    let index = TestIndex::Postgres(url.clone());
+    let state = || {
+        (
+            index.int("SELECT MAX(version) FROM provcheck_schema", None),
+            index.int(
+                "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'snapshots_by_payload' \
+                 AND indexdef LIKE '%WHERE%'",
+                None,
+            ),
+        )
+    };
+    ok(&provcheck(dir.path())
+        .args(["history", &site.url("/tagged"), "--index-url", &url])
+        .output()
+        .unwrap());
+    assert_eq!(state(), (16, 0), "a reader changed the schema");
+    check();
+    assert_eq!(state(), (17, 1));
+}

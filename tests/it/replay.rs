@@ -94,7 +94,7 @@ fn pywb_replays_every_check_with_the_payload_archived() {
         eprintln!("PYWB is not set: pywb replay not checked");
         return;
     };
-    for mode in ["compact", "revisit"] {
+    for mode in ["compact", "revisit", "revisit-and-request"] {
         replay_in_pywb(Path::new(&pywb), mode);
     }
 }
