@@ -196,6 +196,28 @@ fn replay_in_pywb(pywb: &Path, mode: &str) {
             }
         }
     }
+    // pywb's own CDX API and timemap list every capture of /tagged (the 304 among them, and
+    // the capture made following /moved), and the latest view (no timestamp) replays the page,
+    // not an empty 304.
+    let tagged = server.url("/tagged");
+    let captures = cdxj.lines().filter(|l| l.contains(")/tagged ")).count();
+    if captures < 3 {
+        failures.push(format!("{captures} lines of /tagged"));
+    }
+    let (_, cdx) = get(port, &format!("/evidence/cdx?url={tagged}&output=json")).unwrap();
+    let cdx = String::from_utf8_lossy(&cdx).into_owned();
+    if cdx.lines().filter(|l| l.contains("\"timestamp\"")).count() != captures {
+        failures.push(format!("CDX API: {cdx}"));
+    }
+    let (_, timemap) = get(port, &format!("/evidence/timemap/link/{tagged}")).unwrap();
+    let timemap = String::from_utf8_lossy(&timemap).into_owned();
+    if timemap.matches("memento\"; datetime=").count() != captures {
+        failures.push(format!("timemap: {timemap}"));
+    }
+    match get(port, &format!("/evidence/id_/{tagged}")) {
+        Ok((200, body)) if body == PAGE.as_bytes() => {}
+        other => failures.push(format!("latest view: {other:?}")),
+    }
     let _ = wayback.kill();
     let _ = wayback.wait();
     assert!(failures.is_empty(), "{mode}: {failures:#?}\n{cdxj}");
