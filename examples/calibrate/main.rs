@@ -10,7 +10,7 @@
 //! `scripts/reference_extract.py` writes them), the other extractor is scored beside ours; with
 //! `CALIBRATE_PER_PAGE=1` set too, `--trafilatura-eval` prints each page's segment counts for
 //! both (`PAGE name ours found missed false theirs found missed false`).
-//! `CALIBRATE_DUMP=NAME` prints our main text of the trafilatura-eval page NAME.
+//! `CALIBRATE_DUMP=NAME` prints our main text of the trafilatura-eval page NAME (`*`: of every page).
 //!
 //! With `--soft404`, it measures soft-404 precision and recall on the labelled set that
 //! `scripts/soft404_set.py` builds (see [`soft404`]).
@@ -362,7 +362,7 @@ fn trafilatura_eval(dir: &std::path::Path, reference: Option<&Reference>) {
         pages += 1;
         let html = provcheck::content::decode::to_text(&bytes, Some("text/html"));
         let text = squash(&main_text(&html, Some(url)));
-        if std::env::var("CALIBRATE_DUMP").is_ok_and(|dump| dump == name) {
+        if std::env::var("CALIBRATE_DUMP").is_ok_and(|dump| dump == name || dump == "*") {
             println!("DUMP {name}\n{}\nEND DUMP", main_text(&html, Some(url)));
         }
         let (title, heading) = title_and_heading(&html);

@@ -15,6 +15,7 @@ pub mod dateline;
 pub mod decode;
 pub mod diff;
 pub mod judge;
+mod lead;
 pub mod probe;
 pub mod similarity;
 pub mod soft404;
@@ -29,7 +30,8 @@ use serde::Serialize;
 /// 3: the charset is read from `<meta>` tags only (a `<script charset>` before them misled it).
 /// 4: ruby readings (`<rt>`, `<rp>`) and "related stories" headings with their lists out.
 /// 5: the CMS's article container over a Readability pick outside it; Blogger's `<noscript>`.
-pub const EXTRACTOR_VERSION: i64 = 5;
+/// 6: the standfirst under the headline, which Readability leaves in the article's header.
+pub const EXTRACTOR_VERSION: i64 = 6;
 
 /// Decoded bodies larger than this are cut before extraction.
 pub const DECODE_LIMIT: u64 = 32 * 1024 * 1024;

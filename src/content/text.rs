@@ -11,6 +11,7 @@
 use super::cleaning::remove_banners;
 use super::container::{container_html, container_text, outside, unwrap_noscript_articles};
 use super::dateline::drop_datelines;
+use super::lead::lead;
 use crate::htmlscan::{self, Limits};
 use scraper::{ElementRef, Html, Node, Selector};
 use std::borrow::Cow;
@@ -36,6 +37,7 @@ pub fn main_text(html: &str, url: Option<&str>) -> String {
     unwrap_noscript_articles(&document);
     remove_banners(&document);
     let own = container_html(&document);
+    let standfirst = lead(&document);
     let readable = dom_smoothie::Readability::with_document(
         document,
         url.filter(|u| u.starts_with("http")),
@@ -63,6 +65,16 @@ pub fn main_text(html: &str, url: Option<&str>) -> String {
             _ => text,
         },
         None => fallback(&html),
+    };
+    // The standfirst Readability left in the article's header comes first.
+    let missing: Vec<&str> = standfirst
+        .as_deref()
+        .map(|s| s.lines().filter(|l| !text.contains(l)).collect())
+        .unwrap_or_default();
+    let text = if missing.is_empty() {
+        text
+    } else {
+        format!("{}\n{text}", missing.join("\n"))
     };
     // Datelines and timestamps are refreshed on every visit: never part of what is compared.
     drop_datelines(&text)

@@ -1,0 +1,274 @@
+//! The article's standfirst (lead, dek, subtitle, *bajada*, *chapô*): the paragraph under the
+//! headline that sums the story up. Sites put it in the article's header, beside the headline,
+//! where Readability, which looks for the body, leaves it out; but it is what the source said, and
+//! an edit of it is an edit a desk must see.
+
+use super::text::normalize;
+use std::collections::HashMap;
+
+/// Class fragments of a standfirst, in the languages of the cue lists.
+const LEAD_MARKS: &[&str] = &[
+    "lead",
+    "standfirst",
+    "subtitle",
+    "subheadline",
+    "sub-headline",
+    "subhead",
+    "excerpt",
+    "intro",
+    "dek",
+    "summary",
+    "abstract",
+    "bajada",
+    "entradilla",
+    "sapo",
+    "chapo",
+    "chapeau",
+    "sommario",
+    "catenaccio",
+    "linha-fina",
+    "linhafina",
+    "leader",
+];
+
+/// Class fragments of what sits under a headline without being its standfirst: disclosures,
+/// sponsorship notes, the date and byline block, tags.
+const NOT_LEAD_MARKS: &[&str] = &[
+    "disclosure",
+    "disclaimer",
+    "sponsor",
+    "advert",
+    "promo",
+    "meta",
+    "date",
+    "time",
+    "tags",
+];
+
+/// At most this many paragraphs, and characters in all, are taken as the standfirst.
+const MAX_PARAGRAPHS: usize = 3;
+const MAX_CHARS: usize = 1500;
+
+/// The standfirst of the page's headline, normalized, if it has one: the paragraphs after the
+/// first `<h1>` of three words or more, in its article header (see [`article_header`]), at most
+/// three and 1,500 characters. The first 200 elements of the header are looked at.
+pub(super) fn lead(document: &dom_query::Document) -> Option<String> {
+    let (headline, scope, by_class) = article_header(document)?;
+    let nodes: Vec<_> = dom_query::Selection::from(scope)
+        .select("h1, p, div, h2")
+        .nodes()
+        .iter()
+        .take(200)
+        .copied()
+        .collect();
+    // A teaser list's excerpts share one class: how many of the header's elements have each.
+    let mut classes: HashMap<(String, String), usize> = HashMap::new();
+    for node in &nodes {
+        if let (Some(name), Some(class)) = (node.node_name(), node.attr("class")) {
+            *classes
+                .entry((name.to_string(), class.to_string()))
+                .or_default() += 1;
+        }
+    }
+    let mut seen_headline = false;
+    let mut taken: Vec<dom_query::NodeRef<'_>> = Vec::new();
+    let mut out = String::new();
+    for node in &nodes {
+        if node.id == headline.id {
+            seen_headline = true;
+            continue;
+        }
+        let inside = |n: &dom_query::NodeRef<'_>| node.ancestors_it(None).any(|a| a.id == n.id);
+        if !seen_headline || inside(&headline) || taken.iter().any(inside) {
+            continue;
+        }
+        if by_class
+            && let (Some(name), Some(class)) = (node.node_name(), node.attr("class"))
+            && classes
+                .get(&(name.to_string(), class.to_string()))
+                .is_some_and(|n| *n >= 3)
+        {
+            continue;
+        }
+        let Some(text) = paragraph(node, scope, by_class) else {
+            continue;
+        };
+        if out.len() + text.len() > MAX_CHARS {
+            break;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&text);
+        taken.push(*node);
+        if taken.len() == MAX_PARAGRAPHS {
+            break;
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// The headline, the article header around it, and whether a paragraph of that header needs a
+/// standfirst's class to count. The headline is the first `<h1>` of three words or more (of the
+/// first five). The header is the `<header>` around it (within four levels; one holding a
+/// `<nav>` is the site's, not the article's), where every paragraph after the headline counts;
+/// else the headline's grandparent (not `body`), where a paragraph counts when it or one of its
+/// two parents has a standfirst's class.
+fn article_header(
+    document: &dom_query::Document,
+) -> Option<(dom_query::NodeRef<'_>, dom_query::NodeRef<'_>, bool)> {
+    let headline = document
+        .select("body h1")
+        .nodes()
+        .iter()
+        .take(5)
+        .find(|h| h.text().split_whitespace().count() >= 3)
+        .copied()?;
+    let header = headline
+        .ancestors_it(Some(4))
+        .find(|a| a.node_name().is_some_and(|n| &*n == "header"))
+        .filter(|h| !dom_query::Selection::from(*h).select("nav").exists());
+    let (scope, by_class) = match header {
+        Some(h) => (h, false),
+        None => (headline.parent()?.parent()?, true),
+    };
+    if scope
+        .node_name()
+        .is_some_and(|n| matches!(&*n, "body" | "html"))
+    {
+        return None;
+    }
+    Some((headline, scope, by_class))
+}
+
+/// The normalized text of `node` if it reads as a standfirst's paragraph: a `p` (or a `div` or
+/// `h2` with a standfirst's class; in a header found by class, one with the class or under it),
+/// not in a disclosure, date or byline block, small (50 elements at most), prose (eight words
+/// or more, 40 to 1,000 characters, not cut short with an ellipsis) and not mostly a link.
+fn paragraph(
+    node: &dom_query::NodeRef<'_>,
+    scope: dom_query::NodeRef<'_>,
+    by_class: bool,
+) -> Option<String> {
+    let has = |n: &dom_query::NodeRef<'_>, marks: &[&str]| {
+        let class = n.attr("class").unwrap_or_default().to_lowercase();
+        marks.iter().any(|m| class.contains(m))
+    };
+    let is_p = node.node_name().is_some_and(|n| &*n == "p");
+    let counts = if by_class {
+        has(node, LEAD_MARKS) || (is_p && node.ancestors_it(Some(2)).any(|a| has(&a, LEAD_MARKS)))
+    } else {
+        is_p || has(node, LEAD_MARKS)
+    };
+    let unwanted = has(node, NOT_LEAD_MARKS)
+        || node
+            .ancestors_it(None)
+            .take_while(|a| a.id != scope.id)
+            .any(|a| has(&a, NOT_LEAD_MARKS));
+    if !counts || unwanted || node.descendants_it().take(51).count() > 50 {
+        return None;
+    }
+    let text = normalize(&node.text());
+    let chars = text.chars().count();
+    if text.split_whitespace().count() < 8 || !(40..=1000).contains(&chars) || text.ends_with("...")
+    {
+        return None;
+    }
+    let links: usize = dom_query::Selection::from(*node)
+        .select("a")
+        .nodes()
+        .iter()
+        .map(|a| a.text().chars().count())
+        .sum();
+    (links * 2 <= chars).then_some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::content::text::main_text;
+    use std::fmt::Write as _;
+
+    /// Six paragraphs of an article body.
+    fn body() -> String {
+        let mut paragraphs = String::new();
+        for i in 0..6 {
+            let _ = write!(
+                paragraphs,
+                "<p>Paragraph {i}: the port authority said the new ferry terminal would open in \
+                 June, after inspectors approved the ramps and the city agreed the budget.</p>"
+            );
+        }
+        paragraphs
+    }
+
+    const LEAD: &str =
+        "The city's new ferry terminal opens in June, two years late and a third over budget.";
+
+    #[test]
+    fn the_standfirst_in_the_articles_header_is_part_of_the_text_once() {
+        let page = format!(
+            "<html><body><nav><a href=\"/\">Home</a></nav><article><header>\
+             <h1>Ferry terminal to open in June</h1>\
+             <div class=\"entry-meta\"><p>Published on Monday by the harbour desk, with \
+             reporting from the quays and the council chamber</p></div>\
+             <p>{LEAD}</p></header><div class=\"body\">{}</div></article></body></html>",
+            body()
+        );
+        let text = main_text(&page, Some("https://news.example/ferry"));
+        assert!(text.starts_with(LEAD), "{text}");
+        assert_eq!(text.matches("third over budget").count(), 1, "{text}");
+        assert!(text.contains("Paragraph 5"), "{text}");
+        assert!(
+            !text.contains("Published on Monday"),
+            "the meta block is no standfirst: {text}"
+        );
+        assert!(
+            !text.contains("Ferry terminal to open"),
+            "the headline is compared on its own"
+        );
+    }
+
+    #[test]
+    fn a_standfirst_by_class_beside_the_headline_is_read_and_teasers_are_not() {
+        let mut teasers = String::new();
+        for i in 0..3 {
+            let _ = write!(
+                teasers,
+                "<p class=\"excerpt\">Teaser {i} about another story entirely, which goes on \
+                 for a while about something else.</p>"
+            );
+        }
+        teasers.push_str(
+            "<p class=\"summary\">One more summary of another story, which goes on for a \
+             while before it is cut short...</p>",
+        );
+        let page = format!(
+            "<html><body><div class=\"page\"><div class=\"head\">\
+             <h1>Ferry terminal to open in June</h1>\
+             <div class=\"article-intro\"><p>{LEAD}</p></div></div>\
+             <div class=\"content\">{}</div><div class=\"more\">{teasers}</div></div>\
+             </body></html>",
+            body()
+        );
+        let text = main_text(&page, Some("https://news.example/ferry"));
+        assert!(text.starts_with(LEAD), "{text}");
+        // A teaser list's excerpts (three of one class) and a summary cut short are no standfirst.
+        let document = dom_query::Document::from(page.as_str());
+        assert_eq!(super::lead(&document).as_deref(), Some(LEAD));
+    }
+
+    #[test]
+    fn a_page_without_a_headline_or_a_standfirst_is_read_as_before() {
+        let page = format!(
+            "<html><body><article><p>{LEAD}</p>{}</article></body></html>",
+            body()
+        );
+        let text = main_text(&page, Some("https://news.example/ferry"));
+        assert_eq!(text.matches("third over budget").count(), 1, "{text}");
+        let page = format!(
+            "<html><body><article><h1>Ferry terminal to open in June</h1>{}</article></body></html>",
+            body()
+        );
+        assert!(main_text(&page, None).starts_with("Paragraph 0"));
+    }
+}
