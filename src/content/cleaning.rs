@@ -5,8 +5,9 @@
 //! container is never taken. The tests are `content::text`'s, through `main_text`.
 
 /// Banners Readability keeps on short pages (cookie, consent, newsletter and subscription
-/// prompts), and what is around an article but not the article (photo captions and credits,
-/// bylines and author boxes, share bars, related-article lists) are removed before it looks, by
+/// prompts), and what is around an article but not the article (photo captions, legends and
+/// credits, bylines and author boxes, share bars, related-article lists, copyright lines,
+/// disclaimers and advertising disclosures, breadcrumbs, rating widgets) are removed before it looks, by
 /// element, class or id and by size: a match is removed only
 /// when it is small next to the page (at most a fifth of the body's text, at most 2,000
 /// characters) and holds no article (it is not `html`, `body`, `main` or `article`, and has none
@@ -193,10 +194,12 @@ fn remove_related_sections(document: &dom_query::Document, body_text: usize) {
     }
 }
 
-/// Cookie, consent and subscription banners; captions, credits, bylines, author boxes, share bars
-/// and related-article lists; by element, class or id.
+/// Cookie, consent and subscription banners; captions, legends, credits, bylines, author boxes,
+/// share bars, related-article lists, copyright lines, disclaimers and disclosures, breadcrumbs
+/// and ratings; by element, class or id.
 const BANNER_SELECTOR: &str = "[class*=cookie], [id*=cookie], [class*=consent], [id*=consent], \
     [class*=gdpr], [id*=gdpr], [class*=newsletter], [id*=newsletter], [class*=paywall], \
     [class*=subscribe], [id*=subscribe], dialog, noscript, figcaption, [class*=caption], \
     [class*=credit], [class*=related], [id*=related], [class*=share], [class*=social], \
-    [class*=author], [class*=byline]";
+    [class*=author], [class*=byline], [class*=copyright], [class*=disclaimer], \
+    [class*=disclosure], [class*=legend], [class*=breadcrumb], [class*=rating]";

@@ -109,25 +109,21 @@ pub(super) fn lead(document: &dom_query::Document) -> Option<String> {
 }
 
 /// The headline, the article header around it, and whether a paragraph of that header needs a
-/// standfirst's class to count. The headline is the first `<h1>` of three words or more (of the
-/// first five). The header is the `<header>` around it (within four levels; one holding a
-/// `<nav>` is the site's, not the article's), where every paragraph after the headline counts;
+/// standfirst's class to count. The headline is the first `<h1>` or `<h2>` (of the first 50)
+/// not in a `nav` or a list (a breadcrumb's last item) whose text is in the page's `og:title`
+/// or `<title>` ("Headline | Site"), else the first such `<h1>` of two words or more.
+/// The header is the `<header>` around it (within four levels; one whose `nav`s hold five links
+/// or more is the site's, not the article's), where every paragraph after the headline counts;
 /// else the headline's grandparent (not `body`), where a paragraph counts when it or one of its
 /// two parents has a standfirst's class.
 fn article_header(
     document: &dom_query::Document,
 ) -> Option<(dom_query::NodeRef<'_>, dom_query::NodeRef<'_>, bool)> {
-    let headline = document
-        .select("body h1")
-        .nodes()
-        .iter()
-        .take(5)
-        .find(|h| h.text().split_whitespace().count() >= 3)
-        .copied()?;
+    let headline = headline(document)?;
     let header = headline
         .ancestors_it(Some(4))
         .find(|a| a.node_name().is_some_and(|n| &*n == "header"))
-        .filter(|h| !dom_query::Selection::from(*h).select("nav").exists());
+        .filter(|h| dom_query::Selection::from(*h).select("nav a").length() < 5);
     let (scope, by_class) = match header {
         Some(h) => (h, false),
         None => (headline.parent()?.parent()?, true),
@@ -139,6 +135,46 @@ fn article_header(
         return None;
     }
     Some((headline, scope, by_class))
+}
+
+/// The page's headline element (see [`article_header`]).
+fn headline(document: &dom_query::Document) -> Option<dom_query::NodeRef<'_>> {
+    let squash = |t: &str| normalize(t).to_lowercase();
+    let title = document
+        .select("meta[property='og:title']")
+        .attr("content")
+        .map(|t| squash(&t))
+        .filter(|t| !t.is_empty())
+        .or_else(|| {
+            let t = squash(&document.select("head title").text());
+            (!t.is_empty()).then_some(t)
+        });
+    // A heading in a `nav` or a list is a breadcrumb's or a menu's, not the story's.
+    let headings: Vec<_> = document
+        .select("body h1, body h2")
+        .nodes()
+        .iter()
+        .take(50)
+        .filter(|h| {
+            !h.ancestors_it(None)
+                .any(|a| a.node_name().is_some_and(|n| matches!(&*n, "nav" | "li")))
+        })
+        .copied()
+        .collect();
+    if let Some(title) = title
+        && let Some(h) = headings.iter().find(|h| {
+            let text = squash(&h.text());
+            text.split_whitespace().count() >= 2 && text.len() >= 10 && title.contains(&text)
+        })
+    {
+        return Some(*h);
+    }
+    headings
+        .iter()
+        .find(|h| {
+            h.node_name().is_some_and(|n| &*n == "h1") && h.text().split_whitespace().count() >= 2
+        })
+        .copied()
 }
 
 /// The normalized text of `node` if it reads as a standfirst's paragraph: a `p` (or a `div` or
@@ -255,6 +291,25 @@ mod tests {
         // A teaser list's excerpts (three of one class) and a summary cut short are no standfirst.
         let document = dom_query::Document::from(page.as_str());
         assert_eq!(super::lead(&document).as_deref(), Some(LEAD));
+    }
+
+    #[test]
+    fn the_headline_is_found_by_the_pages_title_and_a_breadcrumb_leaves_the_header_the_articles() {
+        // The page's only <h1> is a breadcrumb's last item; the headline is the <h2> that is
+        // the og:title, in a <header> whose nav is a two-link breadcrumb.
+        let page = format!(
+            "<html><head><meta property=\"og:title\" content=\"Ferry terminal to open in June\">\
+             </head><body><ul class=\"crumbs\"><li><a href=\"/\">Home</a></li>\
+             <li><h1>Ferry terminal to open in June</h1></li></ul>\
+             <article><header><nav><a href=\"/\">News</a> <a href=\"/city\">City</a></nav>\
+             <div><h2>Ferry terminal to open in June</h2></div><p>{LEAD}</p></header>\
+             <div class=\"body\">{}</div></article></body></html>",
+            body()
+        );
+        let document = dom_query::Document::from(page.as_str());
+        assert_eq!(super::lead(&document).as_deref(), Some(LEAD));
+        let text = main_text(&page, Some("https://news.example/ferry"));
+        assert!(text.starts_with(LEAD), "{text}");
     }
 
     #[test]

@@ -315,7 +315,8 @@ mod tests {
     }
 
     #[test]
-    fn captions_credits_bylines_and_author_boxes_stay_out_of_the_compared_text() {
+    fn captions_credits_bylines_author_boxes_disclaimers_and_copyright_stay_out_of_the_compared_text()
+     {
         use std::fmt::Write as _;
         let mut paragraphs = String::new();
         for i in 0..6 {
@@ -332,7 +333,11 @@ mod tests {
              <figure><img src=\"q.jpg\"><figcaption>The old quay at dawn. Photo: Port archive\
              </figcaption></figure>{paragraphs}\
              <span class=\"image-credit\">Picture credit: Port of Example</span>\
-             <div class=\"author-box\">Ana Lima covers shipping and the harbour.</div></div>\
+             <div class=\"author-box\">Ana Lima covers shipping and the harbour.</div>\
+             <div class=\"image-legend\">Divers at work on the foundations in March.</div>\
+             <p class=\"editorial-disclaimer\">The views expressed are the author's own.</p>\
+             <div class=\"post-ratings\">(No ratings yet)</div>\
+             <div class=\"copyright\">© 2026 Example Harbour News</div></div>\
              <div class=\"related-posts\"><h3>More on this</h3><a href=\"/a\">Ferry fares rise</a></div>\
              </body></html>"
         );
@@ -348,6 +353,10 @@ mod tests {
             "old quay at dawn",
             "Picture credit",
             "Ferry fares",
+            "Divers at work",
+            "views expressed",
+            "No ratings",
+            "Example Harbour News",
         ] {
             assert!(!text.contains(noise), "{noise} in {text}");
         }
