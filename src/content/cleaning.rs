@@ -72,7 +72,17 @@ const RELATED_HEADINGS: &[&str] = &[
     "most read",
     "most popular",
     "trending",
+    "about the author",
     "mehr zum thema",
+    "lesen sie auch",
+    "auch lesen",
+    "weiterführende links",
+    "weiterführender link",
+    "meistgelesene artikel",
+    "meistdiskutierte artikel",
+    "über den autor",
+    "über die autorin",
+    "zur person",
     "verwandte artikel",
     "verwandte beiträge",
     "verwandte themen",
@@ -96,6 +106,8 @@ const RELATED_HEADINGS: &[&str] = &[
     "voir aussi",
     "articles similaires",
     "les plus lus",
+    "à propos de l'auteur",
+    "sobre el autor",
     "lee también",
     "te puede interesar",
     "noticias relacionadas",
@@ -146,7 +158,7 @@ fn remove_related_sections(document: &dom_query::Document, body_text: usize) {
         }
         let key = text
             .trim()
-            .trim_end_matches([':', '.', '…'])
+            .trim_end_matches([':', '.', '…', '!'])
             .trim()
             .to_lowercase();
         if !RELATED_HEADINGS.contains(&key.as_str()) {
@@ -197,9 +209,9 @@ fn remove_related_sections(document: &dom_query::Document, body_text: usize) {
 /// Cookie, consent and subscription banners; captions, legends, credits, bylines, author boxes,
 /// share bars, related-article lists, copyright lines, disclaimers and disclosures, breadcrumbs
 /// and ratings; by element, class or id.
-const BANNER_SELECTOR: &str = "[class*=cookie], [id*=cookie], [class*=consent], [id*=consent], \
+const BANNER_SELECTOR: &str = "[class*=cookie i], [id*=cookie i], [class*=consent], [id*=consent], \
     [class*=gdpr], [id*=gdpr], [class*=newsletter], [id*=newsletter], [class*=paywall], \
     [class*=subscribe], [id*=subscribe], dialog, noscript, figcaption, [class*=caption], \
     [class*=credit], [class*=related], [id*=related], [class*=share], [class*=social], \
     [class*=author], [class*=byline], [class*=copyright], [class*=disclaimer], \
-    [class*=disclosure], [class*=legend], [class*=breadcrumb], [class*=rating]";
+    [class*=disclosure], [class*=legend], [class*=breadcrumb], [class*=rating], [class*=metadata], [class~=toc], [class*=-toc], [class*=toc-], [id=toc]";

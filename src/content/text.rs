@@ -337,7 +337,10 @@ mod tests {
              <div class=\"image-legend\">Divers at work on the foundations in March.</div>\
              <p class=\"editorial-disclaimer\">The views expressed are the author's own.</p>\
              <div class=\"post-ratings\">(No ratings yet)</div>\
-             <div class=\"copyright\">© 2026 Example Harbour News</div></div>\
+             <div class=\"copyright\">© 2026 Example Harbour News</div>\
+             <p class=\"postmetadata\">Filed under Harbour on Monday.</p>\
+             <div class=\"BorlabsCookie\">Click below to load the map.</div>\
+             <ul class=\"article-toc\"><li>Divers</li><li>Costs</li></ul></div>\
              <div class=\"related-posts\"><h3>More on this</h3><a href=\"/a\">Ferry fares rise</a></div>\
              </body></html>"
         );
@@ -357,6 +360,9 @@ mod tests {
             "views expressed",
             "No ratings",
             "Example Harbour News",
+            "Filed under",
+            "load the map",
+            "Divers\nCosts",
         ] {
             assert!(!text.contains(noise), "{noise} in {text}");
         }
@@ -408,6 +414,7 @@ mod tests {
              </li><li><a href=\"/b\">Library closes early</a></li></ul></div>\
              <h3>Read more</h3><ul><li><a href=\"/c\">Opera tickets go on sale</a></li></ul>\
              <h2>Read more about the roof</h2><p>The roof, built in 1890, needed new slate.</p>\
+             <h3>Das könnte Sie auch interessieren!</h3><ul><li><a href=\"/d\">Zoo feeds</a></li></ul>\
              </article></body></html>"
         );
         let text = main_text(&page, None);
@@ -417,6 +424,8 @@ mod tests {
             "Zoo extends",
             "Library closes",
             "Opera tickets",
+            "auch interessieren",
+            "Zoo feeds",
         ] {
             assert!(!text.contains(noise), "{noise} in {text}");
         }
