@@ -1,8 +1,9 @@
 //! The page's own article container, beside Readability's pick: CMSs put an article's body
 //! in a container they name (`.entry-content`, `[itemprop=articleBody]`, …). When Readability
 //! picks a block outside it (an author box, a newsletter form, a list of teasers) that is not
-//! far longer, the container's text is the article. And Blogger's `<noscript>` copy of an
-//! article shipped as a script template. The tests are `content::text`'s, through `main_text`.
+//! far longer, the container's text is the article. An article cut into a page builder's text
+//! blocks is read whole. And Blogger's `<noscript>` copy of an article shipped as a script
+//! template. The tests are `content::text`'s, through `main_text`.
 
 use super::text::{MIN_READABLE, collect, normalize};
 use scraper::Html;
@@ -22,6 +23,28 @@ pub(super) fn container_html(document: &dom_query::Document) -> Option<String> {
         (all.length() == 1).then(|| all.html().to_string())
     };
     only(CONTAINERS).or_else(|| only("article"))
+}
+
+/// The text blocks of a page builder (WPBakery, Elementor), all of them in the page's order:
+/// an article cut into blocks, of which Readability takes one.
+pub(super) fn builder_blocks(document: &dom_query::Document) -> Option<String> {
+    let all = document.select(".wpb_text_column, .elementor-widget-text-editor");
+    (all.length() >= 2).then(|| {
+        all.nodes()
+            .iter()
+            .take(100)
+            .map(|n| dom_query::Selection::from(*n))
+            .filter(|block| {
+                let links: usize = block
+                    .select("a")
+                    .iter()
+                    .map(|a| a.text().chars().count())
+                    .sum();
+                links * 2 < block.text().chars().count()
+            })
+            .map(|block| block.html().to_string())
+            .collect::<String>()
+    })
 }
 
 /// A container's text, cleaned as the fallback cleans; none below Readability's own minimum.

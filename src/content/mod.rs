@@ -30,7 +30,8 @@ use serde::Serialize;
 /// 3: the charset is read from `<meta>` tags only (a `<script charset>` before them misled it).
 /// 4: ruby readings (`<rt>`, `<rp>`) and "related stories" headings with their lists out.
 /// 5: the CMS's article container over a Readability pick outside it; Blogger's `<noscript>`.
-/// 6: the standfirst under the headline, which Readability leaves in the article's header.
+/// 6: the standfirst under the headline, which Readability leaves in the article's header;
+/// copyright, disclaimers, legends, post metadata, tables of contents out; page-builder blocks.
 pub const EXTRACTOR_VERSION: i64 = 6;
 
 /// Decoded bodies larger than this are cut before extraction.
