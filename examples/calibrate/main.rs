@@ -10,7 +10,7 @@
 //! `scripts/reference_extract.py` writes them), the other extractor is scored beside ours; with
 //! `CALIBRATE_PER_PAGE=1` set too, `--trafilatura-eval` prints each page's segment counts for
 //! both (`PAGE name ours found missed false theirs found missed false`).
-//! `CALIBRATE_DUMP=NAME` prints our main text of the trafilatura-eval page NAME (`*`: of every page).
+//! `CALIBRATE_DUMP=NAME` prints our main text of the page NAME (`*`: of every page).
 //!
 //! With `--soft404`, it measures soft-404 precision and recall on the labelled set that
 //! `scripts/soft404_set.py` builds (see [`soft404`]).
@@ -124,6 +124,10 @@ fn main() {
             .into_owned();
         bytes += source.len();
         let ours = main_text(&source, Some("http://fakehost/test/page.html"));
+        let name = page.file_name().unwrap_or_default().to_string_lossy();
+        if std::env::var("CALIBRATE_DUMP").is_ok_and(|dump| dump == name || dump == "*") {
+            println!("DUMP {name}\n{ours}\nEND DUMP");
+        }
         // The reference text without any boilerplate logic of ours: every word of the expected
         // article counts.
         let theirs = normalize(&provcheck::htmlscan::plain_text(&expected));
@@ -318,7 +322,7 @@ fn segment_scores([tp, fn_, fp, tn]: [u32; 4]) -> String {
     let f1 = 2.0 * precision * recall / (precision + recall).max(f64::MIN_POSITIVE);
     let accuracy = f64::from(tp + tn) / f64::from(tp + tn + fp + fn_).max(1.0);
     format!(
-        "precision {precision:.3}  recall {recall:.3}  F1 {f1:.3}  accuracy {accuracy:.3}  (tp {tp} fn {fn_} fp {fp} tn {tn})"
+        "precision {precision:.3}  recall {recall:.3}  F1 {f1:.4}  accuracy {accuracy:.3}  (tp {tp} fn {fn_} fp {fp} tn {tn})"
     )
 }
 

@@ -3,7 +3,7 @@
 //! picks a block outside it (an author box, a newsletter form, a list of teasers) that is not
 //! far longer, the container's text is the article. An article cut into a page builder's text
 //! blocks is read whole. And Blogger's `<noscript>` copy of an article shipped as a script
-//! template. The tests are `content::text`'s, through `main_text`.
+//! template. Tested through `main_text`, here and in `content::text`.
 
 use super::text::{MIN_READABLE, collect, normalize};
 use scraper::Html;
@@ -86,4 +86,87 @@ pub(super) fn outside(text: &str, own: &str) -> bool {
     let ours = shingles(text);
     let inside = ours.iter().filter(|s| own.contains(s)).count();
     inside * 2 < ours.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::content::text::main_text;
+
+    #[test]
+    fn an_article_cut_into_page_builder_blocks_is_read_whole() {
+        use std::fmt::Write as _;
+        // WPBakery and Elementor put each stretch of an article in a text block of its own, in
+        // rows of their own, between image and button rows: Readability takes the longest
+        // block and its neighbours only.
+        let mut page = String::from("<html><body><div class=\"site\"><div class=\"content\">");
+        for (b, n) in [(0, 2), (1, 8), (2, 2)] {
+            let _ = write!(
+                page,
+                "<div class=\"vc_row\"><div class=\"vc_column\"><div class=\"wpb_text_column\">\
+                 <div class=\"wpb_wrapper\">"
+            );
+            for i in 0..n {
+                let _ = write!(
+                    page,
+                    "<p>Block {b} paragraph {i}: the lessor may end the contract early, and the \
+                     company pays the difference, as the court ruled in a case about fleet cars.</p>"
+                );
+            }
+            let _ = write!(
+                page,
+                "</div></div></div></div><div class=\"vc_row\"><div class=\"vc_column\">\
+                 <div class=\"vc_single_image\"><img src=\"{b}.jpg\"></div>\
+                 <div class=\"vc_btn\"><a href=\"/offer\">Get an offer</a></div></div></div>"
+            );
+        }
+        let _ = write!(
+            page,
+            "<div class=\"vc_row\"><div class=\"wpb_text_column\"><ul>\
+             <li><a href=\"/a\">Leasing or buying: what pays off for a small firm</a></li>\
+             <li><a href=\"/b\">Company cars and the one per cent rule explained</a></li></ul>\
+             </div></div></div></div></body></html>"
+        );
+        let text = main_text(&page, None);
+        for b in 0..3 {
+            assert!(text.contains(&format!("Block {b} paragraph 1:")), "{text}");
+        }
+        assert!(
+            !text.contains("one per cent rule"),
+            "a block of links is no part of it"
+        );
+    }
+
+    #[test]
+    fn the_cms_container_wins_over_a_part_of_it_readability_took() {
+        use std::fmt::Write as _;
+        // drk.de, hoy.com: the article's container holds several stretches of text between
+        // embeds and link lists; Readability took one stretch.
+        let mut page =
+            String::from("<html><body><div class=\"entry-content\"><div class=\"intro\">");
+        for i in 0..8 {
+            let _ = write!(
+                page,
+                "<p>Part one, paragraph {i}: the relief agency sent two more teams to the coast, \
+                 where the storm destroyed roads, wells and the clinic, the agency said.</p>"
+            );
+        }
+        page.push_str("</div><div class=\"media\"><ul>");
+        for i in 0..30 {
+            let _ = write!(page, "<li><a href=\"/t/{i}\">Topic {i}</a></li>");
+        }
+        page.push_str("</ul><div class=\"media__body\">");
+        for i in 0..4 {
+            let _ = write!(
+                page,
+                "<p>Part two, paragraph {i}: volunteers rebuilt the clinic's roof within a week, \
+                 and the first patients were seen there again on Friday morning.</p>"
+            );
+        }
+        page.push_str(
+            "</div></div></div><aside><p>Other news of the day.</p></aside></body></html>",
+        );
+        let text = main_text(&page, None);
+        assert!(text.contains("Part one, paragraph 7"), "{text}");
+        assert!(text.contains("Part two, paragraph 3"), "{text}");
+    }
 }

@@ -111,7 +111,8 @@ pub(super) fn lead(document: &dom_query::Document) -> Option<String> {
 /// The headline, the article header around it, and whether a paragraph of that header needs a
 /// standfirst's class to count. The headline is the first `<h1>` or `<h2>` (of the first 50)
 /// not in a `nav` or a list (a breadcrumb's last item) whose text is in the page's `og:title`
-/// or `<title>` ("Headline | Site"), else the first such `<h1>` of two words or more.
+/// or `<title>` ("Headline | Site") or holds it (a kicker before the headline), else the first
+/// such `<h1>` of two words or more.
 /// The header is the `<header>` around it (within four levels; one whose `nav`s hold five links
 /// or more is the site's, not the article's), where every paragraph after the headline counts;
 /// else the headline's grandparent (not `body`), where a paragraph counts when it or one of its
@@ -164,7 +165,9 @@ fn headline(document: &dom_query::Document) -> Option<dom_query::NodeRef<'_>> {
     if let Some(title) = title
         && let Some(h) = headings.iter().find(|h| {
             let text = squash(&h.text());
-            text.split_whitespace().count() >= 2 && text.len() >= 10 && title.contains(&text)
+            text.split_whitespace().count() >= 2
+                && text.len() >= 10
+                && (title.contains(&text) || (title.len() >= 20 && text.contains(&title)))
         })
     {
         return Some(*h);
@@ -310,6 +313,21 @@ mod tests {
         assert_eq!(super::lead(&document).as_deref(), Some(LEAD));
         let text = main_text(&page, Some("https://news.example/ferry"));
         assert!(text.starts_with(LEAD), "{text}");
+    }
+
+    #[test]
+    fn a_headline_after_its_kicker_is_still_the_headline() {
+        // stern.de: <h2>Kicker: Headline</h2>, og:title the headline alone.
+        let page = format!(
+            "<html><head><meta property=\"og:title\" content=\"Ferry terminal to open in June \
+             after all\"></head><body><article><div class=\"o-article-header\">\
+             <h2 class=\"a-h1-title\">Harbour: Ferry terminal to open in June after all</h2>\
+             <div class=\"article-intro\"><p>{LEAD}</p></div></div><div class=\"body\">{}</div>\
+             </article></body></html>",
+            body()
+        );
+        let document = dom_query::Document::from(page.as_str());
+        assert_eq!(super::lead(&document).as_deref(), Some(LEAD));
     }
 
     #[test]
