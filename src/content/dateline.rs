@@ -1,6 +1,7 @@
 //! Datelines and timestamps: the short lines a page refreshes on every visit ("Updated 10:32
 //! GMT", "3 hours ago", "Monday, 30 November 2026") are kept out of the compared text, so that a
-//! refreshed timestamp never reads as an edit of the article.
+//! refreshed timestamp never reads as an edit of the article. So are picture credits ("Foto:
+//! Jane Doe"), which are not the article's words either.
 //!
 //! A line is a dateline when it is short (at most 14 words) and either starts with an update or
 //! publication word (Updated, Published, Posted, Aktualisiert, Publié, Actualizado, Atualizado,
@@ -405,6 +406,36 @@ fn is_numeric_date(w: &str) -> bool {
 pub fn drop_datelines(text: &str) -> String {
     let kept: Vec<&str> = text.lines().filter(|l| !is_dateline(l)).collect();
     kept.join("\n")
+}
+
+/// A short line that credits a picture ("Foto: Jane Doe", "Bild: dpa", "Photo: AP"): a label of
+/// the cue lists' languages, a colon, and eight words at most.
+pub(super) fn credit_line(line: &str) -> bool {
+    const LABELS: &[&str] = &[
+        "foto",
+        "fotos",
+        "bild",
+        "bilder",
+        "titelbild",
+        "photo",
+        "photos",
+        "image",
+        "images",
+        "credit",
+        "credits",
+        "crédit",
+        "crédits",
+        "fotografía",
+        "imagen",
+        "zdjęcie",
+        "fot",
+        "copyright",
+    ];
+    let Some((label, rest)) = line.split_once(':') else {
+        return false;
+    };
+    let label = label.trim().to_lowercase();
+    LABELS.contains(&label.as_str()) && rest.split_whitespace().count() <= 8
 }
 
 #[cfg(test)]

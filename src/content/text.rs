@@ -12,7 +12,7 @@ use super::cleaning::remove_banners;
 use super::container::{
     builder_blocks, container_html, container_text, outside, unwrap_noscript_articles,
 };
-use super::dateline::drop_datelines;
+use super::dateline::{credit_line, drop_datelines};
 use super::lead::lead;
 use crate::htmlscan::{self, Limits};
 use scraper::{ElementRef, Html, Node, Selector};
@@ -96,6 +96,11 @@ pub fn main_text(html: &str, url: Option<&str>) -> String {
         format!("{}\n{text}", missing.join("\n"))
     };
     // Datelines and timestamps are refreshed on every visit: never part of what is compared.
+    let text: String = text
+        .lines()
+        .filter(|l| !credit_line(l))
+        .collect::<Vec<_>>()
+        .join("\n");
     drop_datelines(&text)
 }
 
@@ -511,6 +516,27 @@ mod tests {
         assert!(text.contains("recorded a live episode"), "{text}");
         assert!(text.contains("what they take home"), "{text}");
         assert!(!text.contains("Head of the academy"), "{text}");
+    }
+
+    #[test]
+    fn picture_credit_lines_are_not_compared() {
+        let page = format!(
+            "<html><body><article><h1>Quay to open</h1><p>Titelbild: Port of Example</p>{}\
+             <p>Photo: Ana Lima for the harbour desk</p><p>Image: a quay, the ships and the \
+             harbour master, who said in an interview that more ships would come in the spring.</p>\
+             </article></body></html>",
+            "<p>The harbour authority said the new quay would open in spring, after divers found \
+             the old foundations sound and the council agreed the cost of the works.</p>"
+                .repeat(4)
+        );
+        let text = main_text(&page, None);
+        assert!(text.contains("The harbour authority said"), "{text}");
+        assert!(
+            !text.contains("Port of Example") && !text.contains("Ana Lima"),
+            "{text}"
+        );
+        // A long line is prose, whatever its first word.
+        assert!(text.contains("Image: a quay"), "{text}");
     }
 
     #[test]
