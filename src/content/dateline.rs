@@ -401,16 +401,19 @@ fn is_numeric_date(w: &str) -> bool {
     false
 }
 
-/// The text without its dateline lines.
+/// The text without its dateline and picture-credit lines.
 #[must_use]
 pub fn drop_datelines(text: &str) -> String {
-    let kept: Vec<&str> = text.lines().filter(|l| !is_dateline(l)).collect();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !is_dateline(l) && !credit_line(l))
+        .collect();
     kept.join("\n")
 }
 
 /// A short line that credits a picture ("Foto: Jane Doe", "Bild: dpa", "Photo: AP"): a label of
 /// the cue lists' languages, a colon, and eight words at most.
-pub(super) fn credit_line(line: &str) -> bool {
+fn credit_line(line: &str) -> bool {
     const LABELS: &[&str] = &[
         "foto",
         "fotos",
@@ -484,6 +487,15 @@ mod tests {
         ] {
             assert!(!is_dateline(line), "{line}");
         }
+    }
+
+    #[test]
+    fn picture_credit_lines_go_with_them() {
+        let text = "Foto: Jane Doe\nThe minister said on Tuesday that talks would resume.\nImage: a long line that describes the picture in the words of a sentence of prose.";
+        assert_eq!(
+            drop_datelines(text),
+            "The minister said on Tuesday that talks would resume.\nImage: a long line that describes the picture in the words of a sentence of prose."
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::cleaning::remove_banners;
 use super::container::{
     builder_blocks, container_html, container_text, outside, unwrap_noscript_articles,
 };
-use super::dateline::{credit_line, drop_datelines};
+use super::dateline::drop_datelines;
 use super::lead::lead;
 use crate::htmlscan::{self, Limits};
 use scraper::{ElementRef, Html, Node, Selector};
@@ -95,12 +95,8 @@ pub fn main_text(html: &str, url: Option<&str>) -> String {
     } else {
         format!("{}\n{text}", missing.join("\n"))
     };
-    // Datelines and timestamps are refreshed on every visit: never part of what is compared.
-    let text: String = text
-        .lines()
-        .filter(|l| !credit_line(l))
-        .collect::<Vec<_>>()
-        .join("\n");
+    // Datelines and timestamps are refreshed on every visit, picture credits are not the
+    // article's words: never part of what is compared.
     drop_datelines(&text)
 }
 
