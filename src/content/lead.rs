@@ -50,8 +50,8 @@ const MAX_PARAGRAPHS: usize = 3;
 const MAX_CHARS: usize = 1500;
 
 /// The standfirst of the page's headline, normalized, if it has one: the paragraphs after the
-/// first `<h1>` of three words or more, in its article header (see [`article_header`]), at most
-/// three and 1,500 characters. The first 200 elements of the header are looked at.
+/// headline in its article header (see [`article_header`]), at most three and 1,500
+/// characters. The first 200 elements of the header are looked at.
 pub(super) fn lead(document: &dom_query::Document) -> Option<String> {
     let (headline, scope, by_class) = article_header(document)?;
     let nodes: Vec<_> = dom_query::Selection::from(scope)
