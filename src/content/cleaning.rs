@@ -1,7 +1,7 @@
 //! What is cleared from a page before Readability looks for its article: banners (cookie,
 //! consent, newsletter and subscription prompts), what surrounds an article without being it
 //! (captions, credits, bylines, author boxes, share bars, related-story lists and their
-//! headings), and ruby readings. Always by size as well as by name, so that the article's own
+//! headings, teasers of other stories), comment threads and forms, and ruby readings. Always by size as well as by name, so that the article's own
 //! container is never taken. The tests are `content::text`'s, through `main_text`.
 
 /// Banners Readability keeps on short pages (cookie, consent, newsletter and subscription
@@ -20,28 +20,75 @@ pub(super) fn remove_banners(document: &dom_query::Document) {
     document.select("rt, rp").remove();
     let body_text = document.body().map_or(0, |b| b.text().chars().count());
     remove_related_sections(document, body_text);
-    let candidates: Vec<_> = document
-        .select(BANNER_SELECTOR)
+    for node in matches(document, BANNER_SELECTOR) {
+        if small(&node, body_text) && !holds_article(&node) {
+            node.remove_from_parent();
+        }
+    }
+    remove_linked_teasers(document, body_text);
+    // Comments and the form to write one are never the article, however long the thread.
+    for node in matches(document, COMMENTS) {
+        if !holds_article(&node) {
+            node.remove_from_parent();
+        }
+    }
+}
+
+/// The first 200 elements `selector` matches.
+fn matches<'a>(document: &'a dom_query::Document, selector: &str) -> Vec<dom_query::NodeRef<'a>> {
+    document
+        .select(selector)
         .nodes()
         .iter()
         .take(200)
         .copied()
-        .collect();
-    for node in candidates {
-        if node
-            .node_name()
-            .is_some_and(|n| matches!(&*n, "html" | "body" | "main" | "article"))
-        {
-            continue;
-        }
-        let text = node.text().chars().count();
-        if text > 2000 || text * 5 > body_text {
-            continue;
-        }
-        let holds_article = dom_query::Selection::from(node)
+        .collect()
+}
+
+/// Whether an element is small next to the page: at most 2,000 characters of text and a fifth
+/// of the body's.
+fn small(node: &dom_query::NodeRef<'_>, body_text: usize) -> bool {
+    let text = node.text().chars().count();
+    text <= 2000 && text * 5 <= body_text
+}
+
+/// Whether an element is, or holds, the page's article: `html`, `body`, `main` or `article`
+/// itself, or one of them, `[role=main]` or `[itemprop=articleBody]` inside.
+fn holds_article(node: &dom_query::NodeRef<'_>) -> bool {
+    node.node_name()
+        .is_some_and(|n| matches!(&*n, "html" | "body" | "main" | "article"))
+        || dom_query::Selection::from(*node)
             .select("article, main, [role=main], [itemprop=articleBody]")
-            .exists();
-        if !holds_article {
+            .exists()
+}
+
+/// Comment threads and comment forms (WordPress's names, which most themes keep).
+const COMMENTS: &str = "#comments, #respond, .comments-area, .comment-list, .commentlist, \
+    .comment-respond, .comment-form, .nocomments";
+
+/// A headline that links to a story.
+const LINKED_HEADLINE: &str = "h2 a[href], h3 a[href], h4 a[href], h5 a[href], h6 a[href], \
+    a[href] h2, a[href] h3, a[href] h4, a[href] h5, a[href] h6";
+
+/// Teasers of other stories: an element whose class names a teaser and that links somewhere (it
+/// is inside a link or holds one); a standfirst a CMS calls its "teaser" links nowhere and stays.
+fn remove_linked_teasers(document: &dom_query::Document, body_text: usize) {
+    for node in matches(document, "[class*=teaser i]") {
+        if !small(&node, body_text) || holds_article(&node) {
+            continue;
+        }
+        let links: usize = dom_query::Selection::from(node)
+            .select("a[href]")
+            .nodes()
+            .iter()
+            .map(|a| a.text().chars().count())
+            .sum();
+        let linked = links * 5 >= node.text().chars().count()
+            || dom_query::Selection::from(node)
+                .select(LINKED_HEADLINE)
+                .exists()
+            || node.ancestors_it(Some(6)).any(|a| a.is("a[href]"));
+        if linked {
             node.remove_from_parent();
         }
     }
@@ -215,3 +262,76 @@ const BANNER_SELECTOR: &str = "[class*=cookie i], [id*=cookie i], [class*=consen
     [class*=credit], [class*=related], [id*=related], [class*=share], [class*=social], \
     [class*=author], [class*=byline], [class*=copyright], [class*=disclaimer], \
     [class*=disclosure], [class*=legend], [class*=breadcrumb], [class*=rating], [class*=metadata], [class~=toc], [class*=-toc], [class*=toc-], [id=toc]";
+
+#[cfg(test)]
+mod tests {
+    use crate::content::text::main_text;
+    use std::fmt::Write as _;
+
+    fn paragraphs(what: &str, n: usize) -> String {
+        (0..n).fold(String::new(), |mut out, i| {
+            let _ = write!(
+                out,
+                "<p>{what} paragraph {i}: the council voted to close the bridge for repairs in \
+                 spring, and the ferry will run every twenty minutes until it reopens.</p>"
+            );
+            out
+        })
+    }
+
+    #[test]
+    fn teasers_of_other_stories_go_and_a_standfirst_called_teaser_stays() {
+        let cards = (0..4).fold(String::new(), |mut out, i| {
+            let _ = write!(
+                out,
+                "<div class=\"teaser\"><h3><a href=\"/story/{i}\">Other story {i}</a></h3>\
+                 <p class=\"teaser__text\">Card excerpt {i}: the new harbour opens in May, with \
+                 berths for two hundred boats and a fish market on the old quay.</p></div>\
+                 <a class=\"teaser-link\" href=\"/more/{i}\"><div class=\"teaser-box\">\
+                 Linked card {i}: the town's library moves to the old post office, which was \
+                 rebuilt for the purpose over two years.</div></a>"
+            );
+            out
+        });
+        let page = format!(
+            "<html><body><article><h1>Bridge to close</h1>\
+             <div class=\"article-teaser\"><p>Standfirst: the bridge closes in March, \
+             <a href=\"/council\">the council</a> said on Monday after a long debate.</p></div>\
+             {}<div class=\"box\">{cards}</div>{}</article></body></html>",
+            paragraphs("First", 4),
+            paragraphs("Second", 3)
+        );
+        let text = main_text(&page, None);
+        assert!(text.contains("Standfirst: the bridge closes"), "{text}");
+        assert!(text.contains("Second paragraph 2"), "{text}");
+        for noise in ["Card excerpt", "Linked card", "Other story"] {
+            assert!(!text.contains(noise), "{noise} in {text}");
+        }
+    }
+
+    #[test]
+    fn a_comment_form_and_the_comments_are_not_the_article() {
+        let comments = (0..3).fold(String::new(), |mut out, i| {
+            let _ = write!(
+                out,
+                "<li class=\"comment\"><p>Reader comment {i}: I drive over that bridge every \
+                 day and the ferry is always late, somebody should do something.</p></li>"
+            );
+            out
+        });
+        let page = format!(
+            "<html><body><div class=\"post\"><h1>Bridge to close</h1>{}\
+             <div id=\"comments\" class=\"comments-area\"><ol class=\"comment-list\">{comments}\
+             </ol><div id=\"respond\" class=\"comment-respond\"><h3>Leave a Reply</h3>\
+             <form class=\"comment-form\"><p class=\"comment-notes\">Your email address will \
+             not be published. Required fields are marked.</p><textarea></textarea></form>\
+             </div></div></div></body></html>",
+            paragraphs("Article", 3)
+        );
+        let text = main_text(&page, None);
+        assert!(text.contains("Article paragraph 2"), "{text}");
+        for noise in ["Reader comment", "Leave a Reply", "email address"] {
+            assert!(!text.contains(noise), "{noise} in {text}");
+        }
+    }
+}

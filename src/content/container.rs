@@ -2,7 +2,7 @@
 //! in a container they name (`.entry-content`, `[itemprop=articleBody]`, …). When Readability
 //! picks a block outside it (an author box, a newsletter form, a list of teasers) that is not
 //! far longer, the container's text is the article. An article cut into a page builder's text
-//! blocks is read whole. And Blogger's `<noscript>` copy of an article shipped as a script
+//! blocks, and a thread's posts (a forum's, a question and its answers), are read whole. And Blogger's `<noscript>` copy of an article shipped as a script
 //! template. Tested through `main_text`, here and in `content::text`.
 
 use super::text::{MIN_READABLE, collect, normalize};
@@ -25,10 +25,15 @@ pub(super) fn container_html(document: &dom_query::Document) -> Option<String> {
     only(CONTAINERS).or_else(|| only("article"))
 }
 
+/// The text blocks of page builders (WPBakery, Elementor) and the posts of a thread (XenForo,
+/// Stack Exchange, Discourse, phpBB, vBulletin): one article, or one discussion, in many blocks.
+const BLOCKS: &str = ".wpb_text_column, .elementor-widget-text-editor, .message-body .bbWrapper, \
+    .js-post-body, .post-text, .cooked, .postbody > .content, .postcontent";
+
 /// The text blocks of a page builder (WPBakery, Elementor), all of them in the page's order:
 /// an article cut into blocks, of which Readability takes one.
 pub(super) fn builder_blocks(document: &dom_query::Document) -> Option<String> {
-    let all = document.select(".wpb_text_column, .elementor-widget-text-editor");
+    let all = document.select(BLOCKS);
     (all.length() >= 2).then(|| {
         all.nodes()
             .iter()
@@ -168,5 +173,47 @@ mod tests {
         let text = main_text(&page, None);
         assert!(text.contains("Part one, paragraph 7"), "{text}");
         assert!(text.contains("Part two, paragraph 3"), "{text}");
+    }
+
+    #[test]
+    fn the_posts_of_a_thread_are_read_together() {
+        use std::fmt::Write as _;
+        // Stack Exchange: the question and each answer are posts of their own, between vote
+        // counters, user cards and comment links; Readability takes the answers, longer than
+        // the question, without it.
+        let post = |page: &mut String, class: &str, p: usize, n: usize| {
+            let _ = write!(
+                page,
+                "<div class=\"{class}\"><div class=\"post-layout\"><div class=\"votecell\">\
+                 <button>Up vote</button><span>{p}</span><button>Down vote</button></div>\
+                 <div class=\"postcell\"><div class=\"s-prose js-post-body\">"
+            );
+            for i in 0..n {
+                let _ = write!(
+                    page,
+                    "<p>Post {p} paragraph {i}: in German the passive is formed with werden and \
+                     the past participle, so the sentence reads as an ongoing event.</p>"
+                );
+            }
+            let _ = write!(
+                page,
+                "</div><div class=\"user-info\"><a href=\"/users/{p}\">user{p}</a>\
+                 <span>1,20{p}</span></div><a href=\"/c/{p}\">Add a comment</a></div></div></div>"
+            );
+        };
+        let mut page = String::from(
+            "<html><body><div id=\"content\"><h1>Ich wurde ausgeraubt</h1>\
+             <div id=\"question-header\"><a href=\"/ask\">Ask Question</a></div>",
+        );
+        post(&mut page, "question", 0, 1);
+        page.push_str("<div id=\"answers\"><h2>3 Answers</h2>");
+        for p in 1..4 {
+            post(&mut page, "answer", p, 10);
+        }
+        page.push_str("</div></div></body></html>");
+        let text = main_text(&page, None);
+        for p in 0..4 {
+            assert!(text.contains(&format!("Post {p} paragraph 0:")), "{text}");
+        }
     }
 }

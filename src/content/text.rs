@@ -77,7 +77,7 @@ pub fn main_text(html: &str, url: Option<&str>) -> String {
                 own
             }
             // Readability took one of the text blocks a page builder cut the article into
-            // (WPBakery, Elementor): all of them, in order, are the article.
+            // (WPBakery, Elementor), or one post of a thread: all of them, in order, are it.
             _ => match blocks.as_deref().and_then(container_text) {
                 Some(all) if all.len() > text.len() && !outside(&text, &all) => all,
                 _ => text,
