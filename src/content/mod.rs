@@ -32,7 +32,8 @@ use serde::Serialize;
 /// 5: the CMS's article container over a Readability pick outside it; Blogger's `<noscript>`.
 /// 6: the standfirst under the headline, which Readability leaves in the article's header;
 /// copyright, disclaimers, legends, post metadata, tables of contents out; page-builder blocks.
-/// 7: linked teasers of other stories, comment threads and comment forms out; a thread's posts.
+/// 7: linked teasers of other stories, comment threads and comment forms out; a thread's posts;
+/// text in Unicode NFC.
 pub const EXTRACTOR_VERSION: i64 = 7;
 
 /// Decoded bodies larger than this are cut before extraction.

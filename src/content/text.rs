@@ -5,7 +5,7 @@
 //! scraper) finds the main content. When it finds none (short pages, odd markup), a heuristic of
 //! our own takes `main`, `article`, `[role=main]` or Wikipedia's content area, else the body,
 //! and drops boilerplate elements; it also decides when Readability's pick is mostly not prose
-//! (a list of labels or signatories) and the fallback's text holds far more prose. The result is normalized: whitespace collapsed, typographic
+//! (a list of labels or signatories) and the fallback's text holds far more prose. The result is normalized: NFC, whitespace collapsed, typographic
 //! quotes, dashes and ellipses made plain.
 
 use super::cleaning::remove_banners;
@@ -249,12 +249,19 @@ pub(super) fn collect(element: ElementRef<'_>, out: &mut String) {
     }
 }
 
-/// Whitespace collapsed (paragraph breaks kept as single newlines), typographic quotes, dashes,
-/// ellipses and non-breaking spaces made plain.
+/// Unicode NFC, whitespace collapsed (paragraph breaks kept as single newlines), typographic
+/// quotes, dashes, ellipses and non-breaking spaces made plain.
 #[must_use]
 pub fn normalize(text: &str) -> String {
+    use unicode_normalization::{IsNormalized, UnicodeNormalization as _, is_nfc_quick};
+    // One text, two encodings (a precomposed letter or a letter and its combining mark): NFC
+    // makes them one, so that a CMS re-saving a page in another form is no edit.
+    let composed: Cow<'_, str> = match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(text),
+        _ => Cow::Owned(text.nfc().collect()),
+    };
     let mut lines: Vec<String> = Vec::new();
-    for line in text.lines() {
+    for line in composed.lines() {
         let plain: String = line
             .chars()
             .map(|c| match c {
@@ -552,5 +559,9 @@ mod tests {
             ),
             "\"Yes\"-it's done...\nnext line"
         );
+        // A letter and its combining mark, and the precomposed letter, are one text (NFC):
+        // "café" both ways; Bengali য় (U+09DF, which NFC writes as য and its nukta).
+        assert_eq!(normalize("cafe\u{301}"), normalize("caf\u{e9}"));
+        assert_eq!(normalize("\u{9df}"), normalize("\u{9af}\u{9bc}"));
     }
 }
