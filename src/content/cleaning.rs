@@ -87,6 +87,7 @@ fn remove_linked_teasers(document: &dom_query::Document, body_text: usize) {
             || dom_query::Selection::from(node)
                 .select(LINKED_HEADLINE)
                 .exists()
+            || node.is("a[href]")
             || node.ancestors_it(Some(6)).any(|a| a.is("a[href]"));
         if linked {
             node.remove_from_parent();

@@ -1,7 +1,8 @@
 //! Datelines and timestamps: the short lines a page refreshes on every visit ("Updated 10:32
 //! GMT", "3 hours ago", "Monday, 30 November 2026") are kept out of the compared text, so that a
 //! refreshed timestamp never reads as an edit of the article. So are picture credits ("Foto:
-//! Jane Doe"), which are not the article's words either.
+//! Jane Doe") and lines that are only an advertisement's or a share button's label ("Anzeige",
+//! "- Advertisement -", "Teilen", "WhatsApp"), which are not the article's words either.
 //!
 //! A line is a dateline when it is short (at most 14 words) and either starts with an update or
 //! publication word (Updated, Published, Posted, Aktualisiert, Publié, Actualizado, Atualizado,
@@ -401,14 +402,68 @@ fn is_numeric_date(w: &str) -> bool {
     false
 }
 
-/// The text without its dateline and picture-credit lines.
+/// The text without its dateline, picture-credit and label lines.
 #[must_use]
 pub fn drop_datelines(text: &str) -> String {
     let kept: Vec<&str> = text
         .lines()
-        .filter(|l| !is_dateline(l) && !credit_line(l))
+        .filter(|l| !is_dateline(l) && !credit_line(l) && !label_line(l))
         .collect();
     kept.join("\n")
+}
+
+/// A line that is only an advertisement's label ("Anzeige", "- Advertisement -") or a share
+/// button's ("Teilen", "Tweet", "WhatsApp"), in the cue lists' languages: the page's furniture,
+/// never the article's words. The whole line must be the label.
+fn label_line(line: &str) -> bool {
+    const LABELS: &[&str] = &[
+        "advertisement",
+        "advertising",
+        "sponsored",
+        "anzeige",
+        "werbung",
+        "publicité",
+        "publicidad",
+        "publicidade",
+        "pubblicità",
+        "advertentie",
+        "reklama",
+        "share",
+        "share this",
+        "share this article",
+        "share this story",
+        "share on facebook",
+        "share on twitter",
+        "tweet",
+        "teilen",
+        "artikel teilen",
+        "diesen artikel teilen",
+        "twittern",
+        "mitteilen",
+        "partager",
+        "partager cet article",
+        "compartir",
+        "compartilhar",
+        "condividi",
+        "delen",
+        "udostępnij",
+        "facebook",
+        "twitter",
+        "whatsapp",
+        "linkedin",
+        "pinterest",
+        "e-mail",
+        "email",
+        "print",
+        "drucken",
+        "imprimer",
+        "imprimir",
+        "stampa",
+    ];
+    let label = line
+        .trim_matches(|c: char| c.is_whitespace() || "-–—|•·*:[]()".contains(c))
+        .to_lowercase();
+    LABELS.contains(&label.as_str())
 }
 
 /// A short line that credits a picture ("Foto: Jane Doe", "Bild: dpa", "Photo: AP"): a label of
@@ -495,6 +550,16 @@ mod tests {
         assert_eq!(
             drop_datelines(text),
             "The minister said on Tuesday that talks would resume.\nImage: a long line that describes the picture in the words of a sentence of prose."
+        );
+    }
+
+    #[test]
+    fn advertisement_and_share_labels_go_and_sentences_with_the_words_stay() {
+        let text = "Anzeige\n- Advertisement -\nThe council will share the costs with the county.\n\
+                    Teilen\nTwittern\nWhatsApp\nPrint\nPrint editions sold out by noon.";
+        assert_eq!(
+            drop_datelines(text),
+            "The council will share the costs with the county.\nPrint editions sold out by noon."
         );
     }
 
