@@ -412,9 +412,10 @@ pub fn drop_datelines(text: &str) -> String {
     kept.join("\n")
 }
 
-/// A line that is only an advertisement's label ("Anzeige", "- Advertisement -") or a share
-/// button's ("Teilen", "Tweet", "WhatsApp"), in the cue lists' languages: the page's furniture,
-/// never the article's words. The whole line must be the label.
+/// A line that is only an advertisement's label ("Anzeige", "- Advertisement -"), a share
+/// button's ("Teilen", "Tweet", "WhatsApp") or a comment section's ("Leave a reply", "Kommentare
+/// sind geschlossen."), in the cue lists' languages: the page's furniture, never the article's
+/// words. The whole line must be the label.
 fn label_line(line: &str) -> bool {
     const LABELS: &[&str] = &[
         "advertisement",
@@ -459,9 +460,32 @@ fn label_line(line: &str) -> bool {
         "imprimer",
         "imprimir",
         "stampa",
+        "leave a comment",
+        "leave a reply",
+        "comments are closed",
+        "no comments",
+        "kommentar schreiben",
+        "kommentare schreiben",
+        "kommentar verfassen",
+        "schreibe einen kommentar",
+        "kommentare geschlossen",
+        "kommentare sind geschlossen",
+        "keine kommentare",
+        "laisser un commentaire",
+        "les commentaires sont fermés",
+        "deja un comentario",
+        "comentarios cerrados",
+        "deixe um comentário",
+        "deixe um comentario",
+        "lascia un commento",
+        "commenti chiusi",
+        "laat een reactie achter",
+        "reacties zijn gesloten",
+        "dodaj komentarz",
+        "komentarze są wyłączone",
     ];
     let label = line
-        .trim_matches(|c: char| c.is_whitespace() || "-–—|•·*:[]()".contains(c))
+        .trim_matches(|c: char| c.is_whitespace() || "-–—|•·*:.!?[]()".contains(c))
         .to_lowercase();
     LABELS.contains(&label.as_str())
 }
@@ -554,9 +578,10 @@ mod tests {
     }
 
     #[test]
-    fn advertisement_and_share_labels_go_and_sentences_with_the_words_stay() {
+    fn advertisement_share_and_comment_labels_go_and_sentences_with_the_words_stay() {
         let text = "Anzeige\n- Advertisement -\nThe council will share the costs with the county.\n\
-                    Teilen\nTwittern\nWhatsApp\nPrint\nPrint editions sold out by noon.";
+                    Teilen\nTwittern\nWhatsApp\nPrint\nPrint editions sold out by noon.\n\
+                    Kommentare sind geschlossen.\nLeave a Reply";
         assert_eq!(
             drop_datelines(text),
             "The council will share the costs with the county.\nPrint editions sold out by noon."
