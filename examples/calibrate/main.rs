@@ -4,7 +4,12 @@
 //! cargo run --release --example calibrate -- ../shared/corpus/readability-pages
 //! cargo run --release --example calibrate -- --trafilatura-eval ../shared/corpus/trafilatura-eval
 //! cargo run --release --example calibrate -- --soft404 target/soft404-set ../shared/corpus
+//! cargo run --release --example calibrate -- --all ../shared/corpus
 //! ```
+//!
+//! `--all CORPUS_DIR` runs every measurement: both corpora (beside
+//! `target/reference-trafilatura.json` when it is there), then the labelled sets under `target/`
+//! that the scripts build; `scripts/calibrate.sh` builds what is missing and runs it.
 //!
 //! With `--reference FILE` (texts of the same pages by another extractor, as
 //! `scripts/reference_extract.py` writes them), the other extractor is scored beside ours; with
@@ -34,7 +39,7 @@
 use provcheck::content::cues::{missing_cue, og_title, title_and_heading};
 use provcheck::content::similarity::{shingles, similarity};
 use provcheck::content::text::{main_text, normalize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 mod pairs;
@@ -103,8 +108,63 @@ fn main() {
         );
         return;
     }
+    if args.first().map(String::as_str) == Some("--all") {
+        let corpus = PathBuf::from(args.get(1).expect("usage: calibrate --all CORPUS_DIR"));
+        all(&corpus, reference);
+        return;
+    }
     let dir = PathBuf::from(args.first().expect("usage: calibrate CORPUS_DIR"));
-    let mut pages: Vec<PathBuf> = std::fs::read_dir(&dir)
+    readability_pages(&dir, reference.as_ref());
+}
+
+/// Every measurement in one run: extraction on both corpora (beside the reference texts, given
+/// or at `target/reference-trafilatura.json`), then the labelled sets the scripts build under
+/// `target/` (soft-404 pages, grade pairs, quotations); a set not built yet is named with the
+/// command that builds it.
+fn all(corpus: &Path, reference: Option<Reference>) {
+    let reference = reference.or_else(|| {
+        let bytes = std::fs::read("target/reference-trafilatura.json").ok()?;
+        serde_json::from_slice(&bytes).ok().map(Reference)
+    });
+    if reference.is_none() {
+        println!(
+            "(no reference texts: scripts/reference_extract.py writes \
+             target/reference-trafilatura.json)"
+        );
+    }
+    println!("== readability-pages");
+    readability_pages(&corpus.join("readability-pages"), reference.as_ref());
+    println!("\n== trafilatura-eval");
+    trafilatura_eval(&corpus.join("trafilatura-eval"), reference.as_ref());
+    let set = |name: &str, script: &str| {
+        let dir = PathBuf::from("target").join(name);
+        if dir.exists() {
+            println!("\n== {name}");
+            Some(dir)
+        } else {
+            println!(
+                "\n== {name}: not built; target/refvenv/bin/python scripts/{script} --corpus {} \
+                 --out target/{name}",
+                corpus.display()
+            );
+            None
+        }
+    };
+    if let Some(dir) = set("soft404-set", "soft404_set.py") {
+        soft404::run(&dir, corpus);
+    }
+    if let Some(dir) = set("grade-pairs", "grade_pairs.py") {
+        pairs::run(&dir);
+    }
+    if let Some(dir) = set("quote-pairs", "quote_pairs.py") {
+        quotes::run(&dir, corpus);
+    }
+}
+
+/// Extraction on folders of `source.html` and `expected.html`, the similarity of unrelated and
+/// edited pages, and false not-found cues.
+fn readability_pages(dir: &Path, reference: Option<&Reference>) {
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("corpus directory")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.join("source.html").exists() && p.join("expected.html").exists())
@@ -132,7 +192,7 @@ fn main() {
         // article counts.
         let theirs = normalize(&provcheck::htmlscan::plain_text(&expected));
         let (p, r, f1) = shingle_prf(&ours, &theirs);
-        if let Some(reference) = &reference {
+        if let Some(reference) = reference {
             let key = format!(
                 "readability-pages/{}",
                 page.file_name().unwrap().to_string_lossy()
@@ -176,7 +236,7 @@ fn main() {
         f1s[f1s.len() / 2],
         f1s[0]
     );
-    if let Some(reference) = &reference {
+    if let Some(reference) = reference {
         let n = reference_scores.len().max(1) as f64;
         let mean = |f: fn(&(f64, f64, f64)) -> f64| reference_scores.iter().map(f).sum::<f64>() / n;
         println!(
