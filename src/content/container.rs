@@ -25,10 +25,12 @@ pub(super) fn container_html(document: &dom_query::Document) -> Option<String> {
     only(CONTAINERS).or_else(|| only("article"))
 }
 
-/// The text blocks of page builders (WPBakery, Elementor) and the posts of a thread (XenForo,
-/// Stack Exchange, Discourse, phpBB, vBulletin): one article, or one discussion, in many blocks.
+/// The text blocks of page builders (WPBakery, Elementor; the text fields of Drupal's
+/// Paragraphs) and the posts of a thread (XenForo, Stack Exchange, Discourse, phpBB, vBulletin):
+/// one article, or one discussion, in many blocks.
 const BLOCKS: &str = ".wpb_text_column, .elementor-widget-text-editor, .message-body .bbWrapper, \
-    .js-post-body, .post-text, .cooked, .postbody > .content, .postcontent";
+    .js-post-body, .post-text, .cooked, .postbody > .content, .postcontent, \
+    .field--type-entity-reference-revisions .field--type-text-long";
 
 /// The text blocks of a page builder (WPBakery, Elementor), all of them in the page's order:
 /// an article cut into blocks, of which Readability takes one.
@@ -214,6 +216,43 @@ mod tests {
         let text = main_text(&page, None);
         for p in 0..4 {
             assert!(text.contains(&format!("Post {p} paragraph 0:")), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_text_paragraphs_of_a_drupal_article_are_read_together() {
+        use std::fmt::Write as _;
+        // fdpbt.de: Drupal's Paragraphs cut the story into text items between embedded posts
+        // and images; Readability takes the longest item.
+        let mut page = String::from(
+            "<html><body><div class=\"node\"><h1>Emergency powers end</h1>\
+             <div class=\"field field--name-field-inhalt field--type-entity-reference-revisions\">",
+        );
+        for (b, n) in [(0, 2), (1, 6), (2, 2)] {
+            let _ = write!(
+                page,
+                "<div class=\"field__item\"><div class=\"paragraph paragraph--type--text\">\
+                 <div class=\"field field--name-field-text field--type-text-long\">"
+            );
+            for i in 0..n {
+                let _ = write!(
+                    page,
+                    "<p>Item {b} paragraph {i}: the three parties presented a paper on ending the \
+                     emergency powers, which the parliament will vote on next week.</p>"
+                );
+            }
+            let _ = write!(
+                page,
+                "</div></div></div><div class=\"field__item\"><div class=\"paragraph embed\">\
+                 <blockquote class=\"twitter-tweet\"><a href=\"/t/{b}\">A post</a> \
+                 <a href=\"/u/{b}\">@someone</a> <a href=\"/d/{b}\">October 27</a>\
+                 </blockquote></div></div>"
+            );
+        }
+        page.push_str("</div></div></body></html>");
+        let text = main_text(&page, None);
+        for b in 0..3 {
+            assert!(text.contains(&format!("Item {b} paragraph 1:")), "{text}");
         }
     }
 }
