@@ -1,7 +1,8 @@
 //! What is cleared from a page before Readability looks for its article: banners (cookie,
 //! consent, newsletter and subscription prompts), what surrounds an article without being it
 //! (captions, credits, bylines, author boxes, share bars, related-story lists and their
-//! headings, teasers of other stories), comment threads and forms, and ruby readings. Always by size as well as by name, so that the article's own
+//! headings, teasers of other stories, navigation inside the article), comment threads and
+//! forms, and ruby readings. Always by size as well as by name, so that the article's own
 //! container is never taken. The tests are `content::text`'s, through `main_text`.
 
 /// Banners Readability keeps on short pages (cookie, consent, newsletter and subscription
@@ -255,14 +256,14 @@ fn remove_related_sections(document: &dom_query::Document, body_text: usize) {
 }
 
 /// Cookie, consent and subscription banners; captions, legends, credits, bylines, author boxes,
-/// share bars, related-article lists, copyright lines, disclaimers and disclosures, breadcrumbs
-/// and ratings; by element, class or id.
+/// share bars, related-article lists, copyright lines, disclaimers and disclosures, breadcrumbs,
+/// ratings and navigation; by element, class or id.
 const BANNER_SELECTOR: &str = "[class*=cookie i], [id*=cookie i], [class*=consent], [id*=consent], \
     [class*=gdpr], [id*=gdpr], [class*=newsletter], [id*=newsletter], [class*=paywall], \
     [class*=subscribe], [id*=subscribe], dialog, noscript, figcaption, [class*=caption], \
     [class*=credit], [class*=related], [id*=related], [class*=share], [class*=social], \
     [class*=author], [class*=byline], [class*=copyright], [class*=disclaimer], \
-    [class*=disclosure], [class*=legend], [class*=breadcrumb], [class*=rating], [class*=metadata], [class~=toc], [class*=-toc], [class*=toc-], [id=toc]";
+    [class*=disclosure], [class*=legend], [class*=breadcrumb], [class*=rating], [class*=metadata], [class~=toc], [class*=-toc], [class*=toc-], [id=toc], nav";
 
 #[cfg(test)]
 mod tests {
@@ -334,5 +335,19 @@ mod tests {
         for noise in ["Reader comment", "Leave a Reply", "email address"] {
             assert!(!text.contains(noise), "{noise} in {text}");
         }
+    }
+
+    #[test]
+    fn a_navigation_inside_the_article_is_not_the_article() {
+        let page = format!(
+            "<html><body><article><h1>Bridge to close</h1><div class=\"entry-content\">\
+             <nav class=\"tabs\"><ul><li><a href=\"/guide\">Ratgeber</a></li>\
+             <li><a href=\"/firms\">Firmen</a></li><li><a href=\"/news\">News</a></li>\
+             <li><a href=\"/forum\">Forum</a></li></ul></nav>{}</div></article></body></html>",
+            paragraphs("Article", 4)
+        );
+        let text = main_text(&page, None);
+        assert!(text.contains("Article paragraph 3"), "{text}");
+        assert!(!text.contains("Ratgeber"), "{text}");
     }
 }

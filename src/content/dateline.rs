@@ -412,9 +412,10 @@ pub fn drop_datelines(text: &str) -> String {
     kept.join("\n")
 }
 
-/// A line that is only an advertisement's label ("Anzeige", "- Advertisement -"), a share
-/// button's ("Teilen", "Tweet", "WhatsApp") or a comment section's ("Leave a reply", "Kommentare
-/// sind geschlossen."), in the cue lists' languages: the page's furniture, never the article's
+/// A line that is only an advertisement's label ("Anzeige", "- Advertisement -"), a share or
+/// print button's ("Teilen", "Tweet", "WhatsApp", "Drukuj"), a comment section's ("Leave a
+/// reply", "Kommentare sind geschlossen.") or a navigation link's ("zurück", "Load more"), in
+/// the cue lists' languages: the page's furniture, never the article's
 /// words. The whole line must be the label.
 fn label_line(line: &str) -> bool {
     const LABELS: &[&str] = &[
@@ -460,6 +461,28 @@ fn label_line(line: &str) -> bool {
         "imprimer",
         "imprimir",
         "stampa",
+        "drukuj",
+        "back",
+        "zurück",
+        "zurück zur übersicht",
+        "zurück zur listenansicht",
+        "retour",
+        "volver",
+        "voltar",
+        "indietro",
+        "terug",
+        "powrót",
+        "load more",
+        "show more",
+        "mehr laden",
+        "weitere laden",
+        "lade weitere inhalte",
+        "charger plus",
+        "cargar más",
+        "carregar mais",
+        "carica altro",
+        "meer laden",
+        "załaduj więcej",
         "leave a comment",
         "leave a reply",
         "comments are closed",
@@ -581,7 +604,7 @@ mod tests {
     fn advertisement_share_and_comment_labels_go_and_sentences_with_the_words_stay() {
         let text = "Anzeige\n- Advertisement -\nThe council will share the costs with the county.\n\
                     Teilen\nTwittern\nWhatsApp\nPrint\nPrint editions sold out by noon.\n\
-                    Kommentare sind geschlossen.\nLeave a Reply";
+                    Kommentare sind geschlossen.\nLeave a Reply\nzurück\nLoad more";
         assert_eq!(
             drop_datelines(text),
             "The council will share the costs with the county.\nPrint editions sold out by noon."
