@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every judgement figure in one run: main-text extraction on both corpora beside Python
 # trafilatura, soft-404 precision and recall on the labelled set, the grade confusion matrix on
-# the labelled pairs, and the quotation checks. Builds what is missing first (a virtualenv with
-# lxml and trafilatura 2.3.1 in target/refvenv, the labelled sets and the reference texts under
-# target/; the soft-404 set downloads CMS and theme packages from the registries once).
+# the labelled pairs, and the quotation checks. Builds what is missing first: a virtualenv in
+# target/refvenv with lxml and trafilatura 2.3.1 (and lxml_html_clean, which its justext needs
+# since lxml 5.2), the labelled sets and the reference texts under target/ (the soft-404 set
+# downloads CMS and theme packages from the registries once).
 #
 #   scripts/calibrate.sh [CORPUS_DIR]      # default ../shared/corpus
 #
@@ -18,7 +19,7 @@ corpus=${1:-../shared/corpus}
 venv=target/refvenv
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -c 'import lxml, trafilatura' 2>/dev/null \
-    || "$venv/bin/pip" install -q lxml 'trafilatura==2.3.1'
+    || "$venv/bin/pip" install -q lxml lxml_html_clean 'trafilatura==2.3.1'
 build() { # NAME SCRIPT
     [ -d "target/$1" ] || "$venv/bin/python" "scripts/$2" --corpus "$corpus" --out "target/$1"
 }
