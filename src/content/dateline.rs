@@ -1,8 +1,8 @@
 //! Datelines and timestamps: the short lines a page refreshes on every visit ("Updated 10:32
 //! GMT", "3 hours ago", "Monday, 30 November 2026") are kept out of the compared text, so that a
-//! refreshed timestamp never reads as an edit of the article. So are picture credits ("Foto:
-//! Jane Doe") and lines that are only an advertisement's or a share button's label ("Anzeige",
-//! "- Advertisement -", "Teilen", "WhatsApp"), which are not the article's words either.
+//! refreshed timestamp never reads as an edit of the article. So are the lines of the page's
+//! furniture ([`super::furniture`]: picture credits, labels, newsletter promotions), which are not
+//! the article's words either.
 //!
 //! A line is a dateline when it is short (at most 14 words) and either starts with an update or
 //! publication word (Updated, Published, Posted, Aktualisiert, Publié, Actualizado, Atualizado,
@@ -10,6 +10,8 @@
 //! time words only (month and weekday names, day numbers, years, clock times, time zones,
 //! "ago"...) with at least one that only a date or time has. A row of figures ("2025 1,200
 //! 3,400") is not a dateline: figures beyond day numbers and years are not date words.
+
+use super::furniture::is_furniture;
 
 /// Words an update or publication line starts with, lower-cased, in English, German, French,
 /// Spanish, Portuguese, Italian, Dutch and Polish.
@@ -402,145 +404,15 @@ fn is_numeric_date(w: &str) -> bool {
     false
 }
 
-/// The text without its dateline, picture-credit and label lines.
+/// The text without its dateline lines, nor the page's furniture ([`super::furniture`]:
+/// picture credits, labels, promotions).
 #[must_use]
 pub fn drop_datelines(text: &str) -> String {
     let kept: Vec<&str> = text
         .lines()
-        .filter(|l| !is_dateline(l) && !credit_line(l) && !label_line(l))
+        .filter(|l| !is_dateline(l) && !is_furniture(l))
         .collect();
     kept.join("\n")
-}
-
-/// A line that is only an advertisement's label ("Anzeige", "- Advertisement -"), a share or
-/// print button's ("Teilen", "Tweet", "WhatsApp", "Drukuj"), a comment section's ("Leave a
-/// reply", "Kommentare sind geschlossen.") or a navigation link's ("zurück", "Load more"), in
-/// the cue lists' languages: the page's furniture, never the article's
-/// words. The whole line must be the label.
-fn label_line(line: &str) -> bool {
-    const LABELS: &[&str] = &[
-        "advertisement",
-        "advertising",
-        "sponsored",
-        "anzeige",
-        "werbung",
-        "publicité",
-        "publicidad",
-        "publicidade",
-        "pubblicità",
-        "advertentie",
-        "reklama",
-        "share",
-        "share this",
-        "share this article",
-        "share this story",
-        "share on facebook",
-        "share on twitter",
-        "tweet",
-        "teilen",
-        "artikel teilen",
-        "diesen artikel teilen",
-        "twittern",
-        "mitteilen",
-        "partager",
-        "partager cet article",
-        "compartir",
-        "compartilhar",
-        "condividi",
-        "delen",
-        "udostępnij",
-        "facebook",
-        "twitter",
-        "whatsapp",
-        "linkedin",
-        "pinterest",
-        "e-mail",
-        "email",
-        "print",
-        "drucken",
-        "imprimer",
-        "imprimir",
-        "stampa",
-        "drukuj",
-        "back",
-        "zurück",
-        "zurück zur übersicht",
-        "zurück zur listenansicht",
-        "retour",
-        "volver",
-        "voltar",
-        "indietro",
-        "terug",
-        "powrót",
-        "load more",
-        "show more",
-        "mehr laden",
-        "weitere laden",
-        "lade weitere inhalte",
-        "charger plus",
-        "cargar más",
-        "carregar mais",
-        "carica altro",
-        "meer laden",
-        "załaduj więcej",
-        "leave a comment",
-        "leave a reply",
-        "comments are closed",
-        "no comments",
-        "kommentar schreiben",
-        "kommentare schreiben",
-        "kommentar verfassen",
-        "schreibe einen kommentar",
-        "kommentare geschlossen",
-        "kommentare sind geschlossen",
-        "keine kommentare",
-        "laisser un commentaire",
-        "les commentaires sont fermés",
-        "deja un comentario",
-        "comentarios cerrados",
-        "deixe um comentário",
-        "deixe um comentario",
-        "lascia un commento",
-        "commenti chiusi",
-        "laat een reactie achter",
-        "reacties zijn gesloten",
-        "dodaj komentarz",
-        "komentarze są wyłączone",
-    ];
-    let label = line
-        .trim_matches(|c: char| c.is_whitespace() || "-–—|•·*:.!?[]()".contains(c))
-        .to_lowercase();
-    LABELS.contains(&label.as_str())
-}
-
-/// A short line that credits a picture ("Foto: Jane Doe", "Bild: dpa", "Photo: AP"): a label of
-/// the cue lists' languages, a colon, and eight words at most.
-fn credit_line(line: &str) -> bool {
-    const LABELS: &[&str] = &[
-        "foto",
-        "fotos",
-        "bild",
-        "bilder",
-        "titelbild",
-        "photo",
-        "photos",
-        "image",
-        "images",
-        "credit",
-        "credits",
-        "crédit",
-        "crédits",
-        "fotografía",
-        "imagen",
-        "zdjęcie",
-        "fot",
-        "copyright",
-    ];
-    let Some((label, rest)) = line.split_once(':') else {
-        return false;
-    };
-    let label = label.trim().to_lowercase();
-    LABELS.contains(&label.as_str()) && rest.split_whitespace().count() <= 8
 }
 
 #[cfg(test)]
@@ -589,26 +461,6 @@ mod tests {
         ] {
             assert!(!is_dateline(line), "{line}");
         }
-    }
-
-    #[test]
-    fn picture_credit_lines_go_with_them() {
-        let text = "Foto: Jane Doe\nThe minister said on Tuesday that talks would resume.\nImage: a long line that describes the picture in the words of a sentence of prose.";
-        assert_eq!(
-            drop_datelines(text),
-            "The minister said on Tuesday that talks would resume.\nImage: a long line that describes the picture in the words of a sentence of prose."
-        );
-    }
-
-    #[test]
-    fn advertisement_share_and_comment_labels_go_and_sentences_with_the_words_stay() {
-        let text = "Anzeige\n- Advertisement -\nThe council will share the costs with the county.\n\
-                    Teilen\nTwittern\nWhatsApp\nPrint\nPrint editions sold out by noon.\n\
-                    Kommentare sind geschlossen.\nLeave a Reply\nzurück\nLoad more";
-        assert_eq!(
-            drop_datelines(text),
-            "The council will share the costs with the county.\nPrint editions sold out by noon."
-        );
     }
 
     #[test]

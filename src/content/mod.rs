@@ -14,6 +14,7 @@ pub mod cues;
 pub mod dateline;
 pub mod decode;
 pub mod diff;
+mod furniture;
 pub mod judge;
 mod lead;
 pub mod probe;
@@ -33,7 +34,8 @@ use serde::Serialize;
 /// 6: the standfirst under the headline, which Readability leaves in the article's header;
 /// copyright, disclaimers, legends, post metadata, tables of contents out; page-builder blocks.
 /// 7: linked teasers of other stories, comment threads and comment forms out; a thread's posts;
-/// text in Unicode NFC; advertisement, share-button and comment-prompt label lines out.
+/// text in Unicode NFC; advertisement, share-button, comment-prompt and navigation label lines
+/// and newsletter promotions out; navigation inside the article out.
 pub const EXTRACTOR_VERSION: i64 = 7;
 
 /// Decoded bodies larger than this are cut before extraction.
