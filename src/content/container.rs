@@ -1,11 +1,13 @@
 //! The page's own article container, beside Readability's pick: CMSs put an article's body
 //! in a container they name (`.entry-content`, `[itemprop=articleBody]`, …). When Readability
 //! picks a block outside it (an author box, a newsletter form, a list of teasers) that is not
-//! far longer, the container's text is the article. An article cut into a page builder's text
-//! blocks, and a thread's posts (a forum's, a question and its answers), are read whole. And Blogger's `<noscript>` copy of an article shipped as a script
-//! template. Tested through `main_text`, here and in `content::text`.
+//! far longer, the container's text is the article; when it picks a form to fill in (labels and
+//! messages of a sign-up form), the container's text, however short, else our fallback's. An
+//! article cut into a page builder's text blocks, and a thread's posts (a forum's, a question
+//! and its answers), are read whole. And Blogger's `<noscript>` copy of an article shipped as a
+//! script template. Tested through `main_text`, here and in `content::text`.
 
-use super::text::{MIN_READABLE, collect, normalize};
+use super::text::{MIN_READABLE, collect, normalize, prose};
 use scraper::Html;
 
 /// Selectors of the containers CMSs put an article's body in (WordPress, schema.org
@@ -61,6 +63,60 @@ pub(super) fn container_text(html: &str) -> Option<String> {
     collect(fragment.root_element(), &mut out);
     let text = normalize(&out);
     (text.len() >= MIN_READABLE).then_some(text)
+}
+
+/// The text of the page's forms that a reader fills in (with a visible field), none holding the
+/// article; none when there is none. The first 50 are read.
+pub(super) fn form_text(document: &dom_query::Document) -> Option<String> {
+    let mut out = String::new();
+    for node in document.select("form").nodes().iter().take(50) {
+        let form = dom_query::Selection::from(*node);
+        let fields = form
+            .select("input:not([type=hidden]):not([type=submit]), select, textarea")
+            .length();
+        let text = normalize(&node.text());
+        // A form of fields and their labels (a country list's options aside), not an article
+        // or a product page inside a form.
+        let options: usize = form.select("option").iter().map(|o| o.text().len()).sum();
+        if fields > 0
+            && text.len().saturating_sub(options) <= 300 * fields
+            && !form
+                .select("article, main, [role=main], [itemprop=articleBody]")
+                .exists()
+        {
+            out.push_str(&text);
+            out.push('\n');
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// Readability's `text` weighed against the page's own article container and its page-builder
+/// blocks or thread posts (HTML, taken before Readability ran).
+pub(super) fn against_containers(text: String, own: Option<&str>, blocks: Option<&str>) -> String {
+    match own.and_then(container_text) {
+        // Readability chose a block outside the page's own article container (an author box, a
+        // newsletter form, a list of teasers): the container's text is the article.
+        Some(own) if own.len() * 2 > text.len() && outside(&text, &own) => own,
+        // Readability took a part of the container (a section of a split article, the stretch
+        // between two embeds): the container is the article when it holds far more prose (a
+        // third more, and 200 bytes), but not so much more that what it adds is more than the
+        // article (a gallery of other stories, a player's labels).
+        Some(own)
+            if !outside(&text, &own)
+                && prose(&own) > prose(&text) * 13 / 10 + 200
+                && prose(&own) <= prose(&text) * 4 =>
+        {
+            own
+        }
+        // Readability took one of the text blocks a page builder cut the article into
+        // (WPBakery, Elementor, Drupal's Paragraphs), or one post of a thread: all of them, in
+        // order, are it.
+        _ => match blocks.and_then(container_text) {
+            Some(all) if all.len() > text.len() && !outside(&text, &all) => all,
+            _ => text,
+        },
+    }
 }
 
 /// Blogger (Google's own blogs among them) ships the article as a script template, with a
@@ -254,5 +310,46 @@ mod tests {
         for b in 0..3 {
             assert!(text.contains(&format!("Item {b} paragraph 1:")), "{text}");
         }
+    }
+
+    #[test]
+    fn a_sign_up_form_readability_takes_gives_way_to_the_short_article() {
+        use std::fmt::Write as _;
+        // france.attc.org: a two-sentence article (an interview to listen to) and, beside it, a
+        // sign-up form whose labels and explanations are longer; Readability takes the form.
+        let mut form = String::from("<form method=\"post\" action=\"/subscribe\">");
+        for (i, label) in ["Email address", "First name", "Last name", "Postcode"]
+            .iter()
+            .enumerate()
+        {
+            let _ = write!(
+                form,
+                "<div class=\"field\"><label for=\"f{i}\">{label} (required)</label>\
+                 <input id=\"f{i}\" type=\"text\"></div>"
+            );
+        }
+        for topic in [
+            "the newsletter",
+            "local events",
+            "our campaigns",
+            "the annual report",
+        ] {
+            let _ = write!(
+                form,
+                "<p><label><input type=\"checkbox\"> Receive news about {topic}, with the calls \
+                 to action of the month and the dates of the next meetings near you.</label></p>"
+            );
+        }
+        form.push_str("<button>Sign up</button></form>");
+        let page = format!(
+            "<html><body><div class=\"content\"><article><h1>Airport sale</h1><div class=\"main\">\
+             <p>Our spokeswoman was interviewed on the radio this morning about the launch of the \
+             referendum process to stop the sale of the Paris airports.</p><p>To listen to the \
+             interview again, click on the icon below.</p></div></article></div>\
+             <div class=\"sidebar\">{form}</div></body></html>"
+        );
+        let text = main_text(&page, None);
+        assert!(text.contains("Our spokeswoman was interviewed"), "{text}");
+        assert!(!text.contains("Receive news about"), "{text}");
     }
 }

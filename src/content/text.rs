@@ -10,7 +10,8 @@
 
 use super::cleaning::remove_banners;
 use super::container::{
-    builder_blocks, container_html, container_text, outside, unwrap_noscript_articles,
+    against_containers, builder_blocks, container_html, container_text, form_text, outside,
+    unwrap_noscript_articles,
 };
 use super::dateline::drop_datelines;
 use super::lead::lead;
@@ -40,6 +41,7 @@ pub fn main_text(html: &str, url: Option<&str>) -> String {
     remove_banners(&document);
     let own = container_html(&document);
     let blocks = builder_blocks(&document);
+    let forms = form_text(&document);
     let standfirst = lead(&document);
     let readable = dom_smoothie::Readability::with_document(
         document,
@@ -51,38 +53,23 @@ pub fn main_text(html: &str, url: Option<&str>) -> String {
     .map(|article| normalize(&article.text_content))
     .filter(|t| t.chars().count() >= MIN_READABLE);
     let text = match readable {
-        // Readability sometimes picks a list (of labels, of signatories, of teasers) over the
-        // article: little of its text is prose. The fallback's view of the page then decides.
+        // Readability took a form (a sign-up form's labels and messages): not the article.
+        Some(text) if forms.as_deref().is_some_and(|f| !outside(&text, f)) => own
+            .as_deref()
+            .and_then(container_text)
+            .unwrap_or_else(|| fallback(&html)),
+        // Readability sometimes picks a list (of labels, of signatories, of teasers, of a
+        // form's fields) over the article: little of its text is prose. The fallback's view of
+        // the page decides, else the page's own containers, as for any pick.
         Some(text) if prose(&text) * 2 < text.len() => {
             let other = fallback(&html);
             if prose(&other) > 2 * prose(&text) + 200 {
                 other
             } else {
-                text
+                against_containers(text, own.as_deref(), blocks.as_deref())
             }
         }
-        Some(text) => match own.as_deref().and_then(container_text) {
-            // Readability chose a block outside the page's own article container (an author
-            // box, a newsletter form, a list of teasers): the container's text is the article.
-            Some(own) if own.len() * 2 > text.len() && outside(&text, &own) => own,
-            // Readability took a part of the container (a section of a split article, the
-            // stretch between two embeds): the container is the article when it holds far more
-            // prose (a third more, and 200 bytes), but not so much more that what it adds is
-            // more than the article (a gallery of other stories, a player's labels).
-            Some(own)
-                if !outside(&text, &own)
-                    && prose(&own) > prose(&text) * 13 / 10 + 200
-                    && prose(&own) <= prose(&text) * 4 =>
-            {
-                own
-            }
-            // Readability took one of the text blocks a page builder cut the article into
-            // (WPBakery, Elementor), or one post of a thread: all of them, in order, are it.
-            _ => match blocks.as_deref().and_then(container_text) {
-                Some(all) if all.len() > text.len() && !outside(&text, &all) => all,
-                _ => text,
-            },
-        },
+        Some(text) => against_containers(text, own.as_deref(), blocks.as_deref()),
         None => fallback(&html),
     };
     // The standfirst Readability left in the article's header comes first.
@@ -102,7 +89,7 @@ pub fn main_text(html: &str, url: Option<&str>) -> String {
 
 /// Bytes of `text` in lines that read as prose: ten words or more, or 80 characters or more
 /// (scripts written without spaces).
-fn prose(text: &str) -> usize {
+pub(super) fn prose(text: &str) -> usize {
     text.lines()
         .filter(|l| l.split_whitespace().count() >= 10 || l.chars().count() >= 80)
         .map(str::len)
