@@ -46,6 +46,16 @@ fn matches<'a>(document: &'a dom_query::Document, selector: &str) -> Vec<dom_que
         .collect()
 }
 
+/// Characters of text in the links (`selector`) inside an element.
+fn link_chars(node: &dom_query::NodeRef<'_>, selector: &str) -> usize {
+    dom_query::Selection::from(*node)
+        .select(selector)
+        .nodes()
+        .iter()
+        .map(|a| a.text().chars().count())
+        .sum()
+}
+
 /// Whether an element is small next to the page: at most 2,000 characters of text and a fifth
 /// of the body's.
 fn small(node: &dom_query::NodeRef<'_>, body_text: usize) -> bool {
@@ -78,13 +88,7 @@ fn remove_linked_teasers(document: &dom_query::Document, body_text: usize) {
         if !small(&node, body_text) || holds_article(&node) {
             continue;
         }
-        let links: usize = dom_query::Selection::from(node)
-            .select("a[href]")
-            .nodes()
-            .iter()
-            .map(|a| a.text().chars().count())
-            .sum();
-        let linked = links * 5 >= node.text().chars().count()
+        let linked = link_chars(&node, "a[href]") * 5 >= node.text().chars().count()
             || dom_query::Selection::from(node)
                 .select(LINKED_HEADLINE)
                 .exists()
@@ -225,12 +229,7 @@ fn remove_related_sections(document: &dom_query::Document, body_text: usize) {
                 .is_some_and(|n| !matches!(&*n, "body" | "main" | "article"))
         {
             let whole = parent.text().chars().count();
-            let links: usize = dom_query::Selection::from(parent)
-                .select("a")
-                .nodes()
-                .iter()
-                .map(|a| a.text().chars().count())
-                .sum();
+            let links = link_chars(&parent, "a");
             if whole <= 3000 && whole * 5 <= body_text.max(1) * 2 && links * 2 >= whole {
                 parent.remove_from_parent();
                 continue;
@@ -240,12 +239,7 @@ fn remove_related_sections(document: &dom_query::Document, body_text: usize) {
         heading.remove_from_parent();
         while let Some(sibling) = next {
             let whole = sibling.text().chars().count();
-            let links: usize = dom_query::Selection::from(sibling)
-                .select("a")
-                .nodes()
-                .iter()
-                .map(|a| a.text().chars().count())
-                .sum();
+            let links = link_chars(&sibling, "a");
             if whole == 0 || whole > 3000 || links * 2 < whole {
                 break;
             }
