@@ -2,19 +2,22 @@
 //! consent, newsletter and subscription prompts), what surrounds an article without being it
 //! (captions, credits, bylines, author boxes, share bars, related-story lists and their
 //! headings, teasers of other stories, navigation inside the article), comment threads and
-//! forms, and ruby readings. Always by size as well as by name, so that the article's own
-//! container is never taken. The tests are `content::text`'s, through `main_text`.
+//! forms, and ruby readings. By size as well as by name (comments aside: a thread can be longer
+//! than the story), and never an element that holds the article, so that the article's own
+//! container is never taken. The tests are here and `content::text`'s, through `main_text`.
 
 /// Banners Readability keeps on short pages (cookie, consent, newsletter and subscription
 /// prompts), and what is around an article but not the article (photo captions, legends and
 /// credits, bylines and author boxes, share bars, related-article lists, copyright lines,
-/// disclaimers and advertising disclosures, breadcrumbs, rating widgets) are removed before it looks, by
-/// element, class or id and by size: a match is removed only
-/// when it is small next to the page (at most a fifth of the body's text, at most 2,000
-/// characters) and holds no article (it is not `html`, `body`, `main` or `article`, and has none
-/// of them, nor `[role=main]` or `[itemprop=articleBody]`, inside). A word in a class name alone
-/// never removes the article: real sites put `subType-unsubscribed` on `<body>` and `paywall`
-/// on the article's container. At most 200 matches are looked at.
+/// disclaimers and advertising disclosures, breadcrumbs, rating widgets, navigation, teasers of
+/// other stories that link to them) are removed before it looks, by element, class or id and by
+/// size: a match is removed only when it is small next to the page (at most a fifth of the
+/// body's text, at most 2,000 characters) and holds no article (it is not `html`, `body`, `main`
+/// or `article`, and has none of them, nor `[role=main]` or `[itemprop=articleBody]`, inside). A
+/// word in a class name alone never removes the article: real sites put `subType-unsubscribed`
+/// on `<body>` and `paywall` on the article's container. Comment threads and comment forms go
+/// whatever their size, unless they hold the article. At most 200 matches of each kind are
+/// looked at.
 pub(super) fn remove_banners(document: &dom_query::Document) {
     // Ruby annotations (furigana: the reading of each kanji, `<rt>`, and its fallback
     // parentheses, `<rp>`) are not words of the text: 子<rt>こ</rt>ども reads 子ども.
@@ -81,8 +84,10 @@ const COMMENTS: &str = "#comments, #respond, .comments-area, .comment-list, .com
 const LINKED_HEADLINE: &str = "h2 a[href], h3 a[href], h4 a[href], h5 a[href], h6 a[href], \
     a[href] h2, a[href] h3, a[href] h4, a[href] h5, a[href] h6";
 
-/// Teasers of other stories: an element whose class names a teaser and that links somewhere (it
-/// is inside a link or holds one); a standfirst a CMS calls its "teaser" links nowhere and stays.
+/// Teasers of other stories: an element whose class names a teaser and that links to a story (it
+/// is a link or inside one, holds a linked headline, or a fifth of its text is in links); a
+/// standfirst a CMS calls its "teaser" does none of that (a link in a sentence of it aside) and
+/// stays.
 fn remove_linked_teasers(document: &dom_query::Document, body_text: usize) {
     for node in matches(document, "[class*=teaser i]") {
         if !small(&node, body_text) || holds_article(&node) {
