@@ -194,11 +194,18 @@ fn paragraph(
         marks.iter().any(|m| class.contains(m))
     };
     let is_p = node.node_name().is_some_and(|n| &*n == "p");
-    let counts = if by_class {
-        has(node, LEAD_MARKS) || (is_p && node.ancestors_it(Some(2)).any(|a| has(&a, LEAD_MARKS)))
-    } else {
-        is_p || has(node, LEAD_MARKS)
-    };
+    // A subtitle heading in the headline's `<hgroup>` is its standfirst by the markup's own word.
+    let subtitle = node.node_name().is_some_and(|n| &*n == "h2")
+        && node
+            .parent()
+            .is_some_and(|p| p.node_name().is_some_and(|n| &*n == "hgroup"));
+    let counts = subtitle
+        || if by_class {
+            has(node, LEAD_MARKS)
+                || (is_p && node.ancestors_it(Some(2)).any(|a| has(&a, LEAD_MARKS)))
+        } else {
+            is_p || has(node, LEAD_MARKS)
+        };
     let unwanted = has(node, NOT_LEAD_MARKS)
         || node
             .ancestors_it(None)
@@ -265,6 +272,20 @@ mod tests {
             !text.contains("Ferry terminal to open"),
             "the headline is compared on its own"
         );
+    }
+
+    #[test]
+    fn the_subtitle_heading_of_the_headlines_hgroup_is_the_standfirst() {
+        // die-tagespost.de: `<hgroup><h1>Headline</h1><h2>Standfirst</h2></hgroup>`.
+        let page = format!(
+            "<html><body><article><header><hgroup><h1>Ferry terminal to open in June</h1>\
+             <h2>{LEAD}</h2></hgroup></header><div class=\"body\">{}</div></article>\
+             </body></html>",
+            body()
+        );
+        let text = main_text(&page, Some("https://news.example/ferry"));
+        assert!(text.starts_with(LEAD), "{text}");
+        assert!(text.contains("Paragraph 5"), "{text}");
     }
 
     #[test]
