@@ -50,7 +50,7 @@ fn matches<'a>(document: &'a dom_query::Document, selector: &str) -> Vec<dom_que
 }
 
 /// Characters of text in the links (`selector`) inside an element.
-fn link_chars(node: &dom_query::NodeRef<'_>, selector: &str) -> usize {
+pub(super) fn link_chars(node: &dom_query::NodeRef<'_>, selector: &str) -> usize {
     dom_query::Selection::from(*node)
         .select(selector)
         .nodes()

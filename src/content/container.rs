@@ -7,6 +7,7 @@
 //! and its answers), are read whole. And Blogger's `<noscript>` copy of an article shipped as a
 //! script template. Tested through `main_text`, here and in `content::text`.
 
+use super::cleaning::link_chars;
 use super::text::{MIN_READABLE, collect, normalize, prose};
 use scraper::Html;
 
@@ -42,16 +43,8 @@ pub(super) fn builder_blocks(document: &dom_query::Document) -> Option<String> {
         all.nodes()
             .iter()
             .take(100)
-            .map(|n| dom_query::Selection::from(*n))
-            .filter(|block| {
-                let links: usize = block
-                    .select("a")
-                    .iter()
-                    .map(|a| a.text().chars().count())
-                    .sum();
-                links * 2 < block.text().chars().count()
-            })
-            .map(|block| block.html().to_string())
+            .filter(|block| link_chars(block, "a") * 2 < block.text().chars().count())
+            .map(|block| dom_query::Selection::from(*block).html().to_string())
             .collect::<String>()
     })
 }

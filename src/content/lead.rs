@@ -3,6 +3,7 @@
 //! where Readability, which looks for the body, leaves it out; but it is what the source said, and
 //! an edit of it is an edit a desk must see.
 
+use super::cleaning::link_chars;
 use super::text::normalize;
 use std::collections::HashMap;
 
@@ -220,13 +221,7 @@ fn paragraph(
     {
         return None;
     }
-    let links: usize = dom_query::Selection::from(*node)
-        .select("a")
-        .nodes()
-        .iter()
-        .map(|a| a.text().chars().count())
-        .sum();
-    (links * 2 <= chars).then_some(text)
+    (link_chars(node, "a") * 2 <= chars).then_some(text)
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 //! scraper) finds the main content. When it finds none (short pages, odd markup), a heuristic of
 //! our own takes `main`, `article`, `[role=main]` or Wikipedia's content area, else the body,
 //! and drops boilerplate elements; it also decides when Readability's pick is mostly not prose
-//! (a list of labels or signatories) and the fallback's text holds far more prose. The result is normalized: NFC, whitespace collapsed, typographic
-//! quotes, dashes and ellipses made plain.
+//! (a list of labels or signatories) and the fallback's text holds far more prose. The result is
+//! normalized: NFC, whitespace collapsed, typographic quotes, dashes and ellipses made plain.
 
 use super::cleaning::remove_banners;
 use super::container::{
@@ -82,8 +82,8 @@ pub fn main_text(html: &str, url: Option<&str>) -> String {
     } else {
         format!("{}\n{text}", missing.join("\n"))
     };
-    // Datelines and timestamps are refreshed on every visit, picture credits are not the
-    // article's words: never part of what is compared.
+    // Datelines and timestamps are refreshed on every visit, and the page's furniture (picture
+    // credits, labels, promotions) is not the article's words: never part of what is compared.
     drop_datelines(&text)
 }
 
